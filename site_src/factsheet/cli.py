@@ -1,0 +1,50 @@
+"""The command line: build, check, serve, new."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .pipeline import build_project, check_project
+from .problems import ContentError, summarize
+
+
+def report_failure(error: ContentError, strict: bool) -> int:
+    for problem in error.problems:
+        print(problem, file=sys.stderr)
+    warnings = len(error.problems) - len(error.errors)
+    note = f" (--strict counts the {warnings} warning{'s' * (warnings != 1)} as errors)" if strict and warnings else ""
+    print(f"{summarize(error.problems)}{note}; nothing written", file=sys.stderr)
+    return 1
+
+
+def main(argv: list[str] | None = None, project: Path | None = None) -> int:
+    project = project or Path(__file__).resolve().parents[2]
+    parser = argparse.ArgumentParser(prog="build.py", description="Build the Xiaomi × Leica fact sheet.")
+    commands = parser.add_subparsers(dest="command")
+    build = commands.add_parser("build", help="check the content and write the site (the default)")
+    build.add_argument("--out", type=Path, default=project / "_site", help="output folder (default: _site)")
+    build.add_argument("--base-url", default="", help="absolute URL the site is published at, e.g. https://owner.github.io/repo/")
+    build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check = commands.add_parser("check", help="run every check, write nothing")
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    args = parser.parse_args(argv if argv is not None else sys.argv[1:] or ["build"])
+
+    started = time.perf_counter()
+    try:
+        if args.command == "check":
+            checked = check_project(project, args.strict)
+            for warning in checked.warnings:
+                print(warning, file=sys.stderr)
+            print(f"content OK: {len(checked.verified.content.claims)} facts, {len(checked.verified.matches)} citations verified; {summarize(checked.warnings)}")
+            return 0
+        plan, warnings = build_project(project, args.out, args.strict, args.base_url)
+    except ContentError as error:
+        return report_failure(error, args.strict)
+    for warning in warnings:
+        print(warning, file=sys.stderr)
+    elapsed = time.perf_counter() - started
+    print(f"built {len(plan.pages)} pages into {args.out} in {elapsed:.2f} s; {summarize(warnings)}")
+    return 0

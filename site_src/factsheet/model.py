@@ -1,0 +1,194 @@
+"""The typed content model: strict, frozen, unknown keys refused. Field names equal the YAML keys."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+from typing import Annotated, Literal, Optional
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+
+MONTHS = ["January", "February", "March", "April", "May", "June", "July",
+          "August", "September", "October", "November", "December"]
+_DATE = re.compile(r"^(?:(early|mid|late) )?(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+DATE_PATTERN = _DATE.pattern
+
+
+@dataclass(frozen=True)
+class PartialDate:
+    """A date known to the year, month or day, optionally narrowed to early, mid or late."""
+
+    year: int
+    month: int = 0
+    day: int = 0
+    part: str = ""
+
+    @property
+    def sort_key(self) -> tuple[int, int, int, int]:
+        """Order by what is known; a vaguer date sorts before the precise dates inside it."""
+        return (self.year, self.month, self.day, ["", "early", "mid", "late"].index(self.part))
+
+    @property
+    def iso(self) -> str:
+        """Return the plain date as written, without the part: `2022-03`."""
+        text = f"{self.year:04d}"
+        if self.month:
+            text += f"-{self.month:02d}"
+        if self.day:
+            text += f"-{self.day:02d}"
+        return text
+
+    @property
+    def iso_full(self) -> str:
+        """Return the earliest full day the date may mean, for feeds and sitemaps."""
+        return f"{self.year:04d}-{self.month or 1:02d}-{self.day or 1:02d}"
+
+    def __str__(self) -> str:
+        """Return the date for readers, as precise as it is known: `late March 2022`, `2016`."""
+        text = str(self.year)
+        if self.month:
+            text = f"{MONTHS[self.month - 1]} {text}"
+        if self.day:
+            text = f"{self.day} {text}"
+        return f"{self.part} {text}" if self.part else text
+
+
+def parse_partial_date(value: object) -> PartialDate:
+    """Return the PartialDate a YAML value means; raise ValueError saying how to write one."""
+    if isinstance(value, PartialDate):
+        return value
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    if isinstance(value, datetime.date):
+        return PartialDate(value.year, value.month, value.day)
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ValueError(f"expected a date such as \"2022\", \"2022-07\" or \"late 2022-03\", got {value!r}")
+    match = _DATE.match(value.strip())
+    if not match:
+        raise ValueError(f"'{value}' is not a date; write \"2022\", \"2022-07\", \"2022-07-05\" or \"late 2022-03\"")
+    part, year, month, day = match.groups()
+    month_number, day_number = int(month or 0), int(day or 0)
+    if month and not 1 <= month_number <= 12:
+        raise ValueError(f"'{value}' has no month {month}; months run from 01 to 12")
+    if day:
+        try:
+            datetime.date(int(year), month_number, day_number)
+        except ValueError:
+            raise ValueError(f"'{value}' is not a day of the calendar") from None
+        if part:
+            raise ValueError(f"'{value}': early/mid/late narrows a month or a year, not a day; drop the word")
+    return PartialDate(int(year), month_number, day_number, part or "")
+
+
+def _check_url(value: str) -> str:
+    if not re.match(r"^https?://[^\s/$.?#][^\s<>\"]*$", value):
+        raise ValueError(f"'{value}' is not a web address; only https:// and http:// links are allowed")
+    return value
+
+
+DateValue = Annotated[PartialDate, PlainValidator(parse_partial_date),
+                      WithJsonSchema({"type": "string", "pattern": DATE_PATTERN})]
+Id = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
+Text = Annotated[str, Field(min_length=1, max_length=20_000)]
+Url = Annotated[str, Field(max_length=2_000), AfterValidator(_check_url)]
+SeedFile = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9._-]*\.txt$")]
+Standing = Literal["official", "report", "rumour", "opinion"]
+EuropeAnswer = Literal["no", "expected", "sold", "unclear"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Citation(Strict):
+    source: Id = Field(description="id of a file in content/sources/")
+    quote: Text = Field(description="verbatim passage of the source, in its language")
+
+
+class Claim(Strict):
+    id: Id = Field(description="unique, kebab-case; the fact's anchor")
+    text: Text = Field(description="the fact in the editor's own words, English, inline Markdown")
+    date: DateValue = Field(description="when the claim was made, as precise as known")
+    standing: Standing
+    europe: Optional[EuropeAnswer] = Field(None, description="this claim's answer to 'will it come to Europe?'")
+    contradicts: Optional[Id] = Field(None, description="id of a claim this one disagrees with")
+    supersedes: Optional[Id] = Field(None, description="id of an earlier claim this one replaces")
+    citations: list[Citation] = Field(min_length=1)
+
+
+class Event(Claim):
+    title: Text
+    devices: list[Id] = []
+
+
+class Relay(Strict):
+    name: Text
+    via: Optional[Text] = None
+
+
+class Source(Strict):
+    title: Text
+    title_note: Optional[Text] = None
+    title_en: Optional[Text] = None
+    publisher: Optional[Text] = None
+    publisher_note: Optional[Text] = None
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]
+    published: Optional[DateValue] = None
+    published_note: Optional[Text] = None
+    file: SeedFile = Field(description="the archived text in seeds/")
+    url: Optional[Url] = None
+    summary: Optional[Text] = None
+    relays: list[Relay] = []
+
+
+class Device(Strict):
+    name: Text
+    maker: Text
+    series: Optional[Text] = None
+    status: Literal["announced", "expected", "rumoured"]
+    announced: Optional[DateValue] = None
+    announced_note: Optional[Text] = None
+    predecessor: Optional[Id] = None
+    successor: Optional[Id] = None
+    shipped_as: Optional[Id] = Field(None, description="for a rumoured name: the device it shipped as")
+    leica: Literal["branded", "not-branded", "expected", "unknown"]
+    markets: list[Text] = []
+    aka: list[Text] = []
+    summary: Optional[Text] = None
+    facts: list[Claim] = []
+
+
+class History(Strict):
+    events: list[Event]
+
+
+class EuropeEntry(Strict):
+    device: Id
+    reasoning: Text
+    claims: list[Id] = []
+
+
+class Europe(Strict):
+    devices: list[EuropeEntry]
+
+
+class Site(Strict):
+    title: Text
+    description: Text
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]
+    base_url: Annotated[str, Field(pattern=r"^(https?://\S+)?$")] = ""
+    as_of: DateValue
+
+
+class PageMeta(Strict):
+    title: Text
+    description: Text
+
+
+MODELS: dict[str, type[Strict]] = {
+    "site": Site, "source": Source, "device": Device,
+    "history": History, "europe": Europe, "page": PageMeta,
+}

@@ -1,0 +1,50 @@
+"""The stages chained in one place: load → validate → verify → plan → render → write."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .load import load_tree
+from .plan import SitePlan, plan_site
+from .problems import ContentError, Problem
+from .render import render_site
+from .validate import validate_content
+from .verify import Verified, verify_content
+from .write import write_site
+
+
+@dataclass
+class Checked:
+    verified: Verified
+    warnings: list[Problem]
+
+
+def check_project(project: Path, strict: bool = False) -> Checked:
+    """Run every check without writing; raise ContentError with all problems if any is an error.
+
+    With `strict`, warnings count as errors.
+    """
+    raw = load_tree(project)
+    content, problems = validate_content(raw)
+    verified = verify_content(content)
+    problems = problems + verified.problems
+    if any(p.severity == "error" for p in problems) or (strict and problems):
+        raise ContentError(problems)
+    return Checked(verified, problems)
+
+
+def render_project(project: Path, strict: bool = False, base_url: str = "") -> tuple[dict[str, bytes], SitePlan, list[Problem]]:
+    """Return every output file of the site, its plan, and the warnings met."""
+    checked = check_project(project, strict)
+    plan = plan_site(checked.verified)
+    site = checked.verified.content.site
+    files = render_site(plan, site, project / "templates", base_url)
+    return files, plan, checked.warnings
+
+
+def build_project(project: Path, out: Path, strict: bool = False, base_url: str = "") -> tuple[SitePlan, list[Problem]]:
+    """Build the site into `out`; on any error raise before touching it."""
+    files, plan, warnings = render_project(project, strict, base_url)
+    write_site(files, out)
+    return plan, warnings

@@ -1,0 +1,237 @@
+"""Stage 4, plan: derive every page, its URL and context, the back-links and the Europe verdicts."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from .model import Claim, Device, Source
+from .verify import Match, Verified
+
+ANSWERS = {
+    "no": "No",
+    "expected": "Expected",
+    "sold": "Already sold",
+    "unclear": "Unclear",
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One output file: where it goes, which template draws it, and what the template gets."""
+
+    url: str  # site-relative: "" for home, "devices/xiaomi-12/" , or a file such as "sitemap.xml"
+    template: str
+    title: str
+    context: dict[str, Any] = field(default_factory=dict)
+    in_sitemap: bool = True
+
+    @property
+    def output(self) -> str:
+        return self.url + "index.html" if self.url == "" or self.url.endswith("/") else self.url
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A highlighted stretch of a source: one or more overlapping quotes merged."""
+
+    id: str
+    start: int
+    end: int
+    claims: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CitationView:
+    source: str
+    source_title: str
+    quote: str
+    lang: str
+    href: str  # site-relative: sources/<id>/#<passage>
+    passage: str
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    claim: Claim
+    owner_title: str
+    href: str  # site-relative link to the claim on its page
+    citations: tuple[CitationView, ...]
+    superseded_by: str | None = None
+    contradicted_by: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return self.claim.id
+
+
+@dataclass(frozen=True)
+class Verdict:
+    device: str
+    answer: str  # no | expected | sold | unclear
+    label: str
+    reasoning: str
+    chain: tuple[ClaimView, ...]  # oldest first
+    decisive: ClaimView | None
+
+
+@dataclass
+class SitePlan:
+    pages: list[Page]
+    claims: dict[str, ClaimView]
+    verdicts: dict[str, Verdict]
+    passages: dict[str, list[Passage]]
+
+
+def passage_id(text: str) -> str:
+    """Return a stable anchor for a passage: it changes only when the passage's words do."""
+    return "p-" + hashlib.sha1(" ".join(text.split()).encode()).hexdigest()[:10]
+
+
+def plan_passages(verified: Verified) -> tuple[dict[str, list[Passage]], dict[tuple[str, int], str]]:
+    """Return each source's merged passages, and the passage each citation lands on."""
+    by_source: dict[str, list[tuple[Match, tuple[str, int]]]] = {}
+    for key, match in verified.matches.items():
+        by_source.setdefault(match.source, []).append((match, key))
+    passages: dict[str, list[Passage]] = {}
+    landing: dict[tuple[str, int], str] = {}
+    for source_id, items in sorted(by_source.items()):
+        text = verified.content.texts[verified.content.sources[source_id].file]
+        items.sort(key=lambda item: (item[0].start, item[0].end))
+        groups: list[list] = []
+        for match, key in items:
+            if groups and match.start < groups[-1][1]:
+                groups[-1][1] = max(groups[-1][1], match.end)
+                groups[-1][2].append(key)
+            else:
+                groups.append([match.start, match.end, [key]])
+        passages[source_id] = []
+        for start, end, keys in groups:
+            pid = passage_id(text[start:end])
+            claim_ids = tuple(dict.fromkeys(k[0] for k in keys))
+            passages[source_id].append(Passage(pid, start, end, claim_ids))
+            landing.update({k: pid for k in keys})
+    return passages, landing
+
+
+def plan_site(verified: Verified) -> SitePlan:
+    """Return every page of the site with its context, ready for the templates."""
+    content = verified.content
+    sources = content.sources
+    passages, landing = plan_passages(verified)
+
+    superseded_by = {c.claim.supersedes: cid for cid, c in content.claims.items() if c.claim.supersedes}
+    contradicted: dict[str, list[str]] = {}
+    for cid, located in content.claims.items():
+        if located.claim.contradicts:
+            contradicted.setdefault(located.claim.contradicts, []).append(cid)
+            contradicted.setdefault(cid, []).append(located.claim.contradicts)
+
+    claims: dict[str, ClaimView] = {}
+    for cid, located in content.claims.items():
+        if located.owner == "history":
+            owner_title, page_url = "Partnership history", "history/"
+        else:
+            device_id = located.owner.split(":", 1)[1]
+            owner_title, page_url = content.devices[device_id].name, f"devices/{device_id}/"
+        citations = tuple(
+            CitationView(
+                source=c.source,
+                source_title=sources[c.source].title,
+                quote=c.quote,
+                lang=sources[c.source].language,
+                href=f"sources/{c.source}/#{landing[(cid, i)]}",
+                passage=landing[(cid, i)],
+            )
+            for i, c in enumerate(located.claim.citations)
+        )
+        claims[cid] = ClaimView(located.claim, owner_title, f"{page_url}#{cid}", citations,
+                                superseded_by.get(cid), tuple(sorted(set(contradicted.get(cid, ())))))
+
+    verdicts = plan_verdicts(content, claims, superseded_by)
+    events = sorted((claims[e.id] for e in content.history.events), key=lambda v: v.claim.date.sort_key)
+    devices = sorted(content.devices.items(), key=lambda item: (item[1].announced.sort_key if item[1].announced else (9999,), item[1].name))
+    shared = {"devices": dict(devices), "sources": sources, "claims": claims, "verdicts": verdicts}
+
+    pages = [Page("", "home.html", content.site.title, {
+        **shared, "latest_events": list(reversed(events))[:6],
+        "disagreements": disagreement_pairs(claims),
+    })]
+    for device_id, device in devices:
+        facts = sorted((claims[c.id] for c in device.facts), key=lambda v: v.claim.date.sort_key)
+        related = [e for e in events if device_id in e.claim.devices]
+        pages.append(Page(f"devices/{device_id}/", "device.html", device.name, {
+            **shared, "device_id": device_id, "device": device, "facts": facts, "related_events": related,
+            "verdict": verdicts.get(device_id), "disagreements": disagreement_pairs(claims, {c.id for c in device.facts}),
+        }))
+    pages.append(Page("history/", "history.html", "Partnership history", {**shared, "events": events,
+                      "disagreements": disagreement_pairs(claims, {e.id for e in content.history.events})}))
+    pages.append(Page("europe/", "europe.html", "Will it come to Europe?", shared))
+    pages.append(Page("sources/", "sources.html", "Sources", {**shared, "passages": passages}))
+    for source_id, source in sorted(sources.items()):
+        text = content.texts.get(source.file, "")
+        pages.append(Page(f"sources/{source_id}/", "source.html", source.title, {
+            **shared, "source_id": source_id, "source": source,
+            "paragraphs": split_paragraphs(text, passages.get(source_id, [])),
+            "passages": passages.get(source_id, []),
+        }))
+    for slug, (meta, body) in sorted(content.pages.items()):
+        pages.append(Page(f"{slug}/", "page.html", meta.title, {**shared, "meta": meta, "body": body}))
+    pages.append(Page("404.html", "404.html", "Page not found", shared, in_sitemap=False))
+    return SitePlan(pages, claims, verdicts, passages)
+
+
+def plan_verdicts(content, claims: dict[str, ClaimView], superseded_by: dict[str, str]) -> dict[str, Verdict]:
+    """Return each device's Europe answer: the stance of the latest dated claim in its chain."""
+    verdicts = {}
+    for entry in content.europe.devices:
+        chain = [claims[cid] for cid in entry.claims]
+        chain.sort(key=lambda v: v.claim.date.sort_key)  # stable: list order breaks ties
+        deciding = [v for v in chain if v.claim.europe and v.id not in superseded_by]
+        decisive = deciding[-1] if deciding else None
+        answer = decisive.claim.europe if decisive else "unclear"
+        verdicts[entry.device] = Verdict(entry.device, answer, ANSWERS[answer], entry.reasoning, tuple(chain), decisive)
+    return verdicts
+
+
+def disagreement_pairs(claims: dict[str, ClaimView], only: set[str] | None = None) -> list[tuple[ClaimView, ClaimView]]:
+    """Return each pair of claims that contradict each other (once), older claim first."""
+    pairs = {}
+    for cid, view in claims.items():
+        if view.claim.contradicts:
+            a, b = sorted((view, claims[view.claim.contradicts]), key=lambda v: (v.claim.date.sort_key, v.id))
+            if only is None or a.id in only or b.id in only:
+                pairs[(a.id, b.id)] = (a, b)
+    return [pairs[k] for k in sorted(pairs)]
+
+
+@dataclass(frozen=True)
+class Piece:
+    text: str
+    passage: Passage | None = None
+    first: bool = False  # the piece that carries the passage's anchor
+
+
+def split_paragraphs(text: str, passages: list[Passage]) -> list[list[Piece]]:
+    """Return the source's paragraphs as runs of plain and highlighted text."""
+    paragraphs: list[list[Piece]] = []
+    position = 0
+    for block in text.split("\n\n"):
+        start, end = position, position + len(block)
+        position = end + 2
+        if not block.strip():
+            continue
+        pieces, cursor = [], start
+        for passage in passages:
+            lo, hi = max(passage.start, start), min(passage.end, end)
+            if lo >= hi:
+                continue
+            if lo > cursor:
+                pieces.append(Piece(text[cursor:lo]))
+            pieces.append(Piece(text[lo:hi], passage, first=lo == passage.start))
+            cursor = hi
+        if cursor < end:
+            pieces.append(Piece(text[cursor:end]))
+        paragraphs.append(pieces)
+    return paragraphs

@@ -1,0 +1,179 @@
+"""Stage 3, verify: every quote is in its source, every reference resolves, every fact is cited."""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from .validate import Content
+from .problems import Problem, did_you_mean
+
+# Typographic quotes and dashes compare equal to their plain forms; one char each, so offsets hold.
+_PLAIN = str.maketrans({c: '"' for c in "„“”‟″«»"} | {c: "'" for c in "‚‘’‛′‹›"} | {c: "-" for c in "‐‑‒–—―−"})
+_SPACE_RUN = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Match:
+    """Where one citation's quote sits in its source's text (character offsets)."""
+
+    source: str
+    start: int
+    end: int
+
+
+class SearchableText:
+    """A source text normalised for quote search, mapping offsets back to the original."""
+
+    def __init__(self, text: str):
+        plain = text.translate(_PLAIN)
+        self.starts: list[int] = []  # normalised offset of each collapsed white-space run
+        self.shifts: list[int] = []  # characters dropped up to and including that run
+        dropped = 0
+        for run in _SPACE_RUN.finditer(plain):
+            self.starts.append(run.start() - dropped)
+            dropped += len(run.group()) - 1
+            self.shifts.append(dropped)
+        self.normal = _SPACE_RUN.sub(" ", plain)
+
+    def original(self, offset: int) -> int:
+        k = bisect.bisect_left(self.starts, offset) - 1
+        return offset + (self.shifts[k] if k >= 0 else 0)
+
+    def find(self, quote: str) -> tuple[int, int] | None:
+        """Return the original (start, end) of the quote's first occurrence, or None."""
+        needle = normalize(quote)
+        at = self.normal.find(needle) if needle else -1
+        if at < 0:
+            return None
+        return self.original(at), self.original(at + len(needle) - 1) + 1
+
+    def closest(self, quote: str, width: int = 160) -> str:
+        """Return the passage that shares the longest run with the quote, for a hint."""
+        needle = normalize(quote)
+        matcher = difflib.SequenceMatcher(None, self.normal, needle, autojunk=False)
+        a, b, size = matcher.find_longest_match(0, len(self.normal), 0, len(needle))
+        if size < 4:
+            return ""
+        start = max(0, a - b)
+        passage = self.normal[start : start + min(len(needle) + 10, width)]
+        return passage.strip() + ("…" if start + width < len(self.normal) and len(needle) + 10 > width else "")
+
+
+def normalize(text: str) -> str:
+    """Return text as quotes are compared: NFC, plain quotes and dashes, single spaces."""
+    return _SPACE_RUN.sub(" ", unicodedata.normalize("NFC", text).translate(_PLAIN)).strip()
+
+
+@dataclass
+class Verified:
+    content: Content
+    matches: dict[tuple[str, int], Match]  # (claim id, citation index) -> passage
+    problems: list[Problem]
+
+
+def verify_content(content: Content) -> Verified:
+    """Return the content with every citation located in its source, and the problems found."""
+    problems: list[Problem] = []
+    searchable = {name: SearchableText(text) for name, text in content.texts.items()}
+    problems += check_sources(content, searchable)
+    matches = check_citations(content, searchable, problems)
+    problems += check_references(content)
+    problems += check_europe(content)
+    cited = {m.source for m in matches.values()}
+    for source_id in sorted(set(content.sources) - cited):
+        problems.append(content.documents[f"source:{source_id}"].problem((), f"no fact cites source '{source_id}'; cite it or remove it", severity="warning"))
+    return Verified(content, matches, problems)
+
+
+def check_sources(content: Content, searchable: dict[str, SearchableText]) -> list[Problem]:
+    problems = []
+    used = set()
+    for source_id, source in content.sources.items():
+        used.add(source.file)
+        if source.file not in searchable:
+            problems.append(content.documents[f"source:{source_id}"].problem(
+                ("file",), f"no file seeds/{source.file}{did_you_mean(source.file, searchable)}; the archived text must be in seeds/"))
+    for name in sorted(set(searchable) - used):
+        problems.append(Problem(f"seeds/{name}", 0, 0, "no source in content/sources/ describes this archived text; add one", "warning"))
+    return problems
+
+
+def check_citations(content: Content, searchable: dict[str, SearchableText], problems: list[Problem]) -> dict[tuple[str, int], Match]:
+    """Return where each citation's quote is; report unknown sources and quotes not found."""
+    matches = {}
+    for claim_id, located in content.claims.items():
+        for index, citation in enumerate(located.claim.citations):
+            path = located.path + ("citations", index)
+            source = content.sources.get(citation.source)
+            if source is None:
+                if f"source:{citation.source}" not in content.failed:
+                    problems.append(located.document.problem(path + ("source",), f"unknown source '{citation.source}'{did_you_mean(citation.source, content.sources)}"))
+                continue
+            text = searchable.get(source.file)
+            if text is None:
+                continue  # reported once, at the source's file
+            span = text.find(citation.quote)
+            if span is None:
+                hint = text.closest(citation.quote)
+                where = f"; the closest passage is: \"{hint}\"" if hint else "; nothing like it is there"
+                problems.append(located.document.problem(path + ("quote",), f"quote not found in source '{citation.source}' ({source.file}){where}. Copy the passage exactly from seeds/{source.file}"))
+                continue
+            matches[(claim_id, index)] = Match(citation.source, *span)
+    return matches
+
+
+def check_references(content: Content) -> list[Problem]:
+    """Report device and claim references that do not resolve."""
+    problems = []
+
+    def check(doc, path, value, known, kind, self_id=None):
+        if value is None or value in known or f"{kind}:{value}" in content.failed:
+            if value is not None and value == self_id:
+                problems.append(doc.problem(path, f"'{value}' refers to itself; name another {kind}"))
+            return
+        problems.append(doc.problem(path, f"unknown {kind} '{value}'{did_you_mean(value, known)}"))
+
+    for device_id, device in content.devices.items():
+        doc = content.documents[f"device:{device_id}"]
+        for key in ("predecessor", "successor", "shipped_as"):
+            check(doc, (key,), getattr(device, key), content.devices, "device", device_id)
+        successor = content.devices.get(device.successor or "")
+        if successor is not None and successor.predecessor not in (None, device_id):
+            problems.append(doc.problem(("successor",), f"'{device.successor}' names '{successor.predecessor}' as its predecessor, not '{device_id}'; make the two agree", severity="warning"))
+    claim_failed = any(k.startswith("device:") or k == "history" for k in content.failed)
+    for claim_id, located in content.claims.items():
+        for key in ("contradicts", "supersedes"):
+            value = getattr(located.claim, key)
+            if value is not None and (value == claim_id or (value not in content.claims and not claim_failed)):
+                what = "refers to itself" if value == claim_id else f"is not the id of any fact or event{did_you_mean(value, content.claims)}"
+                problems.append(located.document.problem(located.path + (key,), f"'{value}' {what}"))
+        for index, device_id in enumerate(getattr(located.claim, "devices", [])):
+            check(located.document, located.path + ("devices", index), device_id, content.devices, "device")
+    return problems
+
+
+def check_europe(content: Content) -> list[Problem]:
+    """Report Europe entries naming unknown devices or claims, repeated devices, and devices left out."""
+    problems = []
+    if content.europe is None:
+        return problems
+    doc = content.documents["europe"]
+    seen: dict[str, int] = {}
+    claim_failed = any(k.startswith("device:") or k == "history" for k in content.failed)
+    for index, entry in enumerate(content.europe.devices):
+        path = ("devices", index)
+        if entry.device in seen:
+            problems.append(doc.problem(path + ("device",), f"device '{entry.device}' is answered twice (also entry {seen[entry.device] + 1}); merge the two"))
+        seen[entry.device] = index
+        if entry.device not in content.devices and f"device:{entry.device}" not in content.failed:
+            problems.append(doc.problem(path + ("device",), f"unknown device '{entry.device}'{did_you_mean(entry.device, content.devices)}"))
+        for k, claim_id in enumerate(entry.claims):
+            if claim_id not in content.claims and not claim_failed:
+                problems.append(doc.problem(path + ("claims", k), f"unknown fact or event '{claim_id}'{did_you_mean(claim_id, content.claims)}"))
+    for device_id in sorted(set(content.devices) - set(seen)):
+        problems.append(doc.problem(("devices",), f"device '{device_id}' has no Europe answer; add an entry for it", severity="warning"))
+    return problems
