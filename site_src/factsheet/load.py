@@ -203,11 +203,11 @@ def load_tree(project: Path) -> RawContent:
         if file.is_dir() or any(part.startswith(".") for part in relative.parts):
             continue
         if file.is_symlink() and not _inside(file, content_dir):
-            problems.append(Problem(shown, 0, 0, "a link to a file outside content/; copy the file in instead"))
+            problems.append(Problem(shown, 1, 1, "a link to a file outside content/; copy the file in instead"))
             continue
         kind = _content_kind(relative)
         if kind is None:
-            problems.append(Problem(shown, 0, 0, _unread_hint(relative)))
+            problems.append(Problem(shown, 1, 1, _unread_hint(relative)))
             continue
         text, read_problems = read_text(file, shown)
         problems += read_problems

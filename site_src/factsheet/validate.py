@@ -174,10 +174,8 @@ def clean_loc(data: Any, loc: tuple) -> tuple:
             data = data[part]
         elif isinstance(data, list) and isinstance(part, int) and part < len(data):
             data = data[part]
-        elif isinstance(data, dict) and isinstance(part, str) and len(path) == len(loc) - 1:
-            pass  # a missing or unknown key: the location stays at its mapping
         else:
-            continue
+            continue  # a missing key, or pydantic's name for a union member: stay at the parent
         path.append(part)
     return tuple(path)
 

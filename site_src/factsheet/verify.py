@@ -59,8 +59,14 @@ class SearchableText:
         if size < 4:
             return ""
         start = max(0, a - b)
-        passage = self.normal[start : start + min(len(needle) + 10, width)]
-        return passage.strip() + ("…" if start + width < len(self.normal) and len(needle) + 10 > width else "")
+        end = min(len(self.normal), start + min(len(needle), width))
+        # Widen to whole words so the hint reads as a passage, not a fragment.
+        while start > 0 and self.normal[start - 1] not in " \n":
+            start -= 1
+        while end < len(self.normal) and self.normal[end] != " ":
+            end += 1
+        passage = self.normal[start:end].strip()
+        return passage if len(passage) <= width + 40 else passage[:width] + "…"
 
 
 def normalize(text: str) -> str:
@@ -97,7 +103,8 @@ def check_sources(content: Content, searchable: dict[str, SearchableText]) -> li
         if source.file not in searchable:
             problems.append(content.documents[f"source:{source_id}"].problem(
                 ("file",), f"no file seeds/{source.file}{did_you_mean(source.file, searchable)}; the archived text must be in seeds/"))
-    for name in sorted(set(searchable) - used):
+    sources_failed = any(k.startswith("source:") for k in content.failed)
+    for name in sorted(set(searchable) - used) if not sources_failed else ():
         problems.append(Problem(f"seeds/{name}", 0, 0, "no source in content/sources/ describes this archived text; add one", "warning"))
     return problems
 
@@ -142,7 +149,7 @@ def check_references(content: Content) -> list[Problem]:
         for key in ("predecessor", "successor", "shipped_as"):
             check(doc, (key,), getattr(device, key), content.devices, "device", device_id)
         successor = content.devices.get(device.successor or "")
-        if successor is not None and successor.predecessor not in (None, device_id):
+        if successor is not None and successor.predecessor in content.devices and successor.predecessor != device_id:
             problems.append(doc.problem(("successor",), f"'{device.successor}' names '{successor.predecessor}' as its predecessor, not '{device_id}'; make the two agree", severity="warning"))
     claim_failed = any(k.startswith("device:") or k == "history" for k in content.failed)
     for claim_id, located in content.claims.items():
