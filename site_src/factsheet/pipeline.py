@@ -9,6 +9,7 @@ from .load import load_tree
 from .plan import SitePlan, plan_site
 from .problems import ContentError, Problem
 from .render import render_site
+from .search import index_site
 from .validate import validate_content
 from .verify import Verified, verify_content
 from .write import write_site
@@ -46,5 +47,5 @@ def render_project(project: Path, strict: bool = False, base_url: str = "") -> t
 def build_project(project: Path, out: Path, strict: bool = False, base_url: str = "") -> tuple[SitePlan, list[Problem]]:
     """Build the site into `out`; on any error raise before touching it."""
     files, plan, warnings = render_project(project, strict, base_url)
-    write_site(files, out)
+    write_site(files, out, finish=index_site)
     return plan, warnings

@@ -178,6 +178,7 @@ def plan_site(verified: Verified) -> SitePlan:
         }))
     for slug, (meta, body) in sorted(content.pages.items()):
         pages.append(Page(f"{slug}/", "page.html", meta.title, {**shared, "meta": meta, "body": body}))
+    pages.append(Page("search/", "search.html", "Search", shared, in_sitemap=False))
     pages.append(Page("404.html", "404.html", "Page not found", shared, in_sitemap=False))
     return SitePlan(pages, claims, verdicts, passages)
 

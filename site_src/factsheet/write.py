@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 
-def write_site(files: dict[str, bytes], out: Path) -> None:
-    """Write `files` into a fresh folder beside `out`, then swap it in.
+def write_site(files: dict[str, bytes], out: Path, finish: Callable[[Path], None] | None = None) -> None:
+    """Write `files` into a fresh folder beside `out`, run `finish` on it, then swap it in.
 
     A build that fails or is killed before the swap leaves the previous site untouched.
+    `finish` (the search indexer) sees the complete staging folder, never a half-written one.
     """
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -22,6 +24,8 @@ def write_site(files: dict[str, bytes], out: Path) -> None:
             target = staging / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
+        if finish:
+            finish(staging)
         os.chmod(staging, 0o755)
         swap_in(staging, out)
     except BaseException:
