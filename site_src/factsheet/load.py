@@ -14,6 +14,7 @@ from .problems import Problem
 # libyaml's C parser when present: same nodes and marks, several times faster.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _constructor = yaml.constructor.SafeConstructor()
+_PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("null", "bool", "int", "float", "timestamp")}
 
 MAX_FILE_BYTES = 2_000_000
 MAX_NODES = 200_000
@@ -118,7 +119,7 @@ def _build(node: yaml.Node, path: tuple, doc: Document, offset: int, budget: lis
 def _scalar(node: yaml.ScalarNode) -> Any:
     if node.tag == "tag:yaml.org,2002:str":
         return node.value
-    if not node.tag.startswith("tag:yaml.org,2002:") or node.tag.endswith(("binary", "set", "omap", "pairs")):
+    if node.tag not in _PLAIN_TAGS:
         raise _Refused(node, f"unsupported YAML tag {node.tag!r}; write plain text instead")
     try:
         return _constructor.construct_object(node)

@@ -25,9 +25,13 @@ class PartialDate:
     part: str = ""
 
     @property
-    def sort_key(self) -> tuple[int, int, int, int]:
-        """Order by what is known; a vaguer date sorts before the precise dates inside it."""
-        return (self.year, self.month, self.day, ["", "early", "mid", "late"].index(self.part))
+    def sort_key(self) -> tuple[int, int, int]:
+        """Order by what is known: a bare period sorts before the dates inside it, and early, mid
+        and late sort as roughly a third of the way in (late March 2022 before May 2022)."""
+        third = {"": 0, "early": 1, "mid": 2, "late": 3}[self.part]
+        if self.month:
+            return (self.year, self.month, self.day or (third * 10 - 5 if third else 0))
+        return (self.year, third * 4 - 2 if third else 0, 0)
 
     @property
     def iso(self) -> str:
@@ -112,6 +116,7 @@ class Claim(Strict):
     id: Id = Field(description="unique, kebab-case; the fact's anchor")
     text: Text = Field(description="the fact in the editor's own words, English, inline Markdown")
     date: DateValue = Field(description="when the claim was made, as precise as known")
+    date_note: Optional[Text] = Field(None, description="how the date is known, when it is inferred")
     standing: Standing
     europe: Optional[EuropeAnswer] = Field(None, description="this claim's answer to 'will it come to Europe?'")
     contradicts: Optional[Id] = Field(None, description="id of a claim this one disagrees with")

@@ -65,7 +65,7 @@ class SearchableText:
             start -= 1
         while end < len(self.normal) and self.normal[end] != " ":
             end += 1
-        passage = self.normal[start:end].strip()
+        passage = re.sub(r"^[^\w\"'(]+", "", self.normal[start:end]).strip()
         return passage if len(passage) <= width + 40 else passage[:width] + "…"
 
 

@@ -1,0 +1,80 @@
+"""Stage 1, load: positions of every key and value, and the file-level refusals."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from factsheet.load import Position, parse_yaml, read_text
+
+DEVICE = """\
+name: Alpha
+facts:
+  - id: one
+    citations:
+      - quote: "x"
+"""
+
+
+@pytest.mark.parametrize("path, key, expected", [
+    # values
+    (("name",), False, Position(1, 7)),
+    (("facts", 0, "id"), False, Position(3, 9)),
+    (("facts", 0, "citations", 0, "quote"), False, Position(5, 16)),
+    # keys
+    (("facts",), True, Position(2, 1)),
+    (("facts", 0, "citations"), True, Position(4, 5)),
+    # a path that does not exist falls back to its nearest parent
+    (("facts", 0, "standing"), False, Position(3, 5)),
+])
+def test_every_key_and_value_has_its_line_and_column(path, key, expected) -> None:
+    doc, problems = parse_yaml(DEVICE, "content/devices/alpha.yaml", "device")
+    assert problems == []
+    assert doc.position(path, key=key) == expected
+
+
+@pytest.mark.parametrize("text, value", [
+    # YAML 1.1 reads these as non-text; the loader keeps what was written for the hint
+    ("x: no", False),
+    ("x: On", True),
+    ("x: 2022-07-05", datetime.date(2022, 7, 5)),
+    ("x: 2016", 2016),
+    # quoted, they stay text
+    ('x: "no"', "no"),
+    ("x: '2022-07-05'", "2022-07-05"),
+])
+def test_scalars_resolve_as_yaml_does_and_remember_how_they_were_written(text, value) -> None:
+    doc, _ = parse_yaml(text, "f.yaml", "device")
+    assert doc.data == {"x": value}
+    if not isinstance(value, str):
+        assert doc.plain[("x",)] == text.split(": ")[1]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("a: 1\na: 2\n", "f.yaml:2:1: error: duplicate key 'a' (first at line 1); YAML keeps only the last, so remove or rename one"),
+    ("a: !!python/object:os.system x\n", "f.yaml:1:4: error: unsupported YAML tag 'tag:yaml.org,2002:python/object:os.system'; write plain text instead"),
+    ("a: [1, 2\n", "f.yaml:2:1: error: YAML syntax error: while parsing a flow sequence did not find expected ',' or ']'; check the indentation and quotes here"),
+    ("# only a comment\n", "f.yaml:1:1: error: the file has no data; fill it in or delete it"),
+])
+def test_unreadable_yaml_is_refused_with_a_located_message(text, message) -> None:
+    doc, problems = parse_yaml(text, "f.yaml", "device")
+    assert doc is None
+    assert [str(p) for p in problems] == [message]
+
+
+def test_an_alias_bomb_is_refused_before_it_expands() -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(8))
+    doc, problems = parse_yaml(bomb, "f.yaml", "device")
+    assert doc is None
+    assert "alias bomb" in problems[0].message
+
+
+def test_a_file_that_is_not_utf8_names_the_line_and_column_of_the_bad_byte(tmp_path) -> None:
+    file = tmp_path / "x.yaml"
+    file.write_bytes("title: ok\nname: M\xfcnchen\n".encode("latin-1"))
+    text, problems = read_text(file, "content/x.yaml")
+    assert text is None
+    assert [str(p) for p in problems] == ["content/x.yaml:2:8: error: not UTF-8 text (byte 0xFC); save the file as UTF-8"]
