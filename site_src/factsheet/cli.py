@@ -30,7 +30,25 @@ def main(argv: list[str] | None = None, project: Path | None = None) -> int:
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     check = commands.add_parser("check", help="run every check, write nothing")
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    serve = commands.add_parser("serve", help="preview the site, rebuilt and reloaded in the browser on every save")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this computer only)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    serve.add_argument("--project", type=Path, default=project, help="project folder to preview (default: this one)")
+    commands.add_parser("schema", help="write the JSON Schemas editors use for completion into schema/")
+    new = commands.add_parser("new", help="write a commented starter file for a new device or source")
+    new.add_argument("kind", choices=["device", "source"])
+    new.add_argument("id", help="kebab-case id, also the file name and URL: xiaomi-13-ultra")
     args = parser.parse_args(argv if argv is not None else sys.argv[1:] or ["build"])
+    # Imported here so that a plain build does not load the web server.
+    if args.command == "serve":
+        from .serve import serve as serve_site
+        return serve_site(args.project, args.host, args.port)
+    if args.command == "schema":
+        from .schema import write_schemas
+        return write_schemas(project)
+    if args.command == "new":
+        from .scaffold import new_file
+        return new_file(project, args.kind, args.id)
 
     started = time.perf_counter()
     try:

@@ -94,7 +94,10 @@ def _check_url(value: str) -> str:
 
 
 DateValue = Annotated[PartialDate, PlainValidator(parse_partial_date),
-                      WithJsonSchema({"type": "string", "pattern": DATE_PATTERN})]
+                      # What parse_partial_date accepts: the text forms, or a bare year YAML reads as a number.
+                      WithJsonSchema({"anyOf": [{"type": "string", "pattern": DATE_PATTERN},
+                                                {"type": "integer", "minimum": 1000, "maximum": 9999}],
+                                      "description": 'a date as precise as known: "2022", "2022-07", "2022-07-05" or "late 2022-03"'})]
 Id = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 Text = Annotated[str, Field(min_length=1, max_length=20_000)]
 Url = Annotated[str, Field(max_length=2_000), AfterValidator(_check_url)]

@@ -1,0 +1,251 @@
+"""Live preview: build into a private folder, serve it, rebuild on save, reload the browser.
+
+The served folder is switched only after a build has finished, so a reader never sees a
+half-written site; while the content is broken, every page is replaced by the list of
+located errors, and the next good save brings the site back without a restart.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import mimetypes
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import jinja2
+from livereload import Server
+from livereload.handlers import LiveReloadHandler
+from tornado.ioloop import IOLoop
+
+from .pipeline import build_project
+from .problems import ContentError, summarize
+
+WATCHED = ("content", "seeds", "templates")  # the sources of the site; never the output
+POLL_SECONDS = 0.05
+SETTLE_SECONDS = 0.15  # a burst of saves (an editor writing several files) becomes one rebuild
+MAX_PATH = 2_000  # longer request paths cannot name a file of the site
+
+
+@dataclass(frozen=True)
+class Served:
+    """What the server answers with: the last good build, and the errors of the latest one."""
+
+    root: Path | None
+    errors: tuple[str, ...] = ()
+
+
+def snapshot(project: Path) -> dict[str, tuple[int, int, int]]:
+    """Return every watched file with its modification time, size and inode (saves by rename change the inode)."""
+    state = {}
+    for name in WATCHED:
+        for file in sorted((project / name).rglob("*")):
+            try:
+                info = file.stat()
+            except OSError:  # deleted while we looked: the next snapshot sees it gone
+                continue
+            if not file.is_dir():
+                state[str(file)] = (info.st_mtime_ns, info.st_size, info.st_ino)
+    return state
+
+
+def describe_failure(error: Exception) -> list[str]:
+    """Return a failed build's problems as `file:line:col: error: ...` lines, as the CLI prints them."""
+    if isinstance(error, ContentError):
+        return [str(p) for p in error.problems] + [summarize(error.problems)]
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        return [f"templates/{error.name or error.filename}:{error.lineno}:1: error: {error.message}"]
+    frame = traceback.extract_tb(error.__traceback__)[-1:]
+    where = f" (at {frame[0].filename}:{frame[0].lineno})" if frame else ""
+    return [f"error: {type(error).__name__}: {error}{where}"]
+
+
+class Preview:
+    """The site being previewed: rebuilt on demand, answered as a WSGI application."""
+
+    def __init__(self, project: Path, workdir: Path):
+        self.project = project
+        self.workdir = workdir
+        self.served = Served(None, ("error: the site has not been built yet",))
+        self.builds = 0
+
+    def rebuild(self) -> Served:
+        """Run the whole pipeline once into a fresh folder; return what to serve next."""
+        self.builds += 1
+        out = self.workdir / f"build-{self.builds}"
+        started = time.perf_counter()
+        try:
+            plan, warnings = build_project(self.project, out)
+        except Exception as error:  # noqa: BLE001 - any failure is shown to the editor, the server lives on
+            lines = describe_failure(error)
+            print("\n".join(lines) + "\nthe browser shows these errors until they are fixed", file=sys.stderr, flush=True)
+            return Served(self.served.root, tuple(lines))
+        for warning in warnings:
+            print(warning, file=sys.stderr)
+        print(f"built {len(plan.pages)} pages in {time.perf_counter() - started:.2f} s; {summarize(warnings)}", flush=True)
+        return Served(out)
+
+    def update(self) -> None:
+        """Rebuild, switch the served site in one assignment, and drop builds no request can still read."""
+        self.served = self.rebuild()
+        keep = {self.served.root, self.workdir / f"build-{self.builds - 1}"}
+        for old in self.workdir.glob("build-*"):
+            if old not in keep:
+                shutil.rmtree(old, ignore_errors=True)
+
+    def __call__(self, environ: dict, start_response) -> list[bytes]:
+        """Answer one request; a crafted request gets an error status, never an exception."""
+        method = environ.get("REQUEST_METHOD", "")
+        try:
+            status, headers, body = self.respond(method, environ.get("PATH_INFO", ""))
+        except Exception:  # noqa: BLE001 - a bug must not take the preview down
+            traceback.print_exc()
+            status, headers, body = "500 Internal Server Error", [("Content-Type", "text/plain; charset=utf-8")], b"internal error\n"
+        headers += [("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")]
+        start_response(status, headers)
+        return [b"" if method == "HEAD" else body]
+
+    def respond(self, method: str, path: str) -> tuple[str, list[tuple[str, str]], bytes]:
+        if method not in ("GET", "HEAD"):
+            return "405 Method Not Allowed", [("Allow", "GET, HEAD"), ("Content-Type", "text/plain; charset=utf-8")], b"read-only preview\n"
+        served = self.served  # one read: the root and the errors belong to the same build
+        if served.errors:
+            return "500 Internal Server Error", [("Content-Type", "text/html; charset=utf-8")], error_page(served.errors)
+        parts = url_parts(path)
+        if parts is None or served.root is None:
+            return not_found(served.root)
+        target = served.root.joinpath(*parts)
+        try:
+            if target.is_dir():
+                if not path.endswith("/"):
+                    # Relative links on the page only work from the directory URL.
+                    location = "/" + "".join(quote(p) + "/" for p in parts)
+                    return "301 Moved Permanently", [("Location", location), ("Content-Type", "text/plain; charset=utf-8")], b""
+                target = target / "index.html"
+            if target.is_file() and target.resolve().is_relative_to(served.root.resolve()):
+                return "200 OK", [("Content-Type", content_type(target))], target.read_bytes()
+        except (OSError, ValueError):  # a name too long for the file system, say
+            pass
+        return not_found(served.root)
+
+
+def url_parts(path: str) -> list[str] | None:
+    """Return the path segments of a request inside the site, or None for anything that could leave it.
+
+    The WSGI path arrives percent-decoded (so `%2e%2e` is already `..`) as Latin-1 text.
+    """
+    if len(path) > MAX_PATH:
+        return None
+    try:
+        text = path.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return None
+    parts = [p for p in text.split("/") if p]
+    if any(p in (".", "..") or "\\" in p or "\x00" in p for p in parts):
+        return None
+    return parts
+
+
+def not_found(root: Path | None) -> tuple[str, list[tuple[str, str]], bytes]:
+    page = root / "404.html" if root else None
+    body = page.read_bytes() if page and page.is_file() else b"<!doctype html><title>Not found</title><p>Not found.</p>"
+    return "404 Not Found", [("Content-Type", "text/html; charset=utf-8")], body
+
+
+def content_type(file: Path) -> str:
+    kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+    if kind.startswith("text/") or kind in ("application/javascript", "application/json", "application/xml", "image/svg+xml"):
+        kind += "; charset=utf-8"
+    return kind
+
+
+def error_page(lines: tuple[str, ...]) -> bytes:
+    """Return the page shown in place of every page while the content is broken (reloads when fixed)."""
+    items = "\n".join(f"<li><code>{html.escape(line)}</code></li>" for line in lines)
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Build failed · preview</title>
+<style>
+body {{ font: 1rem/1.5 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; }}
+h1 {{ color: #a00; }} li {{ margin: .5rem 0; }} code {{ white-space: pre-wrap; word-break: break-word; }}
+</style>
+</head>
+<body>
+<main>
+<h1>The site could not be built</h1>
+<p>Fix the problems below and save; this page reloads by itself.</p>
+<ol>
+{items}
+</ol>
+</main>
+</body>
+</html>
+""".encode("utf-8")
+
+
+def watch(project: Path, on_change, stop: threading.Event) -> None:
+    """Call `on_change` once per settled burst of changes to the watched folders, until `stop` is set."""
+    seen = snapshot(project)
+    while not stop.wait(POLL_SECONDS):
+        now = snapshot(project)
+        if now == seen:
+            continue
+        while not stop.wait(SETTLE_SECONDS):
+            later = snapshot(project)
+            if later == now:
+                break
+            now = later
+        seen = now  # taken before the build: a save during the build triggers the next one
+        on_change()
+
+
+def serve(project: Path, host: str = "127.0.0.1", port: int = 8000) -> int:
+    """Serve a live preview of `project` until interrupted; return the exit status."""
+    project = project.resolve()
+    workdir = Path(tempfile.mkdtemp(prefix="factsheet-preview-"))
+    if any(workdir.resolve().is_relative_to(project / name) for name in WATCHED):
+        print(f"error: the temporary folder {workdir} is inside a watched folder; set TMPDIR elsewhere", file=sys.stderr)
+        return 1
+    preview = Preview(project, workdir)
+    preview.update()
+    # Requests are answered by our WSGI app; livereload adds the script and the reload socket.
+    # Its own watcher stays idle: it would poll the current folder, output included.
+    server = Server(app=preview)
+    logging.getLogger("tornado.access").setLevel(logging.CRITICAL)
+    try:
+        server.application(port, host, debug=False)
+    except OSError as error:
+        print(f"error: cannot listen on {host}:{port} ({error.strerror}); pick another with --port", file=sys.stderr)
+        shutil.rmtree(workdir, ignore_errors=True)
+        return 1
+    loop = IOLoop.current()
+
+    def changed() -> None:
+        preview.update()
+        loop.add_callback(LiveReloadHandler.reload_waiters, "*")
+
+    stop = threading.Event()
+    watcher = threading.Thread(target=watch, args=(project, changed, stop), daemon=True)
+    watcher.start()
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # clean up on kill as on Ctrl-C
+    print(f"serving {project} on http://{host}:{port}/ (watching {', '.join(WATCHED)}; Ctrl-C stops)", flush=True)
+    try:
+        loop.start()
+    except KeyboardInterrupt:
+        print("stopped")
+    finally:
+        stop.set()
+        watcher.join(timeout=5)
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
