@@ -1,0 +1,192 @@
+"""The real site in headless Chromium: accessibility, citations, search, phones, dark mode, console.
+
+The site is served over loopback under a sub-path, as GitHub Pages serves a project site.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[1]
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = "/usr/bin/chromium"
+PREFIX = "/factsheet/"  # the sub-path the site is served under
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def require(ok: bool, why: str) -> None:
+    """Skip when the browser is missing on a developer machine; under CI that is a failure."""
+    if not ok:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{why} (CI must have it: run `make test`, which installs it)")
+        pytest.skip(why)
+
+
+def site_pages(site: Path) -> list[str]:
+    """Return the URL path (below the prefix) of every HTML page, the search bundle left out."""
+    pages = [p.relative_to(site).as_posix() for p in site.rglob("*.html") if "pagefind" not in p.relative_to(site).parts]
+    return sorted(p.removesuffix("index.html") for p in pages)
+
+
+class SubPathHandler(SimpleHTTPRequestHandler):
+    """Serves the site under PREFIX (and, for the 404 page's root-based links, at / too)."""
+
+    def translate_path(self, path: str) -> str:
+        if path.startswith(PREFIX):
+            path = "/" + path[len(PREFIX):]
+        return super().translate_path(path)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site: Path) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(SubPathHandler, directory=str(built_site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require(False, "playwright is not installed (requirements-test.txt)")
+    require(Path(CHROMIUM).exists(), f"{CHROMIUM} is missing (scripts/system-deps.sh installs it)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page_in(browser):
+    """Return a factory of fresh pages with the given viewport, colour scheme and JavaScript setting."""
+    contexts = []
+
+    def make(width: int = 1280, scheme: str = "light", javascript: bool = True):
+        context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme,
+                                      java_script_enabled=javascript)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def axe_violations(page, rules: list[str] | None = None) -> list[str]:
+    require(AXE.is_file(), "axe-core is not installed (npm ci --ignore-scripts)")
+    page.add_script_tag(path=str(AXE))
+    options = {"runOnly": {"type": "rule", "values": rules}} if rules else {"runOnly": {"type": "tag", "values": WCAG}}
+    result = page.evaluate("options => axe.run(document, options)", options)
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {', '.join(str(n['target']) for n in v['nodes'][:3])}"
+            for v in result["violations"]]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_page_has_axe_wcag_21_aa_violations_in_either_colour_scheme(page_in, site_url, built_site, scheme) -> None:
+    """Covers readable contrast in dark mode: axe's color-contrast rule runs on the dark palette."""
+    page = page_in(scheme=scheme)
+    found = {}
+    for path in site_pages(built_site):
+        page.goto(site_url + path)
+        # The scheme's palette must really be in use, or the contrast check proves nothing.
+        rgb = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        brightness = sum(int(c) for c in rgb[rgb.index("(") + 1:-1].split(",")[:3]) / 3
+        assert (brightness < 64) == (scheme == "dark"), f"{path}: background {rgb} in the {scheme} scheme"
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")  # check the quotes too
+        if violations := axe_violations(page):
+            found[path] = violations
+    assert found == {}
+
+
+def test_following_a_citation_lands_on_its_highlighted_passage(page_in, site_url) -> None:
+    page = page_in()
+    page.goto(site_url + "devices/xiaomi-12s-ultra/")
+    cite = page.locator("a.cite").first
+    passage = cite.get_attribute("href").split("#", 1)[1]
+    plain = page.evaluate("() => { const m = document.createElement('mark'); document.body.append(m); return getComputedStyle(m).backgroundColor; }")
+    cite.click()
+    page.wait_for_url(f"**#{passage}")
+    # Scrolled into view (smoothly, where motion is welcome): wait until the passage is on screen.
+    page.wait_for_function("() => { const r = document.querySelector(':target')?.getBoundingClientRect(); return r && r.top >= 0 && r.top < innerHeight; }", timeout=5_000)
+    target = page.evaluate("""() => { const t = document.querySelector(':target');
+        if (!t) return null;
+        const s = getComputedStyle(t);
+        return {tag: t.tagName, id: t.id, bg: s.backgroundColor, outline: s.outlineStyle}; }""")
+    assert target is not None and target["tag"] == "MARK" and target["id"] == passage
+    assert target["outline"] != "none" and target["bg"] != plain  # visibly marked, unlike other passages
+
+
+def test_searching_for_12s_ultra_reaches_its_page(page_in, site_url) -> None:
+    page = page_in()
+    page.goto(site_url)
+    page.get_by_role("searchbox", name="Search the fact sheet").fill("12S Ultra")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search/**q=12S*")
+    result = page.locator("#search-results").get_by_role("link", name="Xiaomi 12S Ultra", exact=True)
+    result.wait_for(timeout=10_000)
+    result.click()
+    page.wait_for_load_state()
+    assert page.url.startswith(site_url + "devices/xiaomi-12s-ultra/")
+    assert page.locator("h1").inner_text() == "Xiaomi 12S Ultra"
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_no_page_scrolls_sideways_on_a_phone(page_in, site_url, built_site, width) -> None:
+    page = page_in(width=width)
+    wide = {}
+    for path in site_pages(built_site):
+        page.goto(site_url + path)
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        scroll, inner = page.evaluate("[document.scrollingElement.scrollWidth, innerWidth]")
+        if scroll > inner:
+            wide[path] = scroll
+    assert wide == {}, f"pages wider than {width} px"
+
+
+def test_no_page_logs_a_console_error(page_in, site_url, built_site) -> None:
+    page = page_in()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
+    for path in site_pages(built_site) + ["search/?q=Leica"]:
+        page.goto(site_url + path)
+        if "?q=" in path:
+            page.locator("#search-results li").first.wait_for()  # the search bundle has loaded and answered
+    assert errors == []
+
+
+def test_search_page_without_javascript_points_to_the_device_list(page_in, site_url) -> None:
+    page = page_in(javascript=False)
+    page.goto(site_url + "search/?q=Leica")
+    notice = page.locator("main .notice")
+    assert notice.is_visible() and "Search needs JavaScript" in notice.inner_text()
+    page.get_by_role("link", name="device list").click()
+    page.wait_for_load_state()
+    assert page.locator("#devices a").count() > 0 and page.locator("#devices").is_visible()
+
+
+def test_device_pages_read_in_full_without_javascript(page_in, site_url) -> None:
+    page = page_in(javascript=False)
+    page.goto(site_url + "devices/xiaomi-12s-ultra/")
+    assert page.locator(".key-facts").is_visible()
+    assert page.locator("article.claim").count() > 0 and page.locator("article.claim").first.is_visible()
+    page.locator("details.quote summary").first.click()  # quotes open without JavaScript too
+    assert page.locator("details.quote blockquote").first.is_visible()
