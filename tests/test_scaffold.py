@@ -1,0 +1,107 @@
+"""`build.py new device|source <id>`: starter files the check refuses until every placeholder is filled in."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from conftest import REPO
+from factsheet.cli import main
+from factsheet.model import MODELS, Citation, Claim, Relay
+
+PLACEHOLDER = re.compile(r'^(\s*(?:- )?)(\w+): ""$', re.MULTILINE)  # an uncommented `key: ""`
+
+# What an editor would write in place of each placeholder, by key.
+FILLED = {
+    "device": {"name": "Gamma Phone", "maker": "Gamma", "status": "announced", "leica": "unknown",
+               "id": "gamma-presented", "text": "The Gamma Phone was presented.", "date": "2022-07",
+               "standing": "report", "source": "alpha-news", "quote": "presented in \"Berlin\" this week"},
+    "source": {"title": "Gamma Phone arrives", "language": "en", "file": "gamma.txt"},
+}
+FIELDS = {"device": [MODELS["device"], Claim, Citation], "source": [MODELS["source"], Relay]}
+FOLDER = {"device": "devices", "source": "sources"}
+
+
+@pytest.fixture
+def project(mini_project: Path) -> Path:
+    """The mini project with one archived text that no source describes yet."""
+    (mini_project / "seeds/gamma.txt").write_text("Gamma Phone arrives. It was presented this week.\n", encoding="utf-8")
+    return mini_project
+
+
+def placeholder_lines(text: str) -> set[int]:
+    return {text.count("\n", 0, m.start(2)) + 1 for m in PLACEHOLDER.finditer(text)}
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    return PLACEHOLDER.sub(lambda m: f"{m[1]}{m[2]}: {yaml.safe_dump(values[m[2]], default_style=chr(39)).strip()}", text)
+
+
+@pytest.mark.parametrize("kind", ["device", "source"])
+def test_starter_file_fails_check_at_every_placeholder_and_passes_once_filled(project: Path, kind: str, capsys):
+    assert main(["new", kind, "gamma"], project=project) == 0
+    file = project / "content" / FOLDER[kind] / "gamma.yaml"
+    text = file.read_text(encoding="utf-8")
+    assert text.startswith(f"# yaml-language-server: $schema=../../schema/{kind}.schema.json\n")
+    capsys.readouterr()
+
+    assert main(["check"], project=project) == 1
+    reported = {int(line.split(":")[1]) for line in capsys.readouterr().err.splitlines() if line.startswith(f"content/{FOLDER[kind]}/gamma.yaml:")}
+    assert reported == placeholder_lines(text)
+
+    filled = fill(text, FILLED[kind])
+    assert '""' not in "\n".join(line for line in filled.splitlines() if not line.lstrip().startswith("#"))
+    file.write_text(filled, encoding="utf-8")
+    assert main(["check"], project=project) == 0, capsys.readouterr().err
+    schema = (REPO / "schema" / f"{kind}.schema.json").read_text(encoding="utf-8")
+    jsonschema.validate(yaml.safe_load(filled), yaml.safe_load(schema))
+
+
+@pytest.mark.parametrize("kind", ["device", "source"])
+def test_starter_file_explains_every_field_of_the_model(project: Path, kind: str):
+    main(["new", kind, "gamma"], project=project)
+    text = (project / "content" / FOLDER[kind] / "gamma.yaml").read_text(encoding="utf-8")
+    for model in FIELDS[kind]:
+        for field in model.model_fields:
+            assert re.search(rf"^\s*#?\s*(- )?{field}:", text, re.MULTILINE), f"{field} is not in the starter file"
+
+
+def test_starter_files_name_the_sources_and_the_texts_not_yet_described(project: Path):
+    main(["new", "source", "gamma-news"], project=project)
+    main(["new", "device", "gamma"], project=project)
+    assert "Known sources: alpha-news, gamma-news." in (project / "content/devices/gamma.yaml").read_text()
+    assert "Not yet described by a source: gamma.txt." in (project / "content/sources/gamma-news.yaml").read_text()
+    assert "alpha.txt" not in (project / "content/sources/gamma-news.yaml").read_text()
+
+
+@pytest.mark.parametrize("kind, id", [("device", "alpha"), ("source", "alpha-news")])
+def test_new_refuses_to_overwrite_an_existing_file(project: Path, kind: str, id: str, capsys):
+    file = project / "content" / FOLDER[kind] / f"{id}.yaml"
+    before = file.read_bytes()
+    assert main(["new", kind, id], project=project) == 1
+    assert file.read_bytes() == before
+    assert f"content/{FOLDER[kind]}/{id}.yaml exists already" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("id, suggestion", [
+    ("Gamma", "gamma"),
+    ("gamma phone", "gamma-phone"),
+    ("gamma_phone", "gamma-phone"),
+    ("gamma-", "gamma"),
+    ("gamma--phone", "gamma-phone"),
+    ("../gamma", "gamma"),
+    ("gämma", "g-mma"),
+    ("a" * 81, "a" * 80),
+    ("", None),
+])
+def test_new_refuses_an_id_that_is_not_kebab_case(project: Path, id: str, suggestion: str | None, capsys):
+    before = sorted(project.rglob("*"))
+    assert main(["new", "device", id], project=project) == 1
+    assert sorted(project.rglob("*")) == before
+    err = capsys.readouterr().err
+    assert "is not an id" in err and "kebab-case" in err
+    assert (f"did you mean '{suggestion}'?" in err) if suggestion else ("did you mean" not in err)
