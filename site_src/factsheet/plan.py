@@ -26,6 +26,8 @@ class Page:
     title: str
     context: dict[str, Any] = field(default_factory=dict)
     in_sitemap: bool = True
+    anywhere: bool = False  # served for every missing path (the 404 page): links start at the site's root path
+    needs_base_url: bool = False  # made of absolute URLs (sitemap, feed): written only when the base URL is known
 
     @property
     def output(self) -> str:
@@ -179,8 +181,23 @@ def plan_site(verified: Verified) -> SitePlan:
     for slug, (meta, body) in sorted(content.pages.items()):
         pages.append(Page(f"{slug}/", "page.html", meta.title, {**shared, "meta": meta, "body": body}))
     pages.append(Page("search/", "search.html", "Search", shared, in_sitemap=False))
-    pages.append(Page("404.html", "404.html", "Page not found", shared, in_sitemap=False))
+    pages.append(Page("404.html", "404.html", "Page not found", shared, in_sitemap=False, anywhere=True))
+    pages += plan_publishing(pages, claims, content.site)
     return SitePlan(pages, claims, verdicts, passages)
+
+
+def plan_publishing(pages: list[Page], claims: dict[str, ClaimView], site) -> list[Page]:
+    """Return the files for crawlers and feed readers: sitemap, Atom feed, robots.txt."""
+    entries = sorted(claims.values(), key=lambda v: (v.claim.date.sort_key, v.id), reverse=True)
+    # The feed changes when the content does, never with the clock.
+    updated = max([site.as_of.iso_full] + [v.claim.date.iso_full for v in entries])
+    return [
+        Page("sitemap.xml", "sitemap.xml", "Sitemap", {"pages": [p for p in pages if p.in_sitemap]},
+             in_sitemap=False, needs_base_url=True),
+        Page("feed.xml", "feed.xml", "Events and claims", {"entries": entries, "updated": updated},
+             in_sitemap=False, needs_base_url=True),
+        Page("robots.txt", "robots.txt", "robots.txt", {}, in_sitemap=False),
+    ]
 
 
 def plan_verdicts(content, claims: dict[str, ClaimView], superseded_by: dict[str, str]) -> dict[str, Verdict]:

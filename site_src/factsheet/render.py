@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jinja2
 from markdown_it import MarkdownIt
@@ -11,6 +12,7 @@ from markupsafe import Markup, escape
 
 from .model import Site
 from .plan import Page, SitePlan
+from .publish import export_facts, structured_data
 
 # Raw HTML off: Markdown in content can format text, never inject markup.
 _markdown = MarkdownIt("commonmark", {"html": False, "typographer": False})
@@ -54,6 +56,7 @@ def make_environment(templates: Path) -> jinja2.Environment:
     )
     env.filters["inline"] = inline_markdown
     env.filters["markdown"] = block_markdown
+    env.globals["structured_data"] = structured_data
     return env
 
 
@@ -61,15 +64,21 @@ def render_site(plan: SitePlan, site: Site, templates: Path, base_url: str = "")
     """Return every output file's path and bytes: the pages, then the static assets."""
     env = make_environment(templates)
     base_url = (base_url or site.base_url or "").rstrip("/") + "/" if (base_url or site.base_url) else ""
+    # The 404 page is served at any depth, so its links start from the site's path (/repo/ on Pages).
+    root = urlsplit(base_url).path or "/"
     files: dict[str, bytes] = {}
     for page in plan.pages:
+        if page.needs_base_url and not base_url:
+            continue  # a sitemap or feed of relative URLs would be invalid; see docs/export.md
         template = env.get_template(page.template)
 
         def rel(target: str, page: Page = page) -> str:
-            return relative_link(page, target)
+            link = relative_link(page, target)
+            return root + link if page.anywhere and not link.startswith("#") else link
 
         html = template.render(**page.context, page=page, site=site, rel=rel, base_url=base_url)
         files[page.output] = html.encode("utf-8")
+    files["facts.json"] = export_facts(plan, site, base_url)
     static = templates / "static"
     for asset in sorted(static.rglob("*")) if static.is_dir() else []:
         if asset.is_file():

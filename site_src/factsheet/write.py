@@ -48,5 +48,7 @@ def recover(out: Path) -> None:
     old = out.with_name(f".{out.name}.old")
     if old.is_dir() and not out.exists():
         os.rename(old, out)
+    elif old.exists():  # killed after the swap, while deleting the old site: the new one is complete
+        shutil.rmtree(old, ignore_errors=True)
     for leftover in out.parent.glob(f".{out.name}.new-*"):
         shutil.rmtree(leftover, ignore_errors=True)

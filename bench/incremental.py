@@ -1,0 +1,61 @@
+"""Time the rebuild `serve` does after an editor saves one device file.
+
+    python bench/incremental.py PROJECT OUT
+
+Builds PROJECT once (as serve does at start), then edits one fact's text in a device file
+several times; each time it times the incremental rebuild plus writing the files that
+changed, as serve would. Writes the times as JSON to OUT/.bench-incremental.json. The edit
+is undone at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "site_src"))
+
+from factsheet.incremental import rebuild  # noqa: E402
+
+EDITS = 7
+
+
+def write_changes(out: Path, changed: dict[str, bytes], removed: list[str]) -> None:
+    for relative, data in changed.items():
+        target = out / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    for relative in removed:
+        (out / relative).unlink(missing_ok=True)
+
+
+def main(project: Path, out: Path) -> int:
+    shutil.rmtree(out, ignore_errors=True)
+    state = rebuild(project, None)
+    write_changes(out, state.changed, [])
+    devices = sorted((project / "content" / "devices").glob("*.yaml"))
+    device = devices[len(devices) // 2]
+    original = device.read_text("utf-8")
+    times, rewritten = [], []
+    try:
+        for edit in range(EDITS):
+            marker = "fact 3: the"
+            device.write_text(original.replace(marker, f"fact 3 (edit {edit}): the", 1), "utf-8")
+            started = time.perf_counter()
+            state = rebuild(project, state, [device])
+            write_changes(out, state.changed, state.removed)
+            times.append(time.perf_counter() - started)
+            rewritten.append(len(state.changed) + len(state.removed))
+    finally:
+        device.write_text(original, "utf-8")
+    (out / ".bench-incremental.json").write_text(json.dumps(
+        {"times": times, "median": statistics.median(times), "rewritten": max(rewritten), "device": device.name}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1]), Path(sys.argv[2])))

@@ -1,0 +1,94 @@
+"""What the published site offers machines: the facts export and schema.org data (part of render)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .model import Event, PartialDate, Site
+from .plan import ClaimView, Page, SitePlan
+
+# Bump when a field changes meaning or disappears; added fields keep the version.
+# The contract is schema/facts-export.schema.json, described in docs/export.md.
+SCHEMA_VERSION = 1
+
+
+def written_date(date: PartialDate) -> str:
+    """Return a date as editors write it: `2022-07`, `late 2022-03`."""
+    return f"{date.part} {date.iso}" if date.part else date.iso
+
+
+def export_fact(view: ClaimView, base: str, superseded_by: str | None) -> dict[str, Any]:
+    claim = view.claim
+    event = isinstance(claim, Event)
+    # A device's fact lives on its page, devices/<id>/; an event names its devices.
+    devices = list(claim.devices) if event else [view.href.split("/")[1]]
+    return {
+        "id": claim.id,
+        "kind": "event" if event else "device-fact",
+        "title": claim.title if event else None,
+        "text": claim.text,
+        "date": written_date(claim.date),
+        "standing": claim.standing,
+        "europe": claim.europe,
+        "supersedes": claim.supersedes,
+        "superseded_by": superseded_by,
+        "contradicts": claim.contradicts,
+        "devices": devices,
+        "url": base + view.href,
+        "citations": [
+            {"source": c.source, "source_title": c.source_title, "quote": c.quote, "language": c.lang,
+             "passage": c.passage, "url": base + c.href}
+            for c in view.citations
+        ],
+    }
+
+
+def export_facts(plan: SitePlan, site: Site, base_url: str) -> bytes:
+    """Return facts.json: every fact with its citations and every Europe verdict, in a stable order.
+
+    URLs are absolute when the base URL is known, otherwise relative to facts.json (the site root).
+    """
+    views = sorted(plan.claims.values(), key=lambda v: (v.claim.date.sort_key, v.id))
+    data = {
+        "schema_version": SCHEMA_VERSION,
+        "site": {"title": site.title, "description": site.description, "language": site.language,
+                 "as_of": written_date(site.as_of), "base_url": base_url},
+        "facts": [export_fact(v, base_url, v.superseded_by) for v in views],
+        "europe": [
+            {"device": v.device, "answer": v.answer, "label": v.label, "reasoning": v.reasoning,
+             "decided_by": v.decisive.id if v.decisive else None, "facts": [c.id for c in v.chain],
+             "url": f"{base_url}europe/#{v.device}"}
+            for _, v in sorted(plan.verdicts.items())
+        ],
+    }
+    return (json.dumps(data, sort_keys=True, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def structured_data(page: Page, site: Site, base_url: str) -> dict[str, Any] | None:
+    """Return the schema.org description of `page` where a type fits, else None.
+
+    Device pages get none: most phones here are rumoured or announced, not Products on sale.
+    """
+    website: dict[str, Any] = {"@type": "WebSite", "name": site.title, "inLanguage": site.language}
+    if base_url:
+        website["url"] = base_url
+    if page.template == "home.html":
+        return {"@context": "https://schema.org", **website, "description": site.description}
+    if page.template == "source.html":
+        # The page is an archived copy: describe the original article and point at the archive.
+        source = page.context["source"]
+        article: dict[str, Any] = {"@context": "https://schema.org", "@type": "Article",
+                                   "headline": source.title, "inLanguage": source.language}
+        if source.title_en and source.title_en != source.title:
+            article["alternativeHeadline"] = source.title_en
+        if source.published:
+            article["datePublished"] = source.published.iso
+        if source.publisher:
+            article["publisher"] = {"@type": "Organization", "name": source.publisher}
+        if source.url:
+            article["url"] = source.url
+        if base_url:
+            article["archivedAt"] = base_url + page.url
+        return article
+    return None

@@ -1,0 +1,56 @@
+"""Incremental rebuilds (for serve) give the same bytes as a full build and rewrite only what changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from factsheet.incremental import rebuild
+from factsheet.pipeline import render_project
+from factsheet.problems import ContentError
+
+EDITS = [
+    # a fact's words: its device page, the source page that lists it, the export
+    ("devices/alpha.yaml", "presented in *Berlin*.", "presented in *Munich*.", {"devices/alpha/index.html", "sources/alpha-news/index.html"}),
+    # a device's name: every page that names or links it
+    ("devices/beta.yaml", "name: Beta Phone", "name: Gamma Phone", {"devices/beta/index.html", "devices/alpha/index.html", "index.html", "europe/index.html"}),
+    # a fact's standing: shown on its page and beside the disagreement it is part of
+    ("devices/beta.yaml", "standing: rumour", "standing: report", {"devices/beta/index.html", "devices/alpha/index.html"}),
+]
+
+
+@pytest.mark.parametrize("file, old, new, expected", EDITS)
+def test_rebuild_after_an_edit_equals_a_full_build(mini_project: Path, file: str, old: str, new: str, expected: set):
+    first = rebuild(mini_project, None)
+    assert first.files == render_project(mini_project)[0]
+    path = mini_project / "content" / file
+    path.write_text(path.read_text("utf-8").replace(old, new), "utf-8")
+    second = rebuild(mini_project, first, [path])
+    assert second.files == render_project(mini_project)[0]
+    assert expected <= set(second.changed)
+    assert "about/index.html" not in second.changed  # a page the edit does not touch is not rewritten
+    assert all(first.files.get(k) != v for k, v in second.changed.items())
+
+
+def test_rebuild_reports_a_removed_device_page(mini_project: Path):
+    first = rebuild(mini_project, None)
+    europe = mini_project / "content" / "europe.yaml"
+    europe.write_text(europe.read_text("utf-8").replace("  - device: beta\n    reasoning: A rumour says a successor comes.\n    claims: [beta-expected]\n", ""), "utf-8")
+    (mini_project / "content" / "devices" / "beta.yaml").unlink()
+    alpha = mini_project / "content" / "devices" / "alpha.yaml"
+    alpha.write_text(alpha.read_text("utf-8").replace("successor: beta\n", ""), "utf-8")
+    second = rebuild(mini_project, first, [alpha, europe])
+    assert "devices/beta/index.html" in second.removed
+    assert second.files == render_project(mini_project)[0]
+
+
+def test_rebuild_raises_the_errors_of_a_full_build(mini_project: Path):
+    first = rebuild(mini_project, None)
+    alpha = mini_project / "content" / "devices" / "alpha.yaml"
+    alpha.write_text(alpha.read_text("utf-8").replace("source: alpha-news", "source: alpha-nwes", 1), "utf-8")
+    with pytest.raises(ContentError) as raised:
+        rebuild(mini_project, first, [alpha])
+    with pytest.raises(ContentError) as full:
+        render_project(mini_project)
+    assert [str(p) for p in raised.value.problems] == [str(p) for p in full.value.problems]

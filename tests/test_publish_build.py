@@ -1,0 +1,187 @@
+"""Publishing a build: byte-for-byte reproducible, and all or nothing even when it fails or is killed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import jinja2
+import pytest
+
+from factsheet import write
+from factsheet.pipeline import build_project, render_project
+from factsheet.problems import ContentError
+
+REPO = Path(__file__).resolve().parents[1]
+BASE = "https://owner.github.io/some-repo/"
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Return every file under `folder` (relative path → bytes)."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def leftovers(out: Path) -> list[str]:
+    """Return the names of staging or old folders a build left beside `out`."""
+    return sorted(p.name for p in out.parent.glob(f".{out.name}.*"))
+
+
+def run_build(project: Path, out: Path, env: dict[str, str], prelude: str = "") -> subprocess.Popen:
+    """Start a clean build in a fresh interpreter; `prelude` is test code run before it."""
+    script = textwrap.dedent(prelude) + textwrap.dedent(f"""
+        from pathlib import Path
+        from factsheet.pipeline import build_project, render_project
+        build_project(Path({str(project)!r}), Path({str(out)!r}), strict=True, base_url={BASE!r})
+        print("done", flush=True)
+    """)
+    return subprocess.Popen([sys.executable, "-c", script], cwd=project, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONPATH": str(REPO / "site_src"), **env})
+
+
+# --- reproducible -----------------------------------------------------------------------------
+
+def test_two_clean_builds_give_byte_identical_trees(mini_project: Path, tmp_path: Path):
+    # Different hash seeds, time zones, SOURCE_DATE_EPOCH and output folders: none may show in the output.
+    outs = [tmp_path / "first" / "_site", tmp_path / "second" / "elsewhere"]
+    envs = [{"PYTHONHASHSEED": "1", "TZ": "UTC", "SOURCE_DATE_EPOCH": "0"},
+            {"PYTHONHASHSEED": "2", "TZ": "Asia/Shanghai", "SOURCE_DATE_EPOCH": "2000000000"}]
+    for out, env in zip(outs, envs):
+        build = run_build(mini_project, out, env)
+        stdout, stderr = build.communicate(timeout=120)
+        assert build.returncode == 0, stderr
+    first, second = snapshot(outs[0]), snapshot(outs[1])
+    assert sorted(first) == sorted(second)
+    assert {"index.html", "sitemap.xml", "feed.xml", "robots.txt", "facts.json"} <= set(first)
+    differing = [name for name in first if first[name] != second[name]]
+    assert differing == []
+
+
+# --- a build that fails late leaves the previous site alone -------------------------------------
+
+def break_template(project: Path) -> None:
+    # robots.txt is among the last pages rendered: every page before it rendered fine.
+    (project / "templates" / "robots.txt").write_text("{{ no_such_variable }}\n")
+
+
+def fail_while_writing(monkeypatch: pytest.MonkeyPatch) -> None:
+    written = []
+    real = Path.write_bytes
+
+    def write_some(self: Path, data: bytes) -> int:
+        if len(written) == 5:
+            raise OSError(28, "No space left on device")
+        written.append(self)
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", write_some)
+
+
+def fail_in_finish(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = write.write_site
+
+    def broken_finish(files, out, finish=None):
+        def finish_then_fail(staging: Path) -> None:
+            if finish:
+                finish(staging)
+            raise RuntimeError("indexer crashed")
+        return real(files, out, finish_then_fail)
+
+    monkeypatch.setattr("factsheet.pipeline.write_site", broken_finish)
+
+
+@pytest.mark.parametrize("breakage, error", [
+    # a template error on a late page (reported as a located ContentError where render does so)
+    (lambda project, mp: break_template(project), (ContentError, jinja2.UndefinedError)),
+    # the disk fills up halfway through writing
+    (lambda project, mp: fail_while_writing(mp), OSError),
+    # the step after writing (the search index) fails
+    (lambda project, mp: fail_in_finish(mp), RuntimeError),
+])
+def test_failed_build_leaves_previous_site_byte_for_byte(mini_project: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch, breakage, error):
+    out = tmp_path / "_site"
+    build_project(mini_project, out, base_url=BASE)
+    before = snapshot(out)
+    (mini_project / "content" / "site.yaml").write_text(
+        (mini_project / "content" / "site.yaml").read_text().replace("Mini fact sheet", "Changed fact sheet"))
+    breakage(mini_project, monkeypatch)
+    with pytest.raises(error):
+        build_project(mini_project, out, base_url=BASE)
+    monkeypatch.undo()
+    assert snapshot(out) == before
+    assert leftovers(out) == []
+
+
+# --- a build killed midway leaves the old or the new site, never half of one -------------------
+
+# Test code for the child build: pause (for the kill) at a chosen moment of writing.
+PAUSE_AT_FILE = """
+    import pathlib, sys, time
+    real = pathlib.Path.write_bytes
+    count = 0
+    def slow_write(self, data):
+        global count
+        count += 1
+        if count == {n}:
+            print("paused", flush=True)
+            time.sleep(600)
+        return real(self, data)
+    pathlib.Path.write_bytes = slow_write
+"""
+PAUSE_AFTER_RENAME = """
+    import os, time
+    from factsheet import write
+    real = os.rename
+    calls = 0
+    def rename_then_pause(src, dst):
+        global calls
+        calls += 1
+        real(src, dst)
+        if calls == {n}:
+            print("paused", flush=True)
+            time.sleep(600)
+    write.os.rename = rename_then_pause
+"""
+
+
+@pytest.mark.parametrize("prelude, at, expected", [
+    # killed while writing the first, a middle and the last page: the old site stays
+    (PAUSE_AT_FILE, 1, "old"),
+    (PAUSE_AT_FILE, 8, "old"),
+    (PAUSE_AT_FILE, "last", "old"),
+    # killed between moving the old site aside and moving the new one in: recover() restores the old
+    (PAUSE_AFTER_RENAME, 1, "old"),
+    # killed after the swap, while the old site is being deleted: the new one is in place
+    (PAUSE_AFTER_RENAME, 2, "new"),
+], ids=["first-file", "middle-file", "last-file", "between-renames", "after-swap"])
+def test_killed_build_leaves_old_or_new_complete_site(mini_project: Path, tmp_path: Path, prelude: str, at, expected: str):
+    out = tmp_path / "_site"
+    build_project(mini_project, out, strict=True, base_url=BASE)
+    old = snapshot(out)
+    site_yaml = mini_project / "content" / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text().replace("Mini fact sheet", "Changed fact sheet"))
+    new_out = tmp_path / "reference" / "_site"
+    build_project(mini_project, new_out, strict=True, base_url=BASE)
+    new = snapshot(new_out)
+    assert old != new
+    if at == "last":
+        at = len(render_project(mini_project, True, BASE)[0])
+
+    build = run_build(mini_project, out, {}, prelude.format(n=at))
+    try:
+        assert build.stdout.readline().strip() == "paused", build.stderr.read()
+        build.send_signal(signal.SIGKILL)
+    finally:
+        build.wait(timeout=60)
+        build.stdout.close()
+        build.stderr.close()
+    assert build.returncode == -signal.SIGKILL
+
+    write.recover(out.resolve())  # what the next build does first
+    assert snapshot(out) == {"old": old, "new": new}[expected]
+    assert leftovers(out) == []
