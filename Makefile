@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: build test check serve clean bench
+.PHONY: build test check serve clean system-deps lighthouse bench
 
 $(VENV)/.build-deps: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,19 @@ check: $(VENV)/.build-deps
 serve: $(VENV)/.build-deps
 	$(BIN)/python build.py serve $(ARGS)
 
-test: $(VENV)/.test-deps
+# The quality checks need Chromium and Java (apt, when missing) and the pinned npm checkers.
+system-deps:
+	./scripts/system-deps.sh
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+
+test: $(VENV)/.test-deps system-deps node_modules/.package-lock.json
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Lighthouse scores of the home, a device and the Europe page (not part of `make test`).
+lighthouse: $(VENV)/.build-deps system-deps node_modules/.package-lock.json
+	./scripts/lighthouse.sh
 
 clean:
 	rm -rf _site .venv .pytest_cache
