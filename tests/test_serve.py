@@ -245,3 +245,34 @@ def test_listens_on_localhost_unless_told_otherwise(mini_project: Path, tmp_path
 ])
 def test_url_parts_refuses_every_path_that_could_leave_the_site(path: str, parts: list[str] | None):
     assert url_parts(path) == parts
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.mark.browser
+def test_open_browser_reloads_on_save_shows_errors_and_recovers(preview: Preview):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing (scripts/system-deps.sh installs it)")
+    device = preview.project / "content/devices/alpha.yaml"
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            page.goto(preview.url + "/devices/alpha/")
+            # Connected: the reload socket has agreed a protocol (then it registers the page).
+            page.wait_for_function("() => window.LiveReload && window.LiveReload.connector.protocol >= 7", timeout=TIMEOUT * 1000)
+            page.evaluate("window.notReloaded = true")
+
+            edit(device, "name: Alpha Phone", "name: Alpha Phone Mark II")
+            page.wait_for_function("() => document.body.innerText.includes('Alpha Phone Mark II')", timeout=TIMEOUT * 1000)
+            assert page.evaluate("window.notReloaded") is None  # the page was reloaded for us
+
+            edit(device, "status: announced", "status: anounced")
+            page.wait_for_function("() => document.body.innerText.includes('content/devices/alpha.yaml:3:9: error:')", timeout=TIMEOUT * 1000)
+
+            edit(device, "status: anounced", "status: announced")
+            page.wait_for_function("() => document.title.startsWith('Alpha Phone Mark II')", timeout=TIMEOUT * 1000)
+        finally:
+            browser.close()

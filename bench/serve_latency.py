@@ -1,0 +1,79 @@
+"""Save-to-served latency of `build.py serve` on the real site.
+
+    .venv/bin/python bench/serve_latency.py [--runs 9]
+
+Starts the preview on a copy of the project, then, run after run, saves
+content/devices/xiaomi-12s-ultra.yaml with a new name and polls /devices/xiaomi-12s-ultra/
+every few milliseconds until the new name is served. Reports the median, min and max of
+the time from the end of the save to the first response that carries it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DEVICE = "content/devices/xiaomi-12s-ultra.yaml"
+PAGE = "/devices/xiaomi-12s-ultra/"
+
+
+def fetch(url: str) -> str:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.read().decode("utf-8")
+    except OSError:
+        return ""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=9)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        project = Path(folder)
+        for name in ("content", "seeds", "templates"):
+            shutil.copytree(REPO / name, project / name)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        url = f"http://127.0.0.1:{port}{PAGE}"
+        log = project / "serve.log"
+        with log.open("wb") as out:
+            server = subprocess.Popen([sys.executable, str(REPO / "build.py"), "serve", "--project", str(project), "--port", str(port)],
+                                      stdout=out, stderr=subprocess.STDOUT)
+        try:
+            while "Xiaomi 12S Ultra" not in fetch(url):
+                if server.poll() is not None:
+                    sys.exit(f"the server stopped:\n{log.read_text()}")
+                time.sleep(0.05)
+            file = project / DEVICE
+            original = file.read_text(encoding="utf-8")
+            timings = []
+            for run in range(args.runs):
+                marker = f"Xiaomi 12S Ultra run{run}x"
+                file.write_text(original.replace("name: Xiaomi 12S Ultra", f"name: {marker}", 1), encoding="utf-8")
+                saved = time.perf_counter()
+                while marker not in fetch(url):
+                    time.sleep(0.005)
+                timings.append(time.perf_counter() - saved)
+                time.sleep(0.5)  # let the build finish before the next save
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    print(f"save-to-served, {args.runs} runs: median {statistics.median(timings) * 1000:.0f} ms, "
+          f"min {min(timings) * 1000:.0f} ms, max {max(timings) * 1000:.0f} ms")
+    print("runs (ms):", " ".join(f"{t * 1000:.0f}" for t in timings))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
