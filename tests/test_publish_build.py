@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
+from conftest import MINI, copy_project
 from factsheet import write
 from factsheet.pipeline import build_project, render_project
 from factsheet.problems import ContentError
@@ -45,13 +47,15 @@ def run_build(project: Path, out: Path, env: dict[str, str], prelude: str = "") 
 
 # --- reproducible -----------------------------------------------------------------------------
 
-def test_two_clean_builds_give_byte_identical_trees(mini_project: Path, tmp_path: Path):
+@pytest.mark.parametrize("source", [MINI, REPO], ids=["mini", "real site"])
+def test_two_clean_builds_give_byte_identical_trees(source: Path, tmp_path: Path):
+    project = copy_project(source, tmp_path / "project")
     # Different hash seeds, time zones, SOURCE_DATE_EPOCH and output folders: none may show in the output.
     outs = [tmp_path / "first" / "_site", tmp_path / "second" / "elsewhere"]
     envs = [{"PYTHONHASHSEED": "1", "TZ": "UTC", "SOURCE_DATE_EPOCH": "0"},
             {"PYTHONHASHSEED": "2", "TZ": "Asia/Shanghai", "SOURCE_DATE_EPOCH": "2000000000"}]
     for out, env in zip(outs, envs):
-        build = run_build(mini_project, out, env)
+        build = run_build(project, out, env)
         stdout, stderr = build.communicate(timeout=120)
         assert build.returncode == 0, stderr
     first, second = snapshot(outs[0]), snapshot(outs[1])
@@ -149,6 +153,18 @@ PAUSE_AFTER_RENAME = """
 """
 
 
+@pytest.fixture(scope="module")
+def old_and_new(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path, int]:
+    """Return a project, its site built before an edit, its site after the edit, and the number of files rendered."""
+    root = tmp_path_factory.mktemp("killed")
+    project = copy_project(MINI, root / "project")
+    build_project(project, root / "old", strict=True, base_url=BASE)
+    site_yaml = project / "content" / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text().replace("Mini fact sheet", "Changed fact sheet"))
+    build_project(project, root / "new", strict=True, base_url=BASE)
+    return project, root / "old", root / "new", len(render_project(project, True, BASE)[0])
+
+
 @pytest.mark.parametrize("prelude, at, expected", [
     # killed while writing the first, a middle and the last page: the old site stays
     (PAUSE_AT_FILE, 1, "old"),
@@ -159,20 +175,14 @@ PAUSE_AFTER_RENAME = """
     # killed after the swap, while the old site is being deleted: the new one is in place
     (PAUSE_AFTER_RENAME, 2, "new"),
 ], ids=["first-file", "middle-file", "last-file", "between-renames", "after-swap"])
-def test_killed_build_leaves_old_or_new_complete_site(mini_project: Path, tmp_path: Path, prelude: str, at, expected: str):
+def test_killed_build_leaves_old_or_new_complete_site(old_and_new, tmp_path: Path, prelude: str, at, expected: str):
+    project, old_site, new_site, rendered = old_and_new
     out = tmp_path / "_site"
-    build_project(mini_project, out, strict=True, base_url=BASE)
-    old = snapshot(out)
-    site_yaml = mini_project / "content" / "site.yaml"
-    site_yaml.write_text(site_yaml.read_text().replace("Mini fact sheet", "Changed fact sheet"))
-    new_out = tmp_path / "reference" / "_site"
-    build_project(mini_project, new_out, strict=True, base_url=BASE)
-    new = snapshot(new_out)
+    shutil.copytree(old_site, out)
+    old, new = snapshot(old_site), snapshot(new_site)
     assert old != new
-    if at == "last":
-        at = len(render_project(mini_project, True, BASE)[0])
 
-    build = run_build(mini_project, out, {}, prelude.format(n=at))
+    build = run_build(project, out, {}, prelude.format(n=rendered if at == "last" else at))
     try:
         assert build.stdout.readline().strip() == "paused", build.stderr.read()
         build.send_signal(signal.SIGKILL)
