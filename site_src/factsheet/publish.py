@@ -70,11 +70,10 @@ def structured_data(page: Page, site: Site, base_url: str) -> dict[str, Any] | N
 
     Device pages get none: most phones here are rumoured or announced, not Products on sale.
     """
-    website: dict[str, Any] = {"@type": "WebSite", "name": site.title, "inLanguage": site.language}
-    if base_url:
-        website["url"] = base_url
     if page.template == "home.html":
-        return {"@context": "https://schema.org", **website, "description": site.description}
+        website = {"@context": "https://schema.org", "@type": "WebSite", "name": site.title,
+                   "description": site.description, "inLanguage": site.language}
+        return {**website, "url": base_url} if base_url else website
     if page.template == "source.html":
         # The page is an archived copy: describe the original article and point at the archive.
         source = page.context["source"]
