@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Install the system packages the test suite drives (Chromium for the browser tests,
-# a Java runtime for the Nu Html Checker) with apt, only when they are missing.
+# a Java runtime for the Nu Html Checker, npm for the pinned checkers) with apt, only when
+# they are missing.
 # Idempotent and instant when both are present; never downloads a browser or JDK itself.
 set -euo pipefail
 
 missing=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then
