@@ -156,16 +156,27 @@ def plan_site(verified: Verified) -> SitePlan:
     devices = sorted(content.devices.items(), key=lambda item: (item[1].announced.sort_key if item[1].announced else (9999,), item[1].name))
     shared = {"devices": dict(devices), "sources": sources, "claims": claims, "verdicts": verdicts}
 
+    # Indexed once, so each device page finds its share without scanning every claim and event.
+    every_pair = disagreement_pairs(claims)
+    pairs_of: dict[str, list] = {}
+    for pair in every_pair:
+        for cid in dict.fromkeys(view.id for view in pair):
+            pairs_of.setdefault(cid, []).append(pair)
+    events_of: dict[str, list[ClaimView]] = {}
+    for event in events:
+        for device_id in dict.fromkeys(event.claim.devices):
+            events_of.setdefault(device_id, []).append(event)
+
     pages = [Page("", "home.html", content.site.title, {
         **shared, "latest_events": list(reversed(events))[:6],
-        "disagreements": disagreement_pairs(claims),
+        "disagreements": every_pair,
     })]
     for device_id, device in devices:
         facts = sorted((claims[c.id] for c in device.facts), key=lambda v: v.claim.date.sort_key)
-        related = [e for e in events if device_id in e.claim.devices]
+        related = list(events_of.get(device_id, ()))
         pages.append(Page(f"devices/{device_id}/", "device.html", device.name, {
             **shared, "device_id": device_id, "device": device, "facts": facts, "related_events": related,
-            "verdict": verdicts.get(device_id), "disagreements": disagreement_pairs(claims, {c.id for c in device.facts}),
+            "verdict": verdicts.get(device_id), "disagreements": pairs_touching(pairs_of, [c.id for c in device.facts]),
         }))
     pages.append(Page("history/", "history.html", "Partnership history", {**shared, "events": events,
                       "disagreements": disagreement_pairs(claims, {e.id for e in content.history.events})}))
@@ -211,6 +222,12 @@ def plan_verdicts(content, claims: dict[str, ClaimView], superseded_by: dict[str
         answer = decisive.claim.europe if decisive else "unclear"
         verdicts[entry.device] = Verdict(entry.device, answer, ANSWERS[answer], entry.reasoning, tuple(chain), decisive)
     return verdicts
+
+
+def pairs_touching(pairs_of: dict[str, list], ids: list[str]) -> list[tuple[ClaimView, ClaimView]]:
+    """Return the disagreement pairs that involve any of `ids`, in disagreement_pairs' order."""
+    found = {(a.id, b.id): (a, b) for cid in ids for a, b in pairs_of.get(cid, ())}
+    return [found[k] for k in sorted(found)]
 
 
 def disagreement_pairs(claims: dict[str, ClaimView], only: set[str] | None = None) -> list[tuple[ClaimView, ClaimView]]:
