@@ -192,3 +192,13 @@ def test_device_pages_read_in_full_without_javascript(page_in, site_url) -> None
     assert page.locator("article.claim").count() > 0 and page.locator("article.claim").first.is_visible()
     page.locator("details.quote summary").first.click()  # quotes open without JavaScript too
     assert page.locator("details.quote blockquote").first.is_visible()
+
+
+def test_printed_pages_show_every_quote_as_a_reference(page_in, site_url) -> None:
+    page = page_in()
+    page.goto(site_url + "devices/xiaomi-12s-ultra/")
+    page.emulate_media(media="print")
+    quote = page.locator("details.quote").first
+    assert quote.get_attribute("open") is None  # closed on screen, printed anyway
+    assert quote.locator("blockquote").is_visible() and quote.locator("summary cite").is_visible()
+    assert not page.locator(".site-header").is_visible()

@@ -188,3 +188,39 @@ def test_only_the_search_page_carries_a_script(built_site: Path) -> None:
     # Every other page is complete without JavaScript: it has none to miss.
     with_scripts = [p.relative_to(built_site).as_posix() for p in html_pages(built_site) if parse(p).scripts]
     assert with_scripts == ["search/index.html"]
+
+
+class TimelineDates(HTMLParser):
+    """Collects each timeline entry's marker class and the date it shows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[list[str]] = []  # [class, datetime, text]
+        self.in_date = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "li" and (a.get("class") or "").startswith("precision-"):
+            self.entries.append([a["class"], "", ""])
+        elif tag == "time" and self.entries and not self.entries[-1][1]:
+            self.entries[-1][1] = a.get("datetime") or ""
+            self.in_date = True
+
+    def handle_endtag(self, tag: str) -> None:
+        self.in_date = self.in_date and tag != "time"
+
+    def handle_data(self, data: str) -> None:
+        if self.in_date:
+            self.entries[-1][2] += data
+
+
+def test_timeline_shows_each_date_only_as_precisely_as_it_is_known(built_site: Path) -> None:
+    parser = TimelineDates()
+    parser.feed((built_site / "history" / "index.html").read_text(encoding="utf-8"))
+    assert parser.entries, "the history page has no timeline"
+    for marker, iso, text in parser.entries:
+        vague = text.split()[0] in ("early", "mid", "late")
+        expected = {1: "precision-year", 2: "precision-year" if vague else "precision-month", 3: "precision-day"}[iso.count("-") + 1]
+        assert marker == expected, f"{text!r} ({iso}) is drawn as {marker}"
+        # The shown date ends in the year, and a year-only date shows nothing more precise.
+        assert text.split()[-1] == iso[:4] and (iso.count("-") > 0 or text in (iso, f"{text.split()[0]} {iso}"))
