@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from conftest import REPO
+from test_schema import models_in
 from factsheet.cli import main
 from factsheet.model import MODELS, Citation, Claim, Relay
 
@@ -105,3 +106,13 @@ def test_new_refuses_an_id_that_is_not_kebab_case(project: Path, id: str, sugges
     err = capsys.readouterr().err
     assert "is not an id" in err and "kebab-case" in err
     assert (f"did you mean '{suggestion}'?" in err) if suggestion else ("did you mean" not in err)
+
+
+@pytest.mark.parametrize("kind", sorted(MODELS))
+def test_editing_guide_explains_every_field_of_the_model(kind: str):
+    guide = (REPO / "docs/editing.md").read_text(encoding="utf-8")
+    # A key is explained in the first column of a key table, or named as `key:` in the text.
+    explained = set(re.findall(r"^\| \*{0,2}`(\w+)`", guide, re.MULTILINE)) | set(re.findall(r"`(\w+):`", guide))
+    for name, model in models_in(MODELS[kind]).items():
+        missing = [f for f in model.model_fields if f not in explained]
+        assert missing == [], f"docs/editing.md does not explain {name}: {missing}"
