@@ -38,3 +38,19 @@ def test_inline_markdown_formats_but_never_passes_html(text, html) -> None:
 
 def test_page_markdown_has_raw_html_off() -> None:
     assert str(block_markdown("**a**\n\n<b onclick=x>b</b>")) == "<p><strong>a</strong></p>\n<p>&lt;b onclick=x&gt;b&lt;/b&gt;</p>\n"
+
+
+def test_a_template_mistake_is_a_located_error_not_a_traceback(mini_project) -> None:
+    from factsheet.pipeline import render_project
+    from factsheet.problems import ContentError
+
+    template = mini_project / "templates" / "device.html"
+    lines = template.read_text().splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if "device.maker" in text)
+    lines[line - 1] = lines[line - 1].replace("device.maker", "device.makr")
+    template.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ContentError) as error:
+        render_project(mini_project)
+    [problem] = error.value.problems
+    assert (problem.file, problem.line) == ("templates/device.html", line)
+    assert "has no attribute 'makr'" in problem.message

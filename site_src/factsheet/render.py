@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 
 from .model import Site
 from .plan import Page, SitePlan
+from .problems import ContentError, Problem
 from .publish import export_facts, structured_data
 
 # Raw HTML off: Markdown in content can format text, never inject markup.
@@ -45,6 +46,22 @@ def relative_link(page: Page, target: str) -> str:
     return prefix + path + (hash_ + fragment)
 
 
+def template_problem(error: jinja2.TemplateError, page: Page, templates: Path) -> Problem:
+    """Return a template error located in its template, as far as Jinja tells."""
+    name, line = page.template, 0
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        name, line = error.name or name, error.lineno
+    else:  # a runtime error: Jinja rewrites the traceback so template frames carry their own lines
+        tb = error.__traceback__
+        while tb is not None:
+            filename = tb.tb_frame.f_code.co_filename
+            if filename.startswith(str(templates)):
+                name, line = Path(filename).relative_to(templates).as_posix(), tb.tb_lineno
+            tb = tb.tb_next
+    kind = "missing template" if isinstance(error, jinja2.TemplateNotFound) else "template error"
+    return Problem(f"templates/{name}", line, 1 if line else 0, f"{kind} while rendering /{page.url}: {error.message or error}")
+
+
 def make_environment(templates: Path) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates),
@@ -70,13 +87,15 @@ def render_site(plan: SitePlan, site: Site, templates: Path, base_url: str = "")
     for page in plan.pages:
         if page.needs_base_url and not base_url:
             continue  # a sitemap or feed of relative URLs would be invalid; see docs/export.md
-        template = env.get_template(page.template)
 
         def rel(target: str, page: Page = page) -> str:
             link = relative_link(page, target)
             return root + link if page.anywhere and not link.startswith("#") else link
 
-        html = template.render(**page.context, page=page, site=site, rel=rel, base_url=base_url)
+        try:
+            html = env.get_template(page.template).render(**page.context, page=page, site=site, rel=rel, base_url=base_url)
+        except jinja2.TemplateError as error:
+            raise ContentError([template_problem(error, page, templates)]) from None
         files[page.output] = html.encode("utf-8")
     files["facts.json"] = export_facts(plan, site, base_url)
     static = templates / "static"
