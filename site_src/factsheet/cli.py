@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .pipeline import build_project, check_project
 from .problems import ContentError, summarize
+from .write import WriteError
 
 
 def report_failure(error: ContentError, strict: bool) -> int:
@@ -61,6 +62,9 @@ def main(argv: list[str] | None = None, project: Path | None = None) -> int:
         plan, warnings = build_project(project, args.out, args.strict, args.base_url)
     except ContentError as error:
         return report_failure(error, args.strict)
+    except WriteError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     for warning in warnings:
         print(warning, file=sys.stderr)
     elapsed = time.perf_counter() - started

@@ -48,6 +48,7 @@ class Document:
     keys: dict[tuple, Position] = field(default_factory=dict)
     plain: dict[tuple, str] = field(default_factory=dict)  # as written, for values YAML did not read as text
     body: str = ""  # Markdown pages: the text after the front matter
+    body_line: int = 0  # the line the body starts on, for problems inside it
     line_offset: int = 0
 
     def position(self, path: tuple, key: bool = False) -> Position:
@@ -131,7 +132,15 @@ def parse_yaml(text: str, path: str, kind: str, offset: int = 0) -> tuple[Docume
     """Return the document parsed from `text`, or None and the problems that stopped it."""
     doc = Document(path, kind, None, line_offset=offset)
     try:
+        refused = _check_shape(text, path, offset)
+        if refused:
+            return None, [refused]
         node = yaml.compose(text, Loader=_Loader)
+    except yaml.reader.ReaderError as exc:
+        # A character YAML does not accept: point at its first occurrence.
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        line, col = _offset_position(text, max(text.find(chr(code)), 0), offset)
+        return None, [Problem(path, line, col, f"character U+{code:04X} is not allowed in YAML ({exc.reason}); delete it")]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = " ".join(s for s in (exc.context, exc.problem) if s)
@@ -149,6 +158,33 @@ def parse_yaml(text: str, path: str, kind: str, offset: int = 0) -> tuple[Docume
     except RecursionError:
         return None, [Problem(path, 1, 1, "nested too deeply; flatten the data")]
     return doc, []
+
+
+def _check_shape(text: str, path: str, offset: int) -> Problem | None:
+    """Return a problem if the YAML nests deeper than MAX_DEPTH or has more than MAX_NODES values.
+
+    Runs on the parser's events before composing: libyaml's composer recurses in C and
+    crashes the interpreter on a few thousand nested brackets, which no except can catch.
+    """
+    depth = events = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        events += 1
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                return Problem(path, mark.line + 1 + offset, mark.column + 1, f"nested more than {MAX_DEPTH} levels deep; flatten the data")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+        if events > MAX_NODES * 2:  # a key and its value are two events
+            mark = event.start_mark
+            return Problem(path, mark.line + 1 + offset, mark.column + 1, f"too many values (over {MAX_NODES:,}); split or simplify the file")
+    return None
+
+
+def _offset_position(text: str, at: int, offset: int) -> tuple[int, int]:
+    before = text[:at]
+    return before.count("\n") + 1 + offset, at - (before.rfind("\n") + 1) + 1
 
 
 def read_text(file: Path, shown: str) -> tuple[str | None, list[Problem]]:
@@ -180,6 +216,7 @@ def _parse_page(text: str, path: str) -> tuple[Document | None, list[Problem]]:
     doc, problems = parse_yaml("\n".join(lines[1:end]), path, "page", offset=1)
     if doc is not None:
         doc.body = "\n".join(lines[end + 1 :])
+        doc.body_line = end + 2
     return doc, problems
 
 
@@ -201,10 +238,15 @@ def load_tree(project: Path) -> RawContent:
     for file in sorted(content_dir.rglob("*")):
         relative = file.relative_to(content_dir)
         shown = file.relative_to(project).as_posix()
-        if file.is_dir() or any(part.startswith(".") for part in relative.parts):
+        if any(part.startswith(".") for part in relative.parts):
             continue
-        if file.is_symlink() and not _inside(file, content_dir):
+        if not _inside(file, content_dir):  # a link, or a file inside a linked folder
             problems.append(Problem(shown, 1, 1, "a link to a file outside content/; copy the file in instead"))
+            continue
+        if file.is_dir():
+            continue
+        if not file.is_file():  # a pipe or a device would block or never end
+            problems.append(Problem(shown, 1, 1, "not a regular file; content/ holds only text files"))
             continue
         kind = _content_kind(relative)
         if kind is None:
@@ -220,8 +262,11 @@ def load_tree(project: Path) -> RawContent:
             documents.append(doc)
     texts: dict[str, str] = {}
     for seed in sorted(seeds_dir.glob("*.txt")) if seeds_dir.is_dir() else []:
-        if seed.is_symlink() and not _inside(seed, seeds_dir):
-            problems.append(Problem(seed.relative_to(project).as_posix(), 0, 0, "a link to a file outside seeds/; copy the file in instead"))
+        if not _inside(seed, seeds_dir):
+            problems.append(Problem(seed.relative_to(project).as_posix(), 1, 1, "a link to a file outside seeds/; copy the file in instead"))
+            continue
+        if not seed.is_file():
+            problems.append(Problem(seed.relative_to(project).as_posix(), 1, 1, "not a regular file; seeds/ holds only text files"))
             continue
         text, read_problems = read_text(seed, seed.relative_to(project).as_posix())
         problems += read_problems

@@ -93,13 +93,24 @@ def _check_url(value: str) -> str:
     return value
 
 
+# Control characters (only a YAML escape such as "\x01" can write them) make invalid HTML and XML.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _check_text(value: str) -> str:
+    found = CONTROL.search(value)
+    if found:
+        raise ValueError(f"the text holds the invisible control character U+{ord(found.group()):04X} (character {found.start() + 1}); delete it")
+    return value
+
+
 DateValue = Annotated[PartialDate, PlainValidator(parse_partial_date),
                       # What parse_partial_date accepts: the text forms, or a bare year YAML reads as a number.
                       WithJsonSchema({"anyOf": [{"type": "string", "pattern": DATE_PATTERN},
                                                 {"type": "integer", "minimum": 1000, "maximum": 9999}],
                                       "description": 'a date as precise as known: "2022", "2022-07", "2022-07-05" or "late 2022-03"'})]
 Id = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
-Text = Annotated[str, Field(min_length=1, max_length=20_000)]
+Text = Annotated[str, Field(min_length=1, max_length=20_000), AfterValidator(_check_text)]
 Url = Annotated[str, Field(max_length=2_000), AfterValidator(_check_url)]
 SeedFile = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9._-]*\.txt$")]
 Standing = Literal["official", "report", "rumour", "opinion"]

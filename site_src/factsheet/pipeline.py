@@ -12,7 +12,7 @@ from .render import render_site
 from .search import index_site
 from .validate import validate_content
 from .verify import Verified, verify_content
-from .write import write_site
+from .write import check_out, write_site
 
 
 @dataclass
@@ -46,6 +46,7 @@ def render_project(project: Path, strict: bool = False, base_url: str = "") -> t
 
 def build_project(project: Path, out: Path, strict: bool = False, base_url: str = "") -> tuple[SitePlan, list[Problem]]:
     """Build the site into `out`; on any error raise before touching it."""
+    check_out(out, project)
     files, plan, warnings = render_project(project, strict, base_url)
     write_site(files, out, finish=index_site)
     return plan, warnings

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .model import Claim, Device, Source
+from .problems import ContentError
 from .verify import Match, Verified
 
 ANSWERS = {
@@ -194,7 +195,19 @@ def plan_site(verified: Verified) -> SitePlan:
     pages.append(Page("search/", "search.html", "Search", shared, in_sitemap=False))
     pages.append(Page("404.html", "404.html", "Page not found", shared, in_sitemap=False, anywhere=True))
     pages += plan_publishing(pages, claims, content.site)
+    refuse_taken_urls(pages, content)
     return SitePlan(pages, claims, verdicts, passages)
+
+
+def refuse_taken_urls(pages: list[Page], content) -> None:
+    """Raise ContentError for a free page whose URL the site already uses: it would overwrite that page."""
+    count: dict[str, int] = {}
+    for page in pages:
+        count[page.output] = count.get(page.output, 0) + 1
+    problems = [content.documents[f"page:{page.url[:-1]}"].problem((), f"the page name '{page.url[:-1]}' is taken by the site's own /{page.url} page; rename the file")
+                for page in pages if page.template == "page.html" and count[page.output] > 1]
+    if problems:
+        raise ContentError(problems)
 
 
 def plan_publishing(pages: list[Page], claims: dict[str, ClaimView], site) -> list[Page]:

@@ -8,12 +8,39 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from markdown_it import MarkdownIt
+
+from .model import CONTROL
 from .validate import Content
 from .problems import Problem, did_you_mean
 
 # Typographic quotes and dashes compare equal to their plain forms; one char each, so offsets hold.
 _PLAIN = str.maketrans({c: '"' for c in "„“”‟″«»"} | {c: "'" for c in "‚‘’‛′‹›"} | {c: "-" for c in "‐‑‒–—―−"})
 _SPACE_RUN = re.compile(r"\s+")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+
+
+# Browsers drop surrounding blanks and controls, and tabs and newlines anywhere, before reading the scheme.
+_IGNORED = re.compile(r"^[\x00-\x20]+|[\x00-\x20]+$|[\t\n\r]")
+
+
+def allowed_url(url: str) -> bool:
+    """Return whether a link may be on the site: http(s) or relative, never one that runs or embeds code."""
+    scheme = _SCHEME.match(_IGNORED.sub("", url))
+    return scheme is None or scheme.group(1).lower() in ("http", "https")
+
+
+def markdown_parser() -> MarkdownIt:
+    """Return the Markdown dialect of the content: CommonMark with raw HTML off."""
+    return MarkdownIt("commonmark", {"html": False, "typographer": False})
+
+
+# The instance render.py renders with: a link verify missed would still never become HTML.
+MARKDOWN = markdown_parser()
+MARKDOWN.validateLink = allowed_url
+# The same dialect keeping every link, so verify sees (and reports) the ones MARKDOWN would drop.
+_LINK_FINDER = markdown_parser()
+_LINK_FINDER.validateLink = lambda url: True
 
 
 @dataclass(frozen=True)
@@ -89,10 +116,65 @@ def verify_content(content: Content) -> Verified:
     matches = check_citations(content, searchable, problems)
     problems += check_references(content)
     problems += check_europe(content)
+    problems += check_markdown(content)
     cited = {m.source for m in matches.values()}
     for source_id in sorted(set(content.sources) - cited):
         problems.append(content.documents[f"source:{source_id}"].problem((), f"no fact cites source '{source_id}'; cite it or remove it", severity="warning"))
     return Verified(content, matches, problems)
+
+
+def check_markdown(content: Content) -> list[Problem]:
+    """Report links and images in Markdown text (any text field, and page bodies) that are not http(s) or relative."""
+    problems = []
+    for _, doc in sorted(content.documents.items()):
+        for path, text in _strings(doc.data, ()):
+            if path[-1:] != ("quote",) and ("](" in text or "<" in text):
+                for url in _links(_LINK_FINDER.parseInline(text)):
+                    problems.append(doc.problem(path, _refused_link(url)))
+        if doc.body:
+            lines = doc.body.split("\n")
+            for number, line in enumerate(lines):
+                found = CONTROL.search(line)
+                if found:
+                    problems.append(Problem(doc.path, doc.body_line + number, found.start() + 1,
+                                            f"the text holds the invisible control character U+{ord(found.group()):04X}; delete it"))
+            for block in _LINK_FINDER.parse(doc.body):
+                first = block.map[0] if block.map else 0
+                for url in _links([block]):
+                    # The block's first line naming the link's scheme; else the block itself.
+                    scheme = url.split(":")[0].strip().lower()
+                    line = next((n for n in range(first, len(lines)) if scheme in lines[n].lower()), first)
+                    column = lines[line].lower().find(scheme) + 1 if line < len(lines) else 1
+                    problems.append(Problem(doc.path, doc.body_line + line, max(column, 1), _refused_link(url)))
+    return problems
+
+
+def _strings(data, path: tuple):
+    """Yield (path, text) for every string value inside `data`."""
+    if isinstance(data, str):
+        yield path, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _strings(value, path + (key,))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _strings(value, path + (index,))
+
+
+def _links(tokens) -> list[str]:
+    """Return the refused link and image targets among `tokens` and their children."""
+    found = []
+    for token in tokens:
+        url = token.attrGet("href") if token.type == "link_open" else token.attrGet("src") if token.type == "image" else None
+        if isinstance(url, str) and not allowed_url(url):
+            found.append(url)
+        found += _links(token.children or [])
+    return found
+
+
+def _refused_link(url: str) -> str:
+    shown = url if len(url) <= 60 else url[:57] + "..."
+    return f"link to '{shown}' refused: links may only be https://, http:// or relative; remove it or link to a web page"
 
 
 def check_sources(content: Content, searchable: dict[str, SearchableText]) -> list[Problem]:

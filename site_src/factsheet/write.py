@@ -9,6 +9,25 @@ from collections.abc import Callable
 from pathlib import Path
 
 
+# Folders of the project a build must never replace, even when told to write there.
+PROJECT_FOLDERS = ("content", "seeds", "templates", "site_src", "tests", ".git")
+
+
+class WriteError(OSError):
+    """The site could not be written into its folder; the last good site is left as it was."""
+
+
+def check_out(out: Path, project: Path) -> None:
+    """Raise WriteError if building into `out` would replace the project or a folder that is not a site."""
+    out, project = out.resolve(), project.resolve()
+    if project.is_relative_to(out) or any(out.is_relative_to(project / name) for name in PROJECT_FOLDERS):
+        raise WriteError(f"refusing to write the site into {out}: it would replace the project's own files; choose a folder such as {project / '_site'}")
+    if out.exists() and not out.is_dir():
+        raise WriteError(f"refusing to replace {out}: it is a file, not a folder; choose a new or empty folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / "index.html").is_file():
+        raise WriteError(f"refusing to replace {out}: it holds files but no index.html, so it is no site built here; choose a new or empty folder")
+
+
 def write_site(files: dict[str, bytes], out: Path, finish: Callable[[Path], None] | None = None) -> None:
     """Write `files` into a fresh folder beside `out`, run `finish` on it, then swap it in.
 
@@ -16,9 +35,12 @@ def write_site(files: dict[str, bytes], out: Path, finish: Callable[[Path], None
     `finish` (the search indexer) sees the complete staging folder, never a half-written one.
     """
     out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    recover(out)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        recover(out)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    except OSError as error:
+        raise _write_error(out, error) from None
     try:
         for relative, data in sorted(files.items()):
             target = staging / relative
@@ -28,9 +50,16 @@ def write_site(files: dict[str, bytes], out: Path, finish: Callable[[Path], None
             finish(staging)
         os.chmod(staging, 0o755)
         swap_in(staging, out)
-    except BaseException:
+    except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(error, OSError):
+            raise _write_error(out, error) from None
         raise
+
+
+def _write_error(out: Path, error: OSError) -> WriteError:
+    where = f" ({error.filename})" if error.filename and str(error.filename) != str(out) else ""
+    return WriteError(f"cannot write the site into {out}: {error.strerror or error}{where}; the last good site is left as it was")
 
 
 def swap_in(staging: Path, out: Path) -> None:
@@ -39,7 +68,12 @@ def swap_in(staging: Path, out: Path) -> None:
         shutil.rmtree(old)
     if out.exists():
         os.rename(out, old)
-    os.rename(staging, out)
+    try:
+        os.rename(staging, out)
+    except OSError:
+        if old.is_dir() and not out.exists():
+            os.rename(old, out)  # put the last good site back at once
+        raise
     shutil.rmtree(old, ignore_errors=True)
 
 
