@@ -146,7 +146,8 @@ def explain(error: dict, doc: Document, model_class: type[BaseModel]) -> Problem
         expected = {"string_type": "text", "list_type": "a list (lines starting with '- ')"}.get(kind, "keys and values")
         return doc.problem(loc, f"'{name}' should be {expected}, found {describe(value)}")
     if kind == "string_too_short":
-        return doc.problem(loc, f"'{name}' is empty; write something or remove the key")
+        optional = field_at(model_class, loc) is not None and not field_at(model_class, loc).is_required()
+        return doc.problem(loc, f"'{name}' is empty; write a value{' or remove the key' if optional else ''}")
     return doc.problem(loc, f"'{name}': {error['msg'][0].lower() + error['msg'][1:]}")
 
 
@@ -200,17 +201,25 @@ def fields_at(model_class: type[BaseModel], loc: tuple) -> list[str]:
     return []
 
 
+def field_at(model_class: type[BaseModel], loc: tuple) -> Any:
+    """Return pydantic's FieldInfo for the key at `loc`, or None if there is none."""
+    keys = [part for part in loc if isinstance(part, str)]
+    if not keys:
+        return None
+    current: Any = model_class
+    for part in keys[:-1]:
+        current = _model_for(current.model_fields[part].annotation) if part in current.model_fields else None
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+    return current.model_fields.get(keys[-1])
+
+
 def hint_for(model_class: type[BaseModel], loc: tuple) -> str:
     """Return `; one of: a, b` for a missing key whose values are a fixed set."""
-    parent = loc[:-1]
-    names = fields_at(model_class, parent)
-    if loc[-1] not in names:
+    field = field_at(model_class, loc)
+    if field is None:
         return ""
-    current: Any = model_class
-    for part in parent:
-        if isinstance(part, str):
-            current = _model_for(current.model_fields[part].annotation)
-    annotation = current.model_fields[loc[-1]].annotation
+    annotation = field.annotation
     options = [a for a in typing.get_args(annotation) if isinstance(a, str)]
     return f"; one of: {', '.join(options)}" if options else ""
 
