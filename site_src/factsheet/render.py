@@ -7,16 +7,17 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import jinja2
-from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
 from .model import Site
 from .plan import Page, SitePlan
 from .problems import ContentError, Problem
 from .publish import export_facts, structured_data
+from .verify import MARKDOWN
 
-# Raw HTML off: Markdown in content can format text, never inject markup.
-_markdown = MarkdownIt("commonmark", {"html": False, "typographer": False})
+# Raw HTML off: Markdown in content can format text, never inject markup. The instance verify
+# checked links with, which drops any link that is not http(s) or relative.
+_markdown = MARKDOWN
 _MARKUP = re.compile(r"[*_`\[\]<>&\\!]")
 
 

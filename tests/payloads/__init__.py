@@ -14,15 +14,22 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 
 
-def xss_payloads() -> list[str]:
-    """Return the XSS corpus: one payload a line in xss.txt, `\\uXXXX` escapes decoded."""
-    lines = (HERE / "xss.txt").read_text(encoding="utf-8").splitlines()
-    return [line.encode("ascii", "backslashreplace").decode("unicode_escape") for line in lines
-            if line.strip() and not line.startswith("#")]
+def xss_payloads() -> dict[str, list[str]]:
+    """Return the XSS corpus by section, `escaped` and `refused` (see xss.txt), `\\uXXXX` escapes decoded."""
+    sections: dict[str, list[str]] = {}
+    current: list[str] = []
+    for line in (HERE / "xss.txt").read_text(encoding="utf-8").splitlines():
+        if line in ("[escaped]", "[refused]"):
+            current = sections.setdefault(line[1:-1], [])
+        elif line.strip() and not line.startswith("#"):
+            current.append(line.encode("ascii", "backslashreplace").decode("unicode_escape"))
+    return sections
 
 
 def standalone(project: Path) -> Path:
@@ -52,3 +59,41 @@ def run_build(project: Path, *args: str) -> Run:
         child.returncode = os.waitstatus_to_exitcode(status)
     return Run(child.returncode, out.read_text(errors="replace"), err.read_text(errors="replace"),
                usage.ru_maxrss / 1024)
+
+
+def text_fields(data: dict, kind: str, payload: str) -> None:
+    """Put `payload` into every text field of one parsed content file (ids, dates and enums stay valid)."""
+    say = f"Hello {payload} end"
+    if kind == "site":
+        data.update(title=say, description=say)
+    elif kind == "source":
+        data.update(title=say, title_note=say, title_en=say, publisher=say, publisher_note=say,
+                    published_note=say, summary=say, relays=[{"name": say, "via": say}])
+    elif kind == "device":
+        data.update(name=say, maker=say, series=say, announced_note=say, markets=[say], aka=[say], summary=say)
+        for fact in data.get("facts", []):
+            fact["text"] = say
+    elif kind == "history":
+        for event in data["events"]:
+            event.update(title=say, text=say)
+    elif kind == "europe":
+        for entry in data["devices"]:
+            entry["reasoning"] = say
+
+
+def inject(project: Path, payload: str, everywhere: bool = True) -> None:
+    """Write `payload` into the mini project: into every text field, and verbatim into a seed and a quote."""
+    content = project / "content"
+    with (project / "seeds/alpha.txt").open("a", encoding="utf-8") as seed:
+        seed.write(f"\n\nPayload passage: {payload}\n")
+    for file, kind in [("site.yaml", "site"), ("sources/alpha-news.yaml", "source"), ("devices/alpha.yaml", "device"),
+                       ("devices/beta.yaml", "device"), ("history.yaml", "history"), ("europe.yaml", "europe")]:
+        data = yaml.safe_load((content / file).read_text())
+        if everywhere:
+            text_fields(data, kind, payload)
+        if file == "devices/alpha.yaml":
+            data["facts"][0]["citations"].append({"source": "alpha-news", "quote": f"Payload passage: {payload}"})
+        (content / file).write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000))
+    if everywhere:
+        front = yaml.safe_dump({"title": f"About {payload}", "description": f"About {payload}"}, allow_unicode=True, width=10_000)
+        (content / "pages/about.md").write_text(f"---\n{front}---\nBefore\n\n{payload}\n\n* item {payload}\n\n> {payload}\n")

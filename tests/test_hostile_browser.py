@@ -1,0 +1,146 @@
+"""No injection, in a real browser: pages built from the XSS corpus run no script, and the site's own
+pages break nothing of their Content-Security-Policy.
+
+Every escaped payload of tests/payloads/xss.txt goes into every text field at once (and every
+payload, links to code included, into a quote); each page is opened in headless Chromium with
+JavaScript on. A payload that ran would open a dialog (they all call alert) or trip the CSP.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from conftest import MINI, copy_project
+from factsheet.pipeline import build_project
+from payloads import inject, xss_payloads
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def require(ok: bool, why: str) -> None:
+    """Skip when the browser is missing on a developer machine; under CI that is a failure."""
+    if not ok:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{why} (CI must have it: run `make test`, which installs it)")
+        pytest.skip(why)
+
+
+class Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def serve(folder: Path) -> tuple[ThreadingHTTPServer, str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+@pytest.fixture(scope="module")
+def payload_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[str]]]:
+    """The mini site built from every payload at once, served over loopback: (root URL, page paths)."""
+    root = tmp_path_factory.mktemp("xss")
+    project = copy_project(MINI, root / "mini")
+    payloads = xss_payloads()
+    for payload in payloads["refused"]:
+        inject(project, payload, everywhere=False)
+    inject(project, " ".join(payloads["escaped"]))
+    out = root / "site"
+    build_project(project, out)
+    pages = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html") if "pagefind" not in p.parts)
+    server, url = serve(out)
+    yield url, pages
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def own_site(built_site: Path) -> Iterator[str]:
+    server, url = serve(built_site)
+    yield url
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require(False, "playwright is not installed (requirements-test.txt)")
+    require(Path(CHROMIUM).exists(), f"{CHROMIUM} is missing (scripts/system-deps.sh installs it)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield browser
+        browser.close()
+
+
+def visit(browser, url: str, then=None) -> tuple[list[str], list[str]]:
+    """Open `url`; return the dialogs it opened and the console errors it logged (CSP violations among them)."""
+    context = browser.new_context()
+    page = context.new_page()
+    dialogs: list[str] = []
+    errors: list[str] = []
+
+    def on_dialog(dialog) -> None:
+        dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(url, wait_until="load")
+    if then:
+        then(page)
+    page.wait_for_timeout(50)  # let an onerror/onload handler of a broken image fire, if one exists
+    context.close()
+    return dialogs, errors
+
+
+def test_no_payload_runs_a_script_on_any_page(browser, payload_site) -> None:
+    url, pages = payload_site
+    assert len(pages) >= 8
+    ran = {}
+    for path in pages:
+        dialogs, errors = visit(browser, url + path)
+        if dialogs or errors:
+            ran[path] = dialogs + errors
+    assert ran == {}
+
+
+def test_no_payload_runs_in_search_results(browser, payload_site) -> None:
+    url, _ = payload_site
+
+    def search(page) -> None:
+        page.locator("#search-results li").first.wait_for(timeout=10_000)
+
+    dialogs, errors = visit(browser, url + "search/index.html?q=alert", search)
+    assert dialogs == [] and errors == []
+
+
+@pytest.mark.parametrize("path", ["index.html", "devices/xiaomi-12s-ultra/index.html", "sources/index.html", "europe/index.html",
+                                  "history/index.html", "about/index.html", "404.html", "search/index.html?q=Leica"])
+def test_the_sites_own_pages_break_no_content_security_rule(browser, own_site, path) -> None:
+    def settle(page) -> None:
+        if "?q=" in path:
+            page.locator("#search-results li").first.wait_for(timeout=10_000)  # the search bundle loaded and ran
+    dialogs, errors = visit(browser, own_site + path, settle)
+    assert errors == [] and dialogs == []
+
+
+def test_the_policy_blocks_an_inline_script_and_reports_it(browser, own_site) -> None:
+    def smuggle(page) -> None:
+        with pytest.raises(Exception):
+            page.add_script_tag(content="alert('inline ran')")
+    dialogs, errors = visit(browser, own_site + "index.html", smuggle)
+    assert dialogs == []
+    assert any("Content Security Policy" in error for error in errors), errors
