@@ -1,6 +1,6 @@
 """Time the rebuild `serve` does after an editor saves one device file.
 
-    python bench/incremental.py PROJECT OUT
+    python bench/incremental.py PROJECT OUT [EDITS]
 
 Builds PROJECT once (as serve does at start), then edits one fact's text in a device file
 several times; each time it times the incremental rebuild plus writing the files that
@@ -33,7 +33,7 @@ def write_changes(out: Path, changed: dict[str, bytes], removed: list[str]) -> N
         (out / relative).unlink(missing_ok=True)
 
 
-def main(project: Path, out: Path) -> int:
+def main(project: Path, out: Path, edits: int = EDITS) -> int:
     shutil.rmtree(out, ignore_errors=True)
     state = rebuild(project, None)
     write_changes(out, state.changed, [])
@@ -42,7 +42,7 @@ def main(project: Path, out: Path) -> int:
     original = device.read_text("utf-8")
     times, rewritten = [], []
     try:
-        for edit in range(EDITS):
+        for edit in range(edits):
             marker = "fact 3: the"
             device.write_text(original.replace(marker, f"fact 3 (edit {edit}): the", 1), "utf-8")
             started = time.perf_counter()
@@ -58,4 +58,4 @@ def main(project: Path, out: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1]), Path(sys.argv[2])))
+    sys.exit(main(Path(sys.argv[1]), Path(sys.argv[2]), *map(int, sys.argv[3:4])))

@@ -53,8 +53,8 @@ def timed(command: list[str], cwd: Path = REPO) -> tuple[float, int, str]:
     return elapsed, usage.ru_maxrss // 1024, failed
 
 
-def ours(project: Path, out: Path) -> list[str]:
-    return [sys.executable, str(BENCH / "build_project.py"), str(project), str(out)]
+def ours(project: Path, out: Path, *flags: str) -> list[str]:
+    return [sys.executable, str(BENCH / "build_project.py"), str(project), str(out), *flags]
 
 
 def theirs(hugo: Path, project: Path, out: Path) -> list[str]:
@@ -72,32 +72,34 @@ def pages_in(folder: Path) -> int:
     return sum(1 for _ in folder.rglob("*.html"))
 
 
-def measure_size(n: int, root: Path, runs: int, hugo: Path | None) -> dict:
-    """Time `runs` alternating clean builds of ours and Hugo's at size n under `root`."""
+def measure_size(n: int, root: Path, runs: int, hugo: Path | None, where: str) -> dict:
+    """Time `runs` alternating clean builds at size n under `root`: ours without the search
+    index (what Hugo does too), ours as `build.py build` (with it), and Hugo's."""
     project = root / f"corpus-{n}"
     generate(n, project)
     ours_out, hugo_out = root / f"site-{n}", root / f"hugo-{n}"
-    result: dict = {"n": n, "ours": [], "ours_rss": [], "hugo": [], "hugo_rss": []}
-    for _ in range(runs):
-        clear(ours_out)
-        wall, rss, failed = timed(ours(project, ours_out))
-        if failed:
-            raise SystemExit(f"our build failed at N={n}:\n{failed}")
-        result["ours"].append(wall)
-        result["ours_rss"].append(rss)
-        if hugo:
-            clear(hugo_out)
-            wall, rss, failed = timed(theirs(hugo, project, hugo_out))
+    result: dict = {"n": n, "where": where, "ours": [], "ours_rss": [], "full": [], "full_rss": [], "hugo": [], "hugo_rss": []}
+    for run in range(runs):
+        for name, command, out in (("ours", ours(project, ours_out, "--no-search"), ours_out),
+                                   ("full", ours(project, ours_out), ours_out),
+                                   ("hugo", theirs(hugo, project, hugo_out) if hugo else None, hugo_out)):
+            if command is None:
+                continue
+            clear(out)
+            wall, rss, failed = timed(command)
             if failed:
-                raise SystemExit(f"Hugo failed at N={n}:\n{failed}")
-            result["hugo"].append(wall)
-            result["hugo_rss"].append(rss)
+                raise SystemExit(f"{name} build failed at N={n}:\n{failed}")
+            result[name].append(wall)
+            result[name + "_rss"].append(rss)
+            print(f"  {where} N={n} run {run + 1}/{runs}: {name} {wall:.3f} s, {rss} MB", flush=True)
     result["pages"] = pages_in(ours_out)
     result["hugo_pages"] = pages_in(hugo_out) if hugo else 0
-    wall, rss, failed = timed([sys.executable, str(BENCH / "incremental.py"), str(project), str(root / f"serve-{n}")])
+    edits = 3 if n >= 10000 else 7  # each edit at 10,000 devices still re-checks every file
+    wall, rss, failed = timed([sys.executable, str(BENCH / "incremental.py"), str(project), str(root / f"serve-{n}"), str(edits)])
     if failed:
         raise SystemExit(f"incremental rebuild failed at N={n}:\n{failed}")
     result["incremental"] = json.loads((root / f"serve-{n}" / ".bench-incremental.json").read_text())
+    print(f"  {where} N={n}: edit one device {[round(t * 1000) for t in result['incremental']['times']]} ms", flush=True)
     return result
 
 
@@ -119,24 +121,28 @@ def ms(seconds: float) -> str:
 
 def report(rows: list[dict], real: dict[str, tuple[float | None, str]]) -> str:
     lines = [
-        "| where | devices | pages | ours: full build | pages/s | peak RSS | Hugo: full build | Hugo peak RSS | ours ÷ Hugo | edit one device: rebuild (median) |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "Compared with Hugo: our build without the search index (`--no-search`), since Hugo builds none; "
+        "`build.py build` (with the Pagefind index) is shown beside it.",
+        "",
+        "| where | devices | pages | ours, no index (vs Hugo) | pages/s | peak RSS | ours with index | peak RSS | Hugo | Hugo peak RSS | ours ÷ Hugo (no index) | with index ÷ Hugo | edit one device: rebuild (median) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for row in rows:
-        o = statistics.median(row["ours"])
+        o, f = statistics.median(row["ours"]), statistics.median(row["full"])
         h = statistics.median(row["hugo"]) if row["hugo"] else None
         inc = row["incremental"]
         lines.append(
             f"| {row['where']} | {row['n']:,} | {row['pages']:,} | {ms(o)} | {row['pages'] / o:,.0f} | {max(row['ours_rss'])} MB | "
+            f"{ms(f)} | {max(row['full_rss'])} MB | "
             f"{ms(h) if h else '–'} | {str(max(row['hugo_rss'])) + ' MB' if h else '–'} | {f'{o / h:.2f}' if h else '–'} | "
-            f"{ms(inc['median'])} ({inc['rewritten']} files) |")
+            f"{f'{f / h:.2f}' if h else '–'} | {ms(inc['median'])} ({inc['rewritten']} files) |")
     lines.append("")
     for where, (seconds, why) in real.items():
         lines.append(f"Real site, cold `python build.py build` ({where}): " + (ms(seconds) if seconds is not None else f"failed: {why}"))
     for where in sorted({r["where"] for r in rows}):
         by_n = {r["n"]: statistics.median(r["ours"]) for r in rows if r["where"] == where}
         if 1000 in by_n and 10000 in by_n:
-            lines.append(f"Scaling ({where}): 10,000 devices take {by_n[10000] / by_n[1000]:.1f} × the time of 1,000")
+            lines.append(f"Scaling ({where}, no index): 10,000 devices take {by_n[10000] / by_n[1000]:.1f} × the time of 1,000")
     return "\n".join(lines)
 
 
@@ -162,12 +168,11 @@ def main() -> int:
         root.mkdir(parents=True, exist_ok=True)
         for n in sizes:
             runs = 1 if args.quick else args.runs or (3 if n >= 10000 else 5)
-            row = measure_size(n, root, runs, hugo)
-            row["where"] = where
-            rows.append(row)
-            print(f"{where} N={n}: ours {[round(t, 3) for t in row['ours']]} s, Hugo {[round(t, 3) for t in row['hugo']]} s, "
-                  f"rebuild {row['incremental']['median'] * 1000:.0f} ms", flush=True)
+            rows.append(measure_size(n, root, runs, hugo, where))
+            print(report(rows, real), flush=True)  # so far: a run cut short still leaves its numbers
         real[where] = real_site(1 if args.quick else 5, root)
+        seconds, why = real[where]
+        print(f"  {where}: real site {ms(seconds) if seconds is not None else why}", flush=True)
         if where == "ram":
             shutil.rmtree(root, ignore_errors=True)  # the RAM disk is memory: give it back
     print()

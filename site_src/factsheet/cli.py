@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None, project: Path | None = None) -> int:
     build.add_argument("--out", type=Path, default=project / "_site", help="output folder (default: _site)")
     build.add_argument("--base-url", default="", help="absolute URL the site is published at, e.g. https://owner.github.io/repo/")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build.add_argument("--no-search", dest="search", action="store_false",
+                       help="skip the full-text search index (faster; the search page then finds nothing)")
     check = commands.add_parser("check", help="run every check, write nothing")
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
     serve = commands.add_parser("serve", help="preview the site, rebuilt and reloaded in the browser on every save")
@@ -59,7 +61,7 @@ def main(argv: list[str] | None = None, project: Path | None = None) -> int:
                 print(warning, file=sys.stderr)
             print(f"content OK: {len(checked.verified.content.claims)} facts, {len(checked.verified.matches)} citations verified; {summarize(checked.warnings)}")
             return 0
-        plan, warnings = build_project(project, args.out, args.strict, args.base_url)
+        plan, warnings = build_project(project, args.out, args.strict, args.base_url, args.search)
     except ContentError as error:
         return report_failure(error, args.strict)
     except WriteError as error:

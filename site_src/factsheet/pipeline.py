@@ -44,9 +44,13 @@ def render_project(project: Path, strict: bool = False, base_url: str = "") -> t
     return files, plan, checked.warnings
 
 
-def build_project(project: Path, out: Path, strict: bool = False, base_url: str = "") -> tuple[SitePlan, list[Problem]]:
-    """Build the site into `out`; on any error raise before touching it."""
+def build_project(project: Path, out: Path, strict: bool = False, base_url: str = "",
+                  search: bool = True) -> tuple[SitePlan, list[Problem]]:
+    """Build the site into `out`; on any error raise before touching it.
+
+    Without `search` the Pagefind index is left out (the search page then finds nothing).
+    """
     check_out(out, project)
     files, plan, warnings = render_project(project, strict, base_url)
-    write_site(files, out, finish=index_site)
+    write_site(files, out, finish=index_site if search else None)
     return plan, warnings
