@@ -62,7 +62,8 @@ def export_facts(plan: SitePlan, site: Site, base_url: str) -> bytes:
             for _, v in sorted(plan.verdicts.items())
         ],
     }
-    return (json.dumps(data, sort_keys=True, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    # One line, no indent: json's C encoder then does the work (indent falls back to pure Python).
+    return (json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def structured_data(page: Page, site: Site, base_url: str) -> dict[str, Any] | None:

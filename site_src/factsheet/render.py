@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -25,6 +26,12 @@ def inline_markdown(text: str) -> Markup:
     """Return a fact's inline Markdown as safe HTML (plain text is only escaped: much cheaper)."""
     if not _MARKUP.search(text):
         return escape(text)
+    return _rendered_inline(text)
+
+
+@functools.lru_cache(maxsize=None)
+def _rendered_inline(text: str) -> Markup:
+    # A fact's text shows on its device, source, Europe and home pages: parse it once.
     return Markup(_markdown.renderInline(text))
 
 
