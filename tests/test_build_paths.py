@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-from factsheet import cli
+import pytest
+
+from factsheet import cli, render
+from factsheet.pipeline import check_project
+from factsheet.plan import plan_site
+from factsheet.problems import ContentError
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def site_files(folder: Path) -> dict[str, bytes]:
@@ -18,3 +26,33 @@ def test_build_without_search_writes_the_same_pages_and_no_index(mini_project: P
     assert any(name.startswith("pagefind/") for name in with_index)
     assert not any(name.startswith("pagefind/") for name in without)
     assert without == {name: data for name, data in with_index.items() if not name.startswith("pagefind/")}
+
+
+def test_parallel_render_gives_the_same_files_in_the_same_order(monkeypatch, tmp_path: Path):
+    sys.path.insert(0, str(REPO / "bench"))
+    from generate import generate
+
+    project = tmp_path / "corpus"
+    generate(30, project)
+    checked = check_project(project)
+    plan, site = plan_site(checked.verified), checked.verified.content.site
+    monkeypatch.setattr(render, "PARALLEL_PAGES", 10)  # 30 devices make fewer pages than the real threshold
+    serial = render.render_site(plan, site, project / "templates", "https://example.org/x/", workers=1)
+    parallel = render.render_site(plan, site, project / "templates", "https://example.org/x/", workers=2)
+    assert len(serial) > 40
+    assert list(parallel.items()) == list(serial.items())
+
+
+def test_parallel_render_reports_the_first_failing_page_as_serial_does(monkeypatch, mini_project: Path):
+    checked = check_project(mini_project)
+    plan, site = plan_site(checked.verified), checked.verified.content.site
+    template = mini_project / "templates" / "device.html"
+    template.write_text(template.read_text("utf-8").replace("{% block main %}", "{% block main %}{{ page.nothing_here }}", 1), "utf-8")
+    monkeypatch.setattr(render, "PARALLEL_PAGES", 1)
+    problems = []
+    for workers in (1, 2):
+        with pytest.raises(ContentError) as caught:
+            render.render_site(plan, site, mini_project / "templates", workers=workers)
+        problems.append(caught.value.problems)
+    assert problems[0] == problems[1]
+    assert problems[0][0].file == "templates/device.html" and "/devices/" in problems[0][0].message

@@ -146,7 +146,8 @@ def rebuild(project: Path, previous: Build | None, changed_paths: Iterable[Path]
         reads[page.output] = {name: set() for name in SHARED}
         context = {k: Recorder(v, reads[page.output][k]) if k in SHARED else v for k, v in page.context.items()}
         todo.append(dataclasses.replace(page, context=context))
-    rendered = render_site(dataclasses.replace(plan, pages=todo), site, templates, base_url)
+    # In this process: the Recorders note what each page reads, which a forked worker would lose.
+    rendered = render_site(dataclasses.replace(plan, pages=todo), site, templates, base_url, workers=1)
     files = dict(rendered) if everything else {**previous.files, **rendered}
     for output in set(files) - {p.output for p in plan.pages} - set(rendered):
         del files[output]  # a page that is gone (static files and exports are rendered every time)

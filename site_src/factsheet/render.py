@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import multiprocessing
+import os
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -85,29 +88,98 @@ def make_environment(templates: Path) -> jinja2.Environment:
     return env
 
 
-def render_site(plan: SitePlan, site: Site, templates: Path, base_url: str = "") -> dict[str, bytes]:
-    """Return every output file's path and bytes: the pages, then the static assets."""
+# Below this many pages a pool of processes costs more than it saves.
+PARALLEL_PAGES = 200
+
+
+def render_site(plan: SitePlan, site: Site, templates: Path, base_url: str = "",
+                workers: int | None = None) -> dict[str, bytes]:
+    """Return every output file's path and bytes: the pages, then the static assets.
+
+    Large sites render on every core (`workers`, default all); the bytes are the same.
+    """
     env = make_environment(templates)
     base_url = (base_url or site.base_url or "").rstrip("/") + "/" if (base_url or site.base_url) else ""
-    # The 404 page is served at any depth, so its links start from the site's path (/repo/ on Pages).
-    root = urlsplit(base_url).path or "/"
-    files: dict[str, bytes] = {}
-    for page in plan.pages:
-        if page.needs_base_url and not base_url:
-            continue  # a sitemap or feed of relative URLs would be invalid; see docs/export.md
-
-        def rel(target: str, page: Page = page) -> str:
-            link = relative_link(page, target)
-            return root + link if page.anywhere and not link.startswith("#") else link
-
-        try:
-            html = env.get_template(page.template).render(**page.context, page=page, site=site, rel=rel, base_url=base_url)
-        except jinja2.TemplateError as error:
-            raise ContentError([template_problem(error, page, templates)]) from None
-        files[page.output] = html.encode("utf-8")
+    # A sitemap or feed of relative URLs would be invalid; see docs/export.md.
+    pages = [page for page in plan.pages if base_url or not page.needs_base_url]
+    job = _Job(env, pages, site, templates, base_url)
+    workers = workers or os.cpu_count() or 1
+    if workers > 1 and len(pages) > PARALLEL_PAGES and _preload(env, pages):
+        files = _render_parallel(job, workers)
+    else:
+        files = _unwrap(job.render(0, len(pages)))
     files["facts.json"] = export_facts(plan, site, base_url)
     static = templates / "static"
     for asset in sorted(static.rglob("*")) if static.is_dir() else []:
         if asset.is_file():
             files["static/" + asset.relative_to(static).as_posix()] = asset.read_bytes()
+    return files
+
+
+@dataclasses.dataclass
+class _Job:
+    """What rendering a range of pages needs; a forked worker inherits it."""
+
+    env: jinja2.Environment
+    pages: list[Page]
+    site: Site
+    templates: Path
+    base_url: str
+
+    def render(self, start: int, stop: int) -> dict[str, bytes] | Problem:
+        """Return pages[start:stop] rendered, or the problem of the first that fails (plain data, so it pickles)."""
+        # The 404 page is served at any depth, so its links start from the site's path (/repo/ on Pages).
+        root = urlsplit(self.base_url).path or "/"
+        files: dict[str, bytes] = {}
+        for page in self.pages[start:stop]:
+            def rel(target: str, page: Page = page) -> str:
+                link = relative_link(page, target)
+                return root + link if page.anywhere and not link.startswith("#") else link
+
+            try:
+                html = self.env.get_template(page.template).render(
+                    **page.context, page=page, site=self.site, rel=rel, base_url=self.base_url)
+            except jinja2.TemplateError as error:
+                return template_problem(error, page, self.templates)
+            files[page.output] = html.encode("utf-8")
+        return files
+
+
+def _unwrap(result: dict[str, bytes] | Problem) -> dict[str, bytes]:
+    if isinstance(result, Problem):
+        raise ContentError([result])
+    return result
+
+
+def _preload(env: jinja2.Environment, pages: list[Page]) -> bool:
+    """Compile every template once before forking; False if one fails (the serial path then reports it)."""
+    try:
+        for name in sorted({page.template for page in pages}):
+            env.get_template(name)
+    except jinja2.TemplateError:
+        return False
+    return True
+
+
+_job: _Job | None = None  # set in the parent just before the pool forks
+
+
+def _render_range(bounds: tuple[int, int]) -> dict[str, bytes] | Problem:
+    assert _job is not None
+    return _job.render(*bounds)
+
+
+def _render_parallel(job: _Job, workers: int) -> dict[str, bytes]:
+    """Render the pages in chunks on `workers` forked processes; the same files in the same order."""
+    global _job
+    size = max(1, -(-len(job.pages) // (workers * 4)))  # a few chunks per worker evens out slow pages
+    chunks = [(start, min(start + size, len(job.pages))) for start in range(0, len(job.pages), size)]
+    files: dict[str, bytes] = {}
+    _job = job
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for result in pool.imap(_render_range, chunks):
+                files.update(_unwrap(result))  # the first failing page in page order, as when serial
+    finally:
+        _job = None
     return files
