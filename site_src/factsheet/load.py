@@ -144,8 +144,11 @@ def parse_yaml(text: str, path: str, kind: str, offset: int = 0) -> tuple[Docume
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = " ".join(s for s in (exc.context, exc.problem) if s)
-        line, col = (mark.line + 1 + offset, mark.column + 1) if mark else (1, 1)
-        return None, [Problem(path, line, col, f"YAML syntax error: {what}; check the indentation and quotes here")]
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        last = text.count("\n") + 1
+        if line > last:  # at the end of the text libyaml points past the last line: show where that line ends
+            line, col = last, len(text) - text.rfind("\n")
+        return None, [Problem(path, line + offset, col, f"YAML syntax error: {what}; check the indentation and quotes here")]
     except yaml.YAMLError as exc:
         return None, [Problem(path, 1, 1, f"YAML error: {exc}")]
     if node is None:
