@@ -1,8 +1,10 @@
 """Live preview: build into a private folder, serve it, rebuild on save, reload the browser.
 
-The served folder is switched only after a build has finished, so a reader never sees a
-half-written site; while the content is broken, every page is replaced by the list of
-located errors, and the next good save brings the site back without a restart.
+The site is served from memory and switched only after a build has finished, so a reader
+never sees a half-built site; while the content is broken, every page is replaced by the
+list of located errors, and the next good save brings the site back without a restart.
+A save re-checks everything but re-renders only the pages it touches (incremental.py);
+the search index is left out of the preview (the search page finds nothing there).
 """
 
 from __future__ import annotations
@@ -10,15 +12,14 @@ from __future__ import annotations
 import html
 import logging
 import mimetypes
-import shutil
 import signal
 import sys
-import tempfile
 import threading
 import time
 import traceback
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 import jinja2
@@ -26,7 +27,7 @@ from livereload import Server
 from livereload.handlers import LiveReloadHandler
 from tornado.ioloop import IOLoop
 
-from .pipeline import build_project
+from .incremental import Build, rebuild
 from .problems import ContentError, summarize
 
 WATCHED = ("content", "seeds", "templates")  # the sources of the site; never the output
@@ -37,9 +38,9 @@ MAX_PATH = 2_000  # longer request paths cannot name a file of the site
 
 @dataclass(frozen=True)
 class Served:
-    """What the server answers with: the last good build, and the errors of the latest one."""
+    """What the server answers with: the files of the last good build, and the errors of the latest one."""
 
-    root: Path | None
+    files: Mapping[str, bytes] | None
     errors: tuple[str, ...] = ()
 
 
@@ -71,35 +72,33 @@ def describe_failure(error: Exception) -> list[str]:
 class Preview:
     """The site being previewed: rebuilt on demand, answered as a WSGI application."""
 
-    def __init__(self, project: Path, workdir: Path):
+    def __init__(self, project: Path):
         self.project = project
-        self.workdir = workdir
         self.served = Served(None, ("error: the site has not been built yet",))
-        self.builds = 0
+        self.build: Build | None = None  # the last good build
+        self.pending: set[Path] = set()  # files changed since the last good build
 
-    def rebuild(self) -> Served:
-        """Run the whole pipeline once into a fresh folder; return what to serve next."""
-        self.builds += 1
-        out = self.workdir / f"build-{self.builds}"
+    def rebuild(self, changed: Iterable[Path] = ()) -> Served:
+        """Check everything again, re-render the pages the changes touch; return what to serve next."""
+        self.pending.update(changed)
         started = time.perf_counter()
         try:
-            plan, warnings = build_project(self.project, out)
+            build = rebuild(self.project, self.build, sorted(self.pending))
         except Exception as error:  # noqa: BLE001 - any failure is shown to the editor, the server lives on
             lines = describe_failure(error)
             print("\n".join(lines) + "\nthe browser shows these errors until they are fixed", file=sys.stderr, flush=True)
-            return Served(self.served.root, tuple(lines))
-        for warning in warnings:
+            return Served(self.served.files, tuple(lines))
+        self.build = build
+        self.pending.clear()
+        for warning in build.warnings:
             print(warning, file=sys.stderr)
-        print(f"built {len(plan.pages)} pages in {time.perf_counter() - started:.2f} s; {summarize(warnings)}", flush=True)
-        return Served(out)
+        print(f"built {len(build.plan.pages)} pages in {time.perf_counter() - started:.2f} s "
+              f"({len(build.changed)} changed); {summarize(build.warnings)}", flush=True)
+        return Served(build.files)
 
-    def update(self) -> None:
-        """Rebuild, switch the served site in one assignment, and drop builds no request can still read."""
-        self.served = self.rebuild()
-        keep = {self.served.root, self.workdir / f"build-{self.builds - 1}"}
-        for old in self.workdir.glob("build-*"):
-            if old not in keep:
-                shutil.rmtree(old, ignore_errors=True)
+    def update(self, changed: Iterable[Path] = ()) -> None:
+        """Rebuild and switch the served site in one assignment (a build's files are never changed later)."""
+        self.served = self.rebuild(changed)
 
     def __call__(self, environ: dict, start_response) -> list[bytes]:
         """Answer one request; a crafted request gets an error status, never an exception."""
@@ -120,21 +119,20 @@ class Preview:
         if served.errors:
             return "500 Internal Server Error", [("Content-Type", "text/html; charset=utf-8")], error_page(served.errors)
         parts = url_parts(path)
-        if parts is None or served.root is None:
-            return not_found(served.root)
-        target = served.root.joinpath(*parts)
-        try:
-            if target.is_dir():
-                if not path.endswith("/"):
-                    # Relative links on the page only work from the directory URL.
-                    location = "/" + "".join(quote(p) + "/" for p in parts)
-                    return "301 Moved Permanently", [("Location", location), ("Content-Type", "text/plain; charset=utf-8")], b""
-                target = target / "index.html"
-            if target.is_file() and target.resolve().is_relative_to(served.root.resolve()):
-                return "200 OK", [("Content-Type", content_type(target))], target.read_bytes()
-        except (OSError, ValueError):  # a name too long for the file system, say
-            pass
-        return not_found(served.root)
+        files = served.files
+        if parts is None or files is None:
+            return not_found(files)
+        name = "/".join(parts)  # a key of the site's files: nothing outside them can be named
+        if name in files:
+            return "200 OK", [("Content-Type", content_type(PurePosixPath(name)))], files[name]
+        index = f"{name}/index.html" if name else "index.html"
+        if index in files:
+            if not path.endswith("/"):
+                # Relative links on the page only work from the directory URL.
+                location = "/" + "".join(quote(p) + "/" for p in parts)
+                return "301 Moved Permanently", [("Location", location), ("Content-Type", "text/plain; charset=utf-8")], b""
+            return "200 OK", [("Content-Type", "text/html; charset=utf-8")], files[index]
+        return not_found(files)
 
 
 def url_parts(path: str) -> list[str] | None:
@@ -154,13 +152,12 @@ def url_parts(path: str) -> list[str] | None:
     return parts
 
 
-def not_found(root: Path | None) -> tuple[str, list[tuple[str, str]], bytes]:
-    page = root / "404.html" if root else None
-    body = page.read_bytes() if page and page.is_file() else b"<!doctype html><title>Not found</title><p>Not found.</p>"
+def not_found(files: Mapping[str, bytes] | None) -> tuple[str, list[tuple[str, str]], bytes]:
+    body = (files or {}).get("404.html") or b"<!doctype html><title>Not found</title><p>Not found.</p>"
     return "404 Not Found", [("Content-Type", "text/html; charset=utf-8")], body
 
 
-def content_type(file: Path) -> str:
+def content_type(file: PurePosixPath) -> str:
     kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
     if kind.startswith("text/") or kind in ("application/javascript", "application/json", "application/xml", "image/svg+xml"):
         kind += "; charset=utf-8"
@@ -195,7 +192,7 @@ h1 {{ color: #a00; }} li {{ margin: .5rem 0; }} code {{ white-space: pre-wrap; w
 
 
 def watch(project: Path, on_change, stop: threading.Event) -> None:
-    """Call `on_change` once per settled burst of changes to the watched folders, until `stop` is set."""
+    """Call `on_change` with the changed files once per settled burst of changes to the watched folders, until `stop` is set."""
     seen = snapshot(project)
     while not stop.wait(POLL_SECONDS):
         now = snapshot(project)
@@ -206,18 +203,15 @@ def watch(project: Path, on_change, stop: threading.Event) -> None:
             if later == now:
                 break
             now = later
+        changed = [Path(name) for name in seen.keys() | now.keys() if seen.get(name) != now.get(name)]
         seen = now  # taken before the build: a save during the build triggers the next one
-        on_change()
+        on_change(changed)
 
 
 def serve(project: Path, host: str = "127.0.0.1", port: int = 8000) -> int:
     """Serve a live preview of `project` until interrupted; return the exit status."""
     project = project.resolve()
-    workdir = Path(tempfile.mkdtemp(prefix="factsheet-preview-"))
-    if any(workdir.resolve().is_relative_to(project / name) for name in WATCHED):
-        print(f"error: the temporary folder {workdir} is inside a watched folder; set TMPDIR elsewhere", file=sys.stderr)
-        return 1
-    preview = Preview(project, workdir)
+    preview = Preview(project)
     preview.update()
     # Requests are answered by our WSGI app; livereload adds the script and the reload socket.
     # Its own watcher stays idle: it would poll the current folder, output included.
@@ -227,12 +221,11 @@ def serve(project: Path, host: str = "127.0.0.1", port: int = 8000) -> int:
         server.application(port, host, debug=False)
     except OSError as error:
         print(f"error: cannot listen on {host}:{port} ({error.strerror}); pick another with --port", file=sys.stderr)
-        shutil.rmtree(workdir, ignore_errors=True)
         return 1
     loop = IOLoop.current()
 
-    def changed() -> None:
-        preview.update()
+    def changed(paths: list[Path]) -> None:
+        preview.update(paths)
         loop.add_callback(LiveReloadHandler.reload_waiters, "*")
 
     stop = threading.Event()
@@ -247,5 +240,4 @@ def serve(project: Path, host: str = "127.0.0.1", port: int = 8000) -> int:
     finally:
         stop.set()
         watcher.join(timeout=5)
-        shutil.rmtree(workdir, ignore_errors=True)
     return 0
