@@ -44,8 +44,8 @@ class Document:
     path: str  # relative to the project, as shown in messages
     kind: str
     data: Any
-    values: dict[tuple, Position] = field(default_factory=dict)
-    keys: dict[tuple, Position] = field(default_factory=dict)
+    values: dict[tuple, tuple[int, int]] = field(default_factory=dict)  # (line, column); see position()
+    keys: dict[tuple, tuple[int, int]] = field(default_factory=dict)
     plain: dict[tuple, str] = field(default_factory=dict)  # as written, for values YAML did not read as text
     body: str = ""  # Markdown pages: the text after the front matter
     body_line: int = 0  # the line the body starts on, for problems inside it
@@ -56,11 +56,11 @@ class Document:
         table = self.keys if key else self.values
         while path:
             if path in table:
-                return table[path]
+                return Position(*table[path])
             if path in self.values:
-                return self.values[path]
+                return Position(*self.values[path])
             path = path[:-1]
-        return self.values.get((), Position(1, 1))
+        return Position(*self.values.get((), (1, 1)))
 
     def problem(self, path: tuple, message: str, *, key: bool = False, severity: str = "error") -> Problem:
         pos = self.position(path, key)
@@ -79,63 +79,146 @@ class RawContent:
 
 
 class _Refused(Exception):
-    def __init__(self, node: yaml.Node, message: str):
-        self.node = node
+    def __init__(self, mark: Any, message: str):
+        self.mark = mark
         self.message = message
 
 
-def _position(node: yaml.Node, offset: int = 0) -> Position:
-    return Position(node.start_mark.line + 1 + offset, node.start_mark.column + 1)
+_MAPPING, _SEQUENCE, _SCALAR, _ALIAS = yaml.MappingStartEvent, yaml.SequenceStartEvent, yaml.ScalarEvent, yaml.AliasEvent
+_ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+_STR = "tag:yaml.org,2002:str"
+_resolver = yaml.resolver.Resolver()
 
 
-def _build(node: yaml.Node, path: tuple, doc: Document, offset: int, budget: list[int]) -> Any:
-    """Turn a composed node into plain data, recording positions; refuse duplicate keys and bombs."""
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise _Refused(node, f"too many values (over {MAX_NODES:,}); is this an alias bomb? split or simplify the file")
-    if len(path) > MAX_DEPTH:
-        raise _Refused(node, f"nested more than {MAX_DEPTH} levels deep; flatten the data")
-    doc.values[path] = _position(node, offset)
-    if isinstance(node, yaml.MappingNode):
-        result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise _Refused(key_node, "a key must be plain text")
-            key = _scalar(key_node)
-            if isinstance(key, bool) or key is None:
-                key = key_node.value  # `on:` or `no:` as a key still means the word
-            if key in result:
-                first = doc.keys[path + (key,)]
-                raise _Refused(key_node, f"duplicate key '{key}' (first at line {first.line}); YAML keeps only the last, so remove or rename one")
-            doc.keys[path + (key,)] = _position(key_node, offset)
-            result[key] = _build(value_node, path + (key,), doc, offset, budget)
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(item, path + (i,), doc, offset, budget) for i, item in enumerate(node.value)]
-    if node.tag != "tag:yaml.org,2002:str":
-        doc.plain[path] = node.value
-    return _scalar(node)
+class _Builder:
+    """Turn one document's parser events into plain data, recording positions; refuse duplicate keys and bombs.
+
+    Built straight from the events the shape check already read: composing nodes first and
+    walking them again cost twice as much. Positions are kept as (line, column) pairs and an
+    alias is built again from its anchor's events, as a walk of the composed nodes would.
+    """
+
+    def __init__(self, events: list, doc: Document, offset: int):
+        self.events = events
+        self.doc = doc
+        self.offset = offset
+        self.budget = MAX_NODES
+        self.anchors: dict[str, int] = {}
+
+    def check_anchors(self, first: int) -> None:
+        """Raise the composer's errors (undefined alias, duplicate anchor, a second document) in event order."""
+        events = self.events
+        for i in range(first, len(events)):
+            event = events[i]
+            kind = type(event)
+            if kind is _ALIAS:
+                if event.anchor not in self.anchors:
+                    raise yaml.composer.ComposerError(None, None, "found undefined alias", event.start_mark)
+            elif kind is _SCALAR or kind is _MAPPING or kind is _SEQUENCE:
+                anchor = event.anchor
+                if anchor is not None:
+                    if anchor in self.anchors:
+                        raise yaml.composer.ComposerError("found duplicate anchor; first occurrence", events[self.anchors[anchor]].start_mark,
+                                                          "second occurrence", event.start_mark)
+                    self.anchors[anchor] = i
+            elif kind is yaml.DocumentStartEvent and i > first:
+                raise yaml.composer.ComposerError("expected a single document in the stream", events[first].start_mark,
+                                                  "but found another document", event.start_mark)
+
+    def position(self, event: Any) -> tuple[int, int]:
+        return (event.start_mark.line + 1 + self.offset, event.start_mark.column + 1)
+
+    def build(self, i: int, path: tuple) -> tuple[Any, int]:
+        """Return the value whose events start at index `i`, and the index after them."""
+        event = self.events[i]
+        if type(event) is _ALIAS:
+            return self.build_at(self.anchors[event.anchor], path)[0], i + 1
+        return self.build_at(i, path)
+
+    def build_at(self, i: int, path: tuple) -> tuple[Any, int]:
+        events, doc = self.events, self.doc
+        event = events[i]
+        kind = type(event)
+        self.budget -= 1
+        if self.budget < 0:
+            raise _Refused(event.start_mark, f"too many values (over {MAX_NODES:,}); is this an alias bomb? split or simplify the file")
+        if len(path) > MAX_DEPTH:
+            raise _Refused(event.start_mark, f"nested more than {MAX_DEPTH} levels deep; flatten the data")
+        doc.values[path] = self.position(event)
+        if kind is _MAPPING:
+            result: dict[Any, Any] = {}
+            i += 1
+            while type(events[i]) is not yaml.MappingEndEvent:
+                key_event = events[i]
+                if type(key_event) is _ALIAS:
+                    key_event = events[self.anchors[key_event.anchor]]
+                if type(key_event) is not _SCALAR:
+                    raise _Refused(key_event.start_mark, "a key must be plain text")
+                key = self.scalar(key_event, _tag(key_event))
+                if isinstance(key, bool) or key is None:
+                    key = key_event.value  # `on:` or `no:` as a key still means the word
+                key_path = path + (key,)
+                if key in result:
+                    first = doc.keys[key_path]
+                    raise _Refused(key_event.start_mark, f"duplicate key '{key}' (first at line {first[0]}); YAML keeps only the last, so remove or rename one")
+                doc.keys[key_path] = self.position(key_event)
+                result[key], i = self.build(i + 1, key_path)
+            return result, i + 1
+        if kind is _SEQUENCE:
+            items: list[Any] = []
+            i += 1
+            while type(events[i]) is not yaml.SequenceEndEvent:
+                item, i = self.build(i, path + (len(items),))
+                items.append(item)
+            return items, i + 1
+        tag = _tag(event)
+        if tag != _STR:
+            doc.plain[path] = event.value
+        return self.scalar(event, tag), i + 1
+
+    @staticmethod
+    def scalar(event: Any, tag: str) -> Any:
+        if tag == _STR:
+            return event.value
+        if tag not in _PLAIN_TAGS:
+            raise _Refused(event.start_mark, f"unsupported YAML tag {tag!r}; write plain text instead")
+        try:
+            return _constructor.construct_object(yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style))
+        except (yaml.YAMLError, ValueError, OverflowError) as exc:
+            raise _Refused(event.start_mark, f"cannot read this value ({exc}); put it in quotes if it is text") from None
 
 
-def _scalar(node: yaml.ScalarNode) -> Any:
-    if node.tag == "tag:yaml.org,2002:str":
-        return node.value
-    if node.tag not in _PLAIN_TAGS:
-        raise _Refused(node, f"unsupported YAML tag {node.tag!r}; write plain text instead")
-    try:
-        return _constructor.construct_object(node)
-    except (yaml.YAMLError, ValueError, OverflowError) as exc:
-        raise _Refused(node, f"cannot read this value ({exc}); put it in quotes if it is text") from None
+_plain_tags: dict[str, str] = {}  # short plain scalars (keys above all) -> their resolved tag
+
+
+def _tag(event: Any) -> str:
+    """Return a scalar's tag as the composer resolves it: explicit, else by its look if unquoted."""
+    tag = event.tag
+    if tag is not None and tag != "!":
+        return tag
+    if tag is None and not event.implicit[0]:
+        return _STR  # quoted: always text
+    value = event.value
+    if tag is None and len(value) <= 32:
+        cached = _plain_tags.get(value)
+        if cached is None:
+            cached = _plain_tags[value] = _resolver.resolve(yaml.ScalarNode, value, event.implicit)
+        return cached
+    return _resolver.resolve(yaml.ScalarNode, value, event.implicit)
 
 
 def parse_yaml(text: str, path: str, kind: str, offset: int = 0) -> tuple[Document | None, list[Problem]]:
     """Return the document parsed from `text`, or None and the problems that stopped it."""
     doc = Document(path, kind, None, line_offset=offset)
+    builder = _Builder([], doc, offset)
     try:
-        refused = _check_shape(text, path, offset)
+        refused = _check_shape(text, path, offset, builder.events)
         if refused:
             return None, [refused]
-        node = yaml.compose(text, Loader=_Loader)
+        first = next((i for i, e in enumerate(builder.events) if type(e) is yaml.DocumentStartEvent), None)
+        if first is None:
+            return None, [Problem(path, 1, 1, "the file has no data; fill it in or delete it")]
+        builder.check_anchors(first)
     except yaml.reader.ReaderError as exc:
         # A character YAML does not accept: point at its first occurrence.
         code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
@@ -151,35 +234,35 @@ def parse_yaml(text: str, path: str, kind: str, offset: int = 0) -> tuple[Docume
         return None, [Problem(path, line + offset, col, f"YAML syntax error: {what}; check the indentation and quotes here")]
     except yaml.YAMLError as exc:
         return None, [Problem(path, 1, 1, f"YAML error: {exc}")]
-    if node is None:
-        return None, [Problem(path, 1, 1, "the file has no data; fill it in or delete it")]
     try:
-        doc.data = _build(node, (), doc, offset, [MAX_NODES])
+        doc.data, _ = builder.build(first + 1, ())
     except _Refused as exc:
-        pos = _position(exc.node, offset)
-        return None, [Problem(path, pos.line, pos.column, exc.message)]
+        return None, [Problem(path, exc.mark.line + 1 + offset, exc.mark.column + 1, exc.message)]
     except RecursionError:
         return None, [Problem(path, 1, 1, "nested too deeply; flatten the data")]
     return doc, []
 
 
-def _check_shape(text: str, path: str, offset: int) -> Problem | None:
+def _check_shape(text: str, path: str, offset: int, events: list) -> Problem | None:
     """Return a problem if the YAML nests deeper than MAX_DEPTH or has more than MAX_NODES values.
 
-    Runs on the parser's events before composing: libyaml's composer recurses in C and
-    crashes the interpreter on a few thousand nested brackets, which no except can catch.
+    Collects the parser's events into `events` on the way, for the builder. (libyaml's own
+    composer recurses in C and crashes the interpreter on a few thousand nested brackets,
+    which no except can catch: the events are read here before anything is built.)
     """
-    depth = events = 0
+    depth = 0
+    limit = MAX_NODES * 2  # a key and its value are two events
     for event in yaml.parse(text, Loader=_Loader):
-        events += 1
-        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+        events.append(event)
+        kind = type(event)
+        if kind is _MAPPING or kind is _SEQUENCE:
             depth += 1
             if depth > MAX_DEPTH:
                 mark = event.start_mark
                 return Problem(path, mark.line + 1 + offset, mark.column + 1, f"nested more than {MAX_DEPTH} levels deep; flatten the data")
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+        elif kind in _ENDS:
             depth -= 1
-        if events > MAX_NODES * 2:  # a key and its value are two events
+        if len(events) > limit:
             mark = event.start_mark
             return Problem(path, mark.line + 1 + offset, mark.column + 1, f"too many values (over {MAX_NODES:,}); split or simplify the file")
     return None
