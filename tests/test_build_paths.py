@@ -56,3 +56,17 @@ def test_parallel_render_reports_the_first_failing_page_as_serial_does(monkeypat
         problems.append(caught.value.problems)
     assert problems[0] == problems[1]
     assert problems[0][0].file == "templates/device.html" and "/devices/" in problems[0][0].message
+
+
+def test_incremental_rebuild_reads_again_only_the_edited_file(mini_project: Path):
+    from factsheet.incremental import rebuild
+
+    first = rebuild(mini_project, None)
+    before = {doc.path: doc for doc in (entry[1] for entry in first.loaded.values()) if doc}
+    device = mini_project / "content/devices/alpha.yaml"
+    device.write_text(device.read_text("utf-8").replace("name: Alpha Phone", "name: Alpha Fone"), "utf-8")  # same size
+    second = rebuild(mini_project, first, [device])
+    after = {doc.path: doc for doc in (entry[1] for entry in second.loaded.values()) if doc}
+    assert after.keys() == before.keys()
+    assert [path for path in after if after[path] is not before[path]] == ["content/devices/alpha.yaml"]
+    assert b"Alpha Fone" in second.files["devices/alpha/index.html"]

@@ -79,6 +79,7 @@ class Build:
     warnings: list[Problem]
     base_url: str = ""
     reads: dict[str, dict[str, set]] = field(default_factory=dict)  # page output -> table -> keys read
+    loaded: dict[str, tuple] = field(default_factory=dict)  # content files as loaded, for the next rebuild
 
 
 def own_context(page: Page) -> tuple:
@@ -129,7 +130,8 @@ def rebuild(project: Path, previous: Build | None, changed_paths: Iterable[Path]
     Without `previous`, or when a template, a static file or site.yaml changed, everything is
     rendered again.
     """
-    checked = check_project(project, strict)
+    loaded = {} if previous is None else previous.loaded  # unchanged files are not read again
+    checked = check_project(project, strict, loaded)
     site = checked.verified.content.site
     plan = plan_site(checked.verified)
     templates = project / "templates"
@@ -154,7 +156,7 @@ def rebuild(project: Path, previous: Build | None, changed_paths: Iterable[Path]
     old_files = {} if previous is None else previous.files
     changed = {k: v for k, v in rendered.items() if old_files.get(k) != v}
     removed = sorted(set(old_files) - set(files))
-    return Build(files, changed, removed, plan, checked.warnings, base_url, reads)
+    return Build(files, changed, removed, plan, checked.warnings, base_url, reads, loaded)
 
 
 def _is_global(path: Path, project: Path) -> bool:

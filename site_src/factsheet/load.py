@@ -50,6 +50,7 @@ class Document:
     body: str = ""  # Markdown pages: the text after the front matter
     body_line: int = 0  # the line the body starts on, for problems inside it
     line_offset: int = 0
+    validated: Any = field(default=None, repr=False, compare=False)  # validate's result, kept while the file is unchanged
 
     def position(self, path: tuple, key: bool = False) -> Position:
         """Return the position of the value at `path` (or its key), else of its nearest parent."""
@@ -313,8 +314,12 @@ def _content_kind(relative: Path) -> str | None:
     return None
 
 
-def load_tree(project: Path) -> RawContent:
-    """Return every content document with positions, the seed texts, and the problems met on the way."""
+def load_tree(project: Path, cache: dict[str, tuple] | None = None) -> RawContent:
+    """Return every content document with positions, the seed texts, and the problems met on the way.
+
+    With a `cache` (serve keeps one), a file with the same modification time, size and inode
+    as last time is not read again: its document and problems are those of last time.
+    """
     content_dir = project / "content"
     seeds_dir = project / "seeds"
     documents: list[Document] = []
@@ -338,12 +343,17 @@ def load_tree(project: Path) -> RawContent:
         if kind is None:
             problems.append(Problem(shown, 1, 1, _unread_hint(relative)))
             continue
-        text, read_problems = read_text(file, shown)
-        problems += read_problems
-        if text is None:
-            continue
-        doc, parse_problems = _parse_page(text, shown) if kind == "page" else parse_yaml(text, shown, kind)
-        problems += parse_problems
+        stamp = None
+        if cache is not None:
+            info = file.stat()
+            stamp = (info.st_mtime_ns, info.st_size, info.st_ino)
+        if stamp is not None and shown in cache and cache[shown][0] == stamp:
+            _, doc, file_problems = cache[shown]
+        else:
+            doc, file_problems = _load_file(file, shown, kind)
+            if cache is not None:
+                cache[shown] = (stamp, doc, file_problems)
+        problems += file_problems
         if doc is not None:
             documents.append(doc)
     texts: dict[str, str] = {}
@@ -359,6 +369,13 @@ def load_tree(project: Path) -> RawContent:
         if text is not None:
             texts[seed.name] = unicodedata.normalize("NFC", text)
     return RawContent(documents, texts, problems)
+
+
+def _load_file(file: Path, shown: str, kind: str) -> tuple[Document | None, list[Problem]]:
+    text, problems = read_text(file, shown)
+    if text is None:
+        return None, problems
+    return _parse_page(text, shown) if kind == "page" else parse_yaml(text, shown, kind)
 
 
 def _inside(file: Path, folder: Path) -> bool:

@@ -21,12 +21,12 @@ class Checked:
     warnings: list[Problem]
 
 
-def check_project(project: Path, strict: bool = False) -> Checked:
+def check_project(project: Path, strict: bool = False, cache: dict | None = None) -> Checked:
     """Run every check without writing; raise ContentError with all problems if any is an error.
 
-    With `strict`, warnings count as errors.
+    With `strict`, warnings count as errors. `cache` keeps unchanged files loaded (see load_tree).
     """
-    raw = load_tree(project)
+    raw = load_tree(project, cache)
     content, problems = validate_content(raw)
     verified = verify_content(content)
     problems = problems + verified.problems

@@ -67,7 +67,9 @@ def validate_content(raw: RawContent) -> tuple[Content, list[Problem]]:
             problems.append(doc.problem((), f"file name '{doc.stem}' is not an id; use lower-case words joined by hyphens, like 'xiaomi-12s-ultra'"))
             failed.add(key)
             continue
-        model, found = validate_document(doc)
+        if doc.validated is None:  # a file unchanged since serve's last build keeps its result
+            doc.validated = validate_document(doc)
+        model, found = doc.validated
         problems += found
         if model is None:
             failed.add(key)
