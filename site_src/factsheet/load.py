@@ -322,6 +322,7 @@ def load_tree(project: Path, cache: dict[str, tuple] | None = None) -> RawConten
     """
     content_dir = project / "content"
     seeds_dir = project / "seeds"
+    real: dict[Path, Path] = {}  # folders resolved during this load
     documents: list[Document] = []
     problems: list[Problem] = []
     if not content_dir.is_dir():
@@ -331,7 +332,7 @@ def load_tree(project: Path, cache: dict[str, tuple] | None = None) -> RawConten
         shown = file.relative_to(project).as_posix()
         if any(part.startswith(".") for part in relative.parts):
             continue
-        if not _inside(file, content_dir):  # a link, or a file inside a linked folder
+        if not _inside(file, content_dir, real):  # a link, or a file inside a linked folder
             problems.append(Problem(shown, 1, 1, "a link to a file outside content/; copy the file in instead"))
             continue
         if file.is_dir():
@@ -358,7 +359,7 @@ def load_tree(project: Path, cache: dict[str, tuple] | None = None) -> RawConten
             documents.append(doc)
     texts: dict[str, str] = {}
     for seed in sorted(seeds_dir.glob("*.txt")) if seeds_dir.is_dir() else []:
-        if not _inside(seed, seeds_dir):
+        if not _inside(seed, seeds_dir, real):
             problems.append(Problem(seed.relative_to(project).as_posix(), 1, 1, "a link to a file outside seeds/; copy the file in instead"))
             continue
         if not seed.is_file():
@@ -378,8 +379,15 @@ def _load_file(file: Path, shown: str, kind: str) -> tuple[Document | None, list
     return _parse_page(text, shown) if kind == "page" else parse_yaml(text, shown, kind)
 
 
-def _inside(file: Path, folder: Path) -> bool:
-    return file.resolve().is_relative_to(folder.resolve())
+def _inside(file: Path, folder: Path, real: dict[Path, Path]) -> bool:
+    """Return whether `file` really lies in `folder`; `real` keeps each folder's resolved path for one load."""
+    def resolved(path: Path) -> Path:
+        if path not in real:
+            real[path] = path.resolve()
+        return real[path]
+    # A file that is no link lies where its folder really is: one lstat instead of one per path component.
+    where = file.resolve() if file.is_symlink() else resolved(file.parent) / file.name
+    return where.is_relative_to(resolved(folder))
 
 
 def _unread_hint(relative: Path) -> str:
