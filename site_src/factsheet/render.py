@@ -7,6 +7,8 @@ import functools
 import multiprocessing
 import os
 import re
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -107,7 +109,7 @@ def render_site(plan: SitePlan, site: Site, templates: Path, base_url: str = "",
     if workers > 1 and len(pages) > PARALLEL_PAGES and _preload(env, pages):
         files = _render_parallel(job, workers)
     else:
-        files = _unwrap(job.render(0, len(pages)))
+        files = _unwrap(job.render(range(len(pages))))
     files["facts.json"] = export_facts(plan, site, base_url)
     static = templates / "static"
     for asset in sorted(static.rglob("*")) if static.is_dir() else []:
@@ -126,12 +128,13 @@ class _Job:
     templates: Path
     base_url: str
 
-    def render(self, start: int, stop: int) -> dict[str, bytes] | Problem:
-        """Return pages[start:stop] rendered, or the problem of the first that fails (plain data, so it pickles)."""
+    def render(self, indices: Iterable[int]) -> dict[str, bytes] | tuple[int, Problem]:
+        """Return the pages at `indices` rendered, or the index and problem of the first that fails (plain data, so it pickles)."""
         # The 404 page is served at any depth, so its links start from the site's path (/repo/ on Pages).
         root = urlsplit(self.base_url).path or "/"
         files: dict[str, bytes] = {}
-        for page in self.pages[start:stop]:
+        for index in indices:
+            page = self.pages[index]
             def rel(target: str, page: Page = page) -> str:
                 link = relative_link(page, target)
                 return root + link if page.anywhere and not link.startswith("#") else link
@@ -140,14 +143,14 @@ class _Job:
                 html = self.env.get_template(page.template).render(
                     **page.context, page=page, site=self.site, rel=rel, base_url=self.base_url)
             except jinja2.TemplateError as error:
-                return template_problem(error, page, self.templates)
+                return index, template_problem(error, page, self.templates)
             files[page.output] = html.encode("utf-8")
         return files
 
 
-def _unwrap(result: dict[str, bytes] | Problem) -> dict[str, bytes]:
-    if isinstance(result, Problem):
-        raise ContentError([result])
+def _unwrap(result: dict[str, bytes] | tuple[int, Problem]) -> dict[str, bytes]:
+    if isinstance(result, tuple):
+        raise ContentError([result[1]])
     return result
 
 
@@ -164,22 +167,33 @@ def _preload(env: jinja2.Environment, pages: list[Page]) -> bool:
 _job: _Job | None = None  # set in the parent just before the pool forks
 
 
-def _render_range(bounds: tuple[int, int]) -> dict[str, bytes] | Problem:
+def _render_chunk(indices: list[int]) -> dict[str, bytes] | tuple[int, Problem]:
     assert _job is not None
-    return _job.render(*bounds)
+    return _job.render(indices)
 
 
 def _render_parallel(job: _Job, workers: int) -> dict[str, bytes]:
     """Render the pages in chunks on `workers` forked processes; the same files in the same order."""
     global _job
-    size = max(1, -(-len(job.pages) // (workers * 4)))  # a few chunks per worker evens out slow pages
-    chunks = [(start, min(start + size, len(job.pages))) for start in range(0, len(job.pages), size)]
-    files: dict[str, bytes] = {}
+    # One-of-a-kind pages (home, feed, Europe: each reads every claim) go first, one a chunk,
+    # so that no single slow page is left to run alone at the end.
+    count = Counter(page.template for page in job.pages)
+    single = [[i] for i, page in enumerate(job.pages) if count[page.template] == 1]
+    rest = [i for i, page in enumerate(job.pages) if count[page.template] > 1]
+    size = max(1, -(-len(rest) // (workers * 4)))  # a few chunks per worker evens out slow pages
+    chunks = single + [rest[start:start + size] for start in range(0, len(rest), size)]
+    rendered: dict[str, bytes] = {}
+    failures = []
     _job = job
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for result in pool.imap(_render_range, chunks):
-                files.update(_unwrap(result))  # the first failing page in page order, as when serial
+            for result in pool.imap_unordered(_render_chunk, chunks):
+                if isinstance(result, tuple):
+                    failures.append(result)
+                else:
+                    rendered.update(result)
     finally:
         _job = None
-    return files
+    if failures:
+        raise ContentError([min(failures, key=lambda failure: failure[0])[1]])  # the first in page order, as when serial
+    return {page.output: rendered[page.output] for page in job.pages}
