@@ -8,7 +8,7 @@ from pathlib import Path
 from .load import load_tree
 from .plan import SitePlan, plan_site
 from .problems import ContentError, Problem
-from .render import render_site
+from .render import render_files, render_site
 from .search import index_site
 from .validate import validate_content
 from .verify import Verified, verify_content
@@ -51,6 +51,9 @@ def build_project(project: Path, out: Path, strict: bool = False, base_url: str 
     Without `search` the Pagefind index is left out (the search page then finds nothing).
     """
     check_out(out, project)
-    files, plan, warnings = render_project(project, strict, base_url)
+    checked = check_project(project, strict)
+    plan = plan_site(checked.verified)
+    # Each page is written as soon as it is rendered: a large site is never whole in memory.
+    files = render_files(plan, checked.verified.content.site, project / "templates", base_url)
     write_site(files, out, finish=index_site if search else None)
-    return plan, warnings
+    return plan, checked.warnings

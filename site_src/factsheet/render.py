@@ -8,7 +8,7 @@ import multiprocessing
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -100,6 +100,15 @@ def render_site(plan: SitePlan, site: Site, templates: Path, base_url: str = "",
 
     Large sites render on every core (`workers`, default all); the bytes are the same.
     """
+    files = dict(render_files(plan, site, templates, base_url, workers))
+    pages = {page.output: files[page.output] for page in plan.pages if page.output in files}  # in page order
+    return {**pages, **{name: data for name, data in files.items() if name not in pages}}
+
+
+def render_files(plan: SitePlan, site: Site, templates: Path, base_url: str = "",
+                 workers: int | None = None) -> Iterator[tuple[str, bytes]]:
+    """Yield every output file's path and bytes as soon as it is rendered, so they can be written
+    without holding the whole site in memory; raise ContentError once all are rendered if a page failed."""
     env = make_environment(templates)
     base_url = (base_url or site.base_url or "").rstrip("/") + "/" if (base_url or site.base_url) else ""
     # A sitemap or feed of relative URLs would be invalid; see docs/export.md.
@@ -107,15 +116,14 @@ def render_site(plan: SitePlan, site: Site, templates: Path, base_url: str = "",
     job = _Job(env, pages, site, templates, base_url)
     workers = workers or os.cpu_count() or 1
     if workers > 1 and len(pages) > PARALLEL_PAGES and _preload(env, pages):
-        files = _render_parallel(job, workers)
+        yield from _render_parallel(job, workers)
     else:
-        files = _unwrap(job.render(range(len(pages))))
-    files["facts.json"] = export_facts(plan, site, base_url)
+        yield from _unwrap(job.render(range(len(pages)))).items()
+    yield "facts.json", export_facts(plan, site, base_url)
     static = templates / "static"
     for asset in sorted(static.rglob("*")) if static.is_dir() else []:
         if asset.is_file():
-            files["static/" + asset.relative_to(static).as_posix()] = asset.read_bytes()
-    return files
+            yield "static/" + asset.relative_to(static).as_posix(), asset.read_bytes()
 
 
 @dataclasses.dataclass
@@ -172,8 +180,8 @@ def _render_chunk(indices: list[int]) -> dict[str, bytes] | tuple[int, Problem]:
     return _job.render(indices)
 
 
-def _render_parallel(job: _Job, workers: int) -> dict[str, bytes]:
-    """Render the pages in chunks on `workers` forked processes; the same files in the same order."""
+def _render_parallel(job: _Job, workers: int) -> Iterator[tuple[str, bytes]]:
+    """Render the pages in chunks on `workers` forked processes, yielding each chunk's files as it comes."""
     global _job
     # One-of-a-kind pages (home, feed, Europe: each reads every claim) go first, one a chunk,
     # so that no single slow page is left to run alone at the end.
@@ -182,18 +190,16 @@ def _render_parallel(job: _Job, workers: int) -> dict[str, bytes]:
     rest = [i for i, page in enumerate(job.pages) if count[page.template] > 1]
     size = max(1, -(-len(rest) // (workers * 4)))  # a few chunks per worker evens out slow pages
     chunks = single + [rest[start:start + size] for start in range(0, len(rest), size)]
-    rendered: dict[str, bytes] = {}
     failures = []
     _job = job
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for result in pool.imap_unordered(_render_chunk, chunks):
+            for result in pool.imap(_render_chunk, chunks):
                 if isinstance(result, tuple):
                     failures.append(result)
                 else:
-                    rendered.update(result)
+                    yield from result.items()
     finally:
         _job = None
     if failures:
         raise ContentError([min(failures, key=lambda failure: failure[0])[1]])  # the first in page order, as when serial
-    return {page.output: rendered[page.output] for page in job.pages}

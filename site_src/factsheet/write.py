@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 
@@ -28,8 +28,11 @@ def check_out(out: Path, project: Path) -> None:
         raise WriteError(f"refusing to replace {out}: it holds files but no index.html, so it is no site built here; choose a new or empty folder")
 
 
-def write_site(files: dict[str, bytes], out: Path, finish: Callable[[Path], None] | None = None) -> None:
+def write_site(files: Mapping[str, bytes] | Iterable[tuple[str, bytes]], out: Path,
+               finish: Callable[[Path], None] | None = None) -> None:
     """Write `files` into a fresh folder beside `out`, run `finish` on it, then swap it in.
+
+    `files` may be a stream of (path, bytes) pairs: each is written as it comes (less memory).
 
     A build that fails or is killed before the swap leaves the previous site untouched.
     `finish` (the search indexer) sees the complete staging folder, never a half-written one.
@@ -42,9 +45,12 @@ def write_site(files: dict[str, bytes], out: Path, finish: Callable[[Path], None
     except OSError as error:
         raise _write_error(out, error) from None
     try:
-        for relative, data in sorted(files.items()):
+        folders = {staging}
+        for relative, data in sorted(files.items()) if isinstance(files, Mapping) else files:
             target = staging / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(target.parent)
             target.write_bytes(data)
         if finish:
             finish(staging)
