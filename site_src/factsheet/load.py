@@ -51,9 +51,17 @@ class Document:
     body_line: int = 0  # the line the body starts on, for problems inside it
     line_offset: int = 0
     validated: Any = field(default=None, repr=False, compare=False)  # validate's result, kept while the file is unchanged
+    # The YAML text and its line offset while positions are not yet recorded: they are found
+    # again only when a problem needs one, which saves most of load's time and memory.
+    source: tuple[str, int] | None = field(default=None, repr=False, compare=False)
 
     def position(self, path: tuple, key: bool = False) -> Position:
         """Return the position of the value at `path` (or its key), else of its nearest parent."""
+        if self.source is not None:
+            text, offset = self.source
+            located, _ = parse_yaml(text, self.path, self.kind, offset, positions=True)
+            assert located is not None  # the same text parsed before
+            self.values, self.keys, self.source = located.values, located.keys, None
         table = self.keys if key else self.values
         while path:
             if path in table:
@@ -99,10 +107,11 @@ class _Builder:
     alias is built again from its anchor's events, as a walk of the composed nodes would.
     """
 
-    def __init__(self, events: list, doc: Document, offset: int):
+    def __init__(self, events: list, doc: Document, offset: int, positions: bool):
         self.events = events
         self.doc = doc
         self.offset = offset
+        self.positions = positions
         self.budget = MAX_NODES
         self.anchors: dict[str, int] = {}
 
@@ -145,7 +154,8 @@ class _Builder:
             raise _Refused(event.start_mark, f"too many values (over {MAX_NODES:,}); is this an alias bomb? split or simplify the file")
         if len(path) > MAX_DEPTH:
             raise _Refused(event.start_mark, f"nested more than {MAX_DEPTH} levels deep; flatten the data")
-        doc.values[path] = self.position(event)
+        if self.positions:
+            doc.values[path] = self.position(event)
         if kind is _MAPPING:
             result: dict[Any, Any] = {}
             i += 1
@@ -160,9 +170,12 @@ class _Builder:
                     key = key_event.value  # `on:` or `no:` as a key still means the word
                 key_path = path + (key,)
                 if key in result:
+                    if not self.positions:
+                        raise _Refused(key_event.start_mark, "")  # parsed again with positions for the message
                     first = doc.keys[key_path]
                     raise _Refused(key_event.start_mark, f"duplicate key '{key}' (first at line {first[0]}); YAML keeps only the last, so remove or rename one")
-                doc.keys[key_path] = self.position(key_event)
+                if self.positions:
+                    doc.keys[key_path] = self.position(key_event)
                 result[key], i = self.build(i + 1, key_path)
             return result, i + 1
         if kind is _SEQUENCE:
@@ -208,10 +221,13 @@ def _tag(event: Any) -> str:
     return _resolver.resolve(yaml.ScalarNode, value, event.implicit)
 
 
-def parse_yaml(text: str, path: str, kind: str, offset: int = 0) -> tuple[Document | None, list[Problem]]:
-    """Return the document parsed from `text`, or None and the problems that stopped it."""
-    doc = Document(path, kind, None, line_offset=offset)
-    builder = _Builder([], doc, offset)
+def parse_yaml(text: str, path: str, kind: str, offset: int = 0, positions: bool = False) -> tuple[Document | None, list[Problem]]:
+    """Return the document parsed from `text`, or None and the problems that stopped it.
+
+    Without `positions`, the document records where its values are the first time it is asked.
+    """
+    doc = Document(path, kind, None, line_offset=offset, source=None if positions else (text, offset))
+    builder = _Builder([], doc, offset, positions)
     try:
         refused = _check_shape(text, path, offset, builder.events)
         if refused:
@@ -238,6 +254,8 @@ def parse_yaml(text: str, path: str, kind: str, offset: int = 0) -> tuple[Docume
     try:
         doc.data, _ = builder.build(first + 1, ())
     except _Refused as exc:
+        if not positions:
+            return parse_yaml(text, path, kind, offset, positions=True)  # the message may name another position
         return None, [Problem(path, exc.mark.line + 1 + offset, exc.mark.column + 1, exc.message)]
     except RecursionError:
         return None, [Problem(path, 1, 1, "nested too deeply; flatten the data")]
