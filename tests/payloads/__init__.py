@@ -47,18 +47,26 @@ class Run:
     peak_rss_mb: float
 
 
+# Runs the build as its own child and writes the child's peak RSS (KiB) to argv[1]. A
+# process inherits the peak RSS of the one that forked it, so a child of the (large) test
+# process would report at least the test's size; the child of this small runner does not.
+_MEASURE = """
+import resource, subprocess, sys
+status = subprocess.call(sys.argv[2:])
+open(sys.argv[1], "w").write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+sys.exit(status)
+"""
+
+
 def run_build(project: Path, *args: str) -> Run:
     """Run `python build.py ARGS` in `project`; return what it printed and its peak memory."""
-    out, err = project / ".run.out", project / ".run.err"
+    out, err, peak = project / ".run.out", project / ".run.err", project / ".run.rss"
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     with out.open("wb") as stdout, err.open("wb") as stderr:
-        child = subprocess.Popen([sys.executable, "build.py", *args], cwd=project, env=env,
-                                 stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr)
-        # wait4 reports this child's own peak RSS (RUSAGE_CHILDREN would mix in earlier children).
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
-    return Run(child.returncode, out.read_text(errors="replace"), err.read_text(errors="replace"),
-               usage.ru_maxrss / 1024)
+        status = subprocess.call([sys.executable, "-c", _MEASURE, str(peak), sys.executable, "build.py", *args],
+                                 cwd=project, env=env, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr)
+    return Run(status, out.read_text(errors="replace"), err.read_text(errors="replace"),
+               int(peak.read_text()) / 1024)
 
 
 def text_fields(data: dict, kind: str, payload: str) -> None:
