@@ -8,7 +8,7 @@ import multiprocessing
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -116,10 +116,11 @@ def render_files(plan: SitePlan, site: Site, templates: Path, base_url: str = ""
     job = _Job(env, pages, site, templates, base_url)
     workers = workers or os.cpu_count() or 1
     if workers > 1 and len(pages) > PARALLEL_PAGES and _preload(env, pages):
-        yield from _render_parallel(job, workers)
+        # facts.json is made here while the workers render the pages.
+        yield from _render_parallel(job, workers, lambda: export_facts(plan, site, base_url))
     else:
         yield from _unwrap(job.render(range(len(pages)))).items()
-    yield "facts.json", export_facts(plan, site, base_url)
+        yield "facts.json", export_facts(plan, site, base_url)
     static = templates / "static"
     for asset in sorted(static.rglob("*")) if static.is_dir() else []:
         if asset.is_file():
@@ -180,8 +181,9 @@ def _render_chunk(indices: list[int]) -> dict[str, bytes] | tuple[int, Problem]:
     return _job.render(indices)
 
 
-def _render_parallel(job: _Job, workers: int) -> Iterator[tuple[str, bytes]]:
-    """Render the pages in chunks on `workers` forked processes, yielding each chunk's files as it comes."""
+def _render_parallel(job: _Job, workers: int, facts: Callable[[], bytes]) -> Iterator[tuple[str, bytes]]:
+    """Render the pages in chunks on `workers` forked processes, yielding each chunk's files as it
+    comes; then facts.json, made by `facts` in this process meanwhile."""
     global _job
     # One-of-a-kind pages (home, feed, Europe: each reads every claim) go first, one a chunk,
     # so that no single slow page is left to run alone at the end.
@@ -194,7 +196,9 @@ def _render_parallel(job: _Job, workers: int) -> Iterator[tuple[str, bytes]]:
     _job = job
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for result in pool.imap(_render_chunk, chunks):
+            results = pool.imap(_render_chunk, chunks)  # the workers start at once
+            exported = facts()
+            for result in results:
                 if isinstance(result, tuple):
                     failures.append(result)
                 else:
@@ -203,3 +207,4 @@ def _render_parallel(job: _Job, workers: int) -> Iterator[tuple[str, bytes]]:
         _job = None
     if failures:
         raise ContentError([min(failures, key=lambda failure: failure[0])[1]])  # the first in page order, as when serial
+    yield "facts.json", exported
