@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import logging
 import mimetypes
+import re
 import signal
 import sys
 import threading
@@ -34,6 +35,8 @@ WATCHED = ("content", "seeds", "templates")  # the sources of the site; never th
 POLL_SECONDS = 0.05
 SETTLE_SECONDS = 0.15  # a burst of saves (an editor writing several files) becomes one rebuild
 MAX_PATH = 2_000  # longer request paths cannot name a file of the site
+# The published pages forbid inline scripts; livereload injects one, so the preview drops the policy.
+CSP_META = re.compile(rb'<meta http-equiv="Content-Security-Policy"[^>]*>\n?')
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,8 @@ class Preview:
         except Exception:  # noqa: BLE001 - a bug must not take the preview down
             traceback.print_exc()
             status, headers, body = "500 Internal Server Error", [("Content-Type", "text/plain; charset=utf-8")], b"internal error\n"
+        if dict(headers).get("Content-Type", "").startswith("text/html"):
+            body = CSP_META.sub(b"", body, count=1)
         headers += [("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")]
         start_response(status, headers)
         return [b"" if method == "HEAD" else body]
