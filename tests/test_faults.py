@@ -169,3 +169,18 @@ def test_an_unusable_output_folder_is_refused_in_one_line_without_a_traceback(tm
     lines = run.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: " + message.format(root=root.resolve(), parent=tmp_path.resolve())), run.stderr
     assert {k: v for k, v in tree(root).items() if not k.startswith(".run.")} == {k: v for k, v in before.items() if not k.startswith(".run.")}
+
+
+def test_a_failing_search_indexer_is_one_clear_line_and_the_old_site_stays(mini_project, monkeypatch, capsys) -> None:
+    from factsheet import cli, search
+
+    out = mini_project / "_site"
+    assert cli.main(["build", "--out", str(out)], project=mini_project) == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    monkeypatch.setattr(search, "get_executable", lambda: "/bin/false")
+    capsys.readouterr()
+    assert cli.main(["build", "--out", str(out)], project=mini_project) == 1
+    err = capsys.readouterr().err
+    assert "the search indexer (Pagefind) failed with exit status 1" in err and "Traceback" not in err
+    assert len(err.splitlines()) == 1
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
