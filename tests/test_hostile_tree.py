@@ -123,3 +123,12 @@ def test_the_build_writes_only_under_out(mini_project: Path) -> None:
     changed = {p for p in set(before) | set(after) if before.get(p) != after.get(p)}
     assert changed and all(p == "deep" or p.startswith("deep/site") for p in changed), sorted(changed)[:10]
     assert sorted(os.listdir(root / "deep")) == ["site"]
+
+
+def test_check_also_refuses_a_page_named_like_a_site_page(mini_project: Path, capsys) -> None:
+    from factsheet import cli
+
+    pages = mini_project / "content/pages"
+    (pages / "europe.md").write_bytes((pages / "about.md").read_bytes())
+    assert cli.main(["check"], project=mini_project) == 1
+    assert "content/pages/europe.md:2:1: error: the page name 'europe' is taken" in capsys.readouterr().err

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from .pipeline import build_project, check_project
+from .plan import plan_site
 from .problems import ContentError, summarize
 from .write import WriteError
 
@@ -57,6 +58,7 @@ def main(argv: list[str] | None = None, project: Path | None = None) -> int:
     try:
         if args.command == "check":
             checked = check_project(project, args.strict)
+            plan_site(checked.verified)  # planning refuses what only a whole site shows, such as a taken page URL
             for warning in checked.warnings:
                 print(warning, file=sys.stderr)
             print(f"content OK: {len(checked.verified.content.claims)} facts, {len(checked.verified.matches)} citations verified; {summarize(checked.warnings)}")
