@@ -70,3 +70,21 @@ def test_incremental_rebuild_reads_again_only_the_edited_file(mini_project: Path
     assert after.keys() == before.keys()
     assert [path for path in after if after[path] is not before[path]] == ["content/devices/alpha.yaml"]
     assert b"Alpha Fone" in second.files["devices/alpha/index.html"]
+
+
+def test_parallel_load_gives_the_same_documents_and_problems_in_the_same_order(monkeypatch, mini_project: Path):
+    from factsheet import load
+
+    (mini_project / "content/devices/broken.yaml").write_text("name: [unclosed\n", "utf-8")
+    (mini_project / "content/devices/notes.txt").write_text("not content\n", "utf-8")
+    (mini_project / "content/devices/dup.yaml").write_text("name: A\nname: B\n", "utf-8")
+
+    def loaded(parallel: bool):
+        monkeypatch.setattr(load, "PARALLEL_FILES", 0 if parallel else 10**9)
+        raw = load.load_tree(mini_project)
+        docs = [(d.path, d.kind, d.data, d.plain, d.position(("name",))) for d in raw.documents]
+        return docs, raw.problems
+
+    serial, parallel = loaded(False), loaded(True)
+    assert len(serial[0]) > 3 and len(serial[1]) == 3
+    assert parallel == serial

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +19,7 @@ _constructor = yaml.constructor.SafeConstructor()
 _PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("null", "bool", "int", "float", "timestamp")}
 
 MAX_FILE_BYTES = 2_000_000
+PARALLEL_FILES = 200  # below this many files a pool of processes costs more than it saves
 MAX_NODES = 200_000
 MAX_DEPTH = 40
 
@@ -343,6 +346,8 @@ def load_tree(project: Path, cache: dict[str, tuple] | None = None) -> RawConten
     real: dict[Path, Path] = {}  # folders resolved during this load
     documents: list[Document] = []
     problems: list[Problem] = []
+    order: list[Problem | str] = []  # what each file gave, in file order: a problem, or its name to load
+    wanted: list[tuple[Path, str, str]] = []
     if not content_dir.is_dir():
         return RawContent([], {}, [Problem("content", 0, 0, "no content/ folder here; run the command from the project folder")])
     for file in sorted(content_dir.rglob("*")):
@@ -351,27 +356,25 @@ def load_tree(project: Path, cache: dict[str, tuple] | None = None) -> RawConten
         if any(part.startswith(".") for part in relative.parts):
             continue
         if not _inside(file, content_dir, real):  # a link, or a file inside a linked folder
-            problems.append(Problem(shown, 1, 1, "a link to a file outside content/; copy the file in instead"))
+            order.append(Problem(shown, 1, 1, "a link to a file outside content/; copy the file in instead"))
             continue
         if file.is_dir():
             continue
         if not file.is_file():  # a pipe or a device would block or never end
-            problems.append(Problem(shown, 1, 1, "not a regular file; content/ holds only text files"))
+            order.append(Problem(shown, 1, 1, "not a regular file; content/ holds only text files"))
             continue
         kind = _content_kind(relative)
         if kind is None:
-            problems.append(Problem(shown, 1, 1, _unread_hint(relative)))
+            order.append(Problem(shown, 1, 1, _unread_hint(relative)))
             continue
-        stamp = None
-        if cache is not None:
-            info = file.stat()
-            stamp = (info.st_mtime_ns, info.st_size, info.st_ino)
-        if stamp is not None and shown in cache and cache[shown][0] == stamp:
-            _, doc, file_problems = cache[shown]
-        else:
-            doc, file_problems = _load_file(file, shown, kind)
-            if cache is not None:
-                cache[shown] = (stamp, doc, file_problems)
+        order.append(shown)
+        wanted.append((file, shown, kind))
+    loaded = _load_files(wanted, cache)
+    for item in order:
+        if isinstance(item, Problem):
+            problems.append(item)
+            continue
+        doc, file_problems = loaded[item]
         problems += file_problems
         if doc is not None:
             documents.append(doc)
@@ -388,6 +391,27 @@ def load_tree(project: Path, cache: dict[str, tuple] | None = None) -> RawConten
         if text is not None:
             texts[seed.name] = unicodedata.normalize("NFC", text)
     return RawContent(documents, texts, problems)
+
+
+def _load_files(wanted: list[tuple[Path, str, str]], cache: dict[str, tuple] | None) -> dict[str, tuple[Document | None, list[Problem]]]:
+    """Return each wanted file's document and problems by its shown name; many files load on every core."""
+    if cache is not None:
+        result = {}
+        for file, shown, kind in wanted:
+            info = file.stat()
+            stamp = (info.st_mtime_ns, info.st_size, info.st_ino)
+            if shown in cache and cache[shown][0] == stamp:
+                result[shown] = cache[shown][1:]
+            else:
+                result[shown] = _load_file(file, shown, kind)
+                cache[shown] = (stamp, *result[shown])
+        return result
+    workers = os.cpu_count() or 1
+    if workers > 1 and len(wanted) > PARALLEL_FILES:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            found = pool.starmap(_load_file, wanted, chunksize=max(1, len(wanted) // (workers * 8)))
+        return dict(zip((shown for _, shown, _ in wanted), found))
+    return {shown: _load_file(file, shown, kind) for file, shown, kind in wanted}
 
 
 def _load_file(file: Path, shown: str, kind: str) -> tuple[Document | None, list[Problem]]:
