@@ -6,7 +6,9 @@
 set -euo pipefail
 
 missing=()
-command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
+# A browser named in CHROMIUM_PATH (a GitHub runner's Chrome) stands in for Debian's chromium.
+if [ -n "${CHROMIUM_PATH:-}" ] && [ -x "$CHROMIUM_PATH" ]; then :
+else command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium); fi
 command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,9 @@ from factsheet.pipeline import build_project
 
 REPO = Path(__file__).resolve().parents[1]
 MINI = REPO / "tests" / "fixtures" / "mini"
+# The browser the browser tests drive: Debian's chromium by default; a machine whose browser
+# lives elsewhere (a GitHub runner's Chrome) names it in CHROMIUM_PATH.
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
 
 
 def copy_project(source: Path, target: Path) -> Path:

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from conftest import CHROMIUM
+
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[1]
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM = "/usr/bin/chromium"
 PREFIX = "/factsheet/"  # the sub-path the site is served under
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 

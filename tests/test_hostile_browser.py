@@ -17,13 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINI, copy_project
+from conftest import CHROMIUM, MINI, copy_project
 from factsheet.pipeline import build_project
 from payloads import inject, xss_payloads
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 
 
 def require(ok: bool, why: str) -> None:

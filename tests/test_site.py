@@ -140,3 +140,13 @@ def test_a_changed_quote_fails_the_build_at_its_position(real_project: Path) -> 
     [problem] = error.value.errors
     assert (problem.file, problem.line) == ("content/devices/xiaomi-12s-ultra.yaml", quote_line)
     assert problem.message.startswith("quote not found in source")
+
+
+def test_an_inferred_date_says_how_it_was_found(built_site: Path) -> None:
+    content = check_project(REPO).verified.content
+    noted = [event for event in content.history.events if event.date_note]
+    assert noted, "the history has inferred dates; each should say how it was found"
+    html = (built_site / "history" / "index.html").read_text(encoding="utf-8")
+    for event in noted:
+        article = html.split(f'id="{event.id}"', 1)[1].split("</article>", 1)[0]
+        assert 'class="date-note"' in article and "inferred" in article.lower(), event.id
