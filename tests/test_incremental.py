@@ -17,6 +17,12 @@ EDITS = [
     ("devices/beta.yaml", "name: Beta Phone", "name: Gamma Phone", {"devices/beta/index.html", "devices/alpha/index.html", "index.html", "europe/index.html"}),
     # a fact's standing: shown on its page and beside the disagreement it is part of
     ("devices/beta.yaml", "standing: rumour", "standing: report", {"devices/beta/index.html", "devices/alpha/index.html"}),
+    # a source's title: its pages and every quote that names it
+    ("sources/alpha-news.yaml", "title: Alpha Phone launches", "title: Alpha Phone arrives", {"sources/alpha-news/index.html", "sources/index.html", "devices/alpha/index.html"}),
+    # an event's title: the history and the home page's latest events
+    ("history.yaml", "title: Alpha Phone presented", "title: Alpha Phone shown", {"history/index.html", "index.html"}),
+    # a Europe reasoning: the Europe page only
+    ("europe.yaml", "reasoning: A spokesperson said no.", "reasoning: A spokesperson said *no*.", {"europe/index.html"}),
 ]
 
 
@@ -54,3 +60,13 @@ def test_rebuild_raises_the_errors_of_a_full_build(mini_project: Path):
     with pytest.raises(ContentError) as full:
         render_project(mini_project)
     assert [str(p) for p in raised.value.problems] == [str(p) for p in full.value.problems]
+
+
+def test_an_edit_to_a_fact_re_renders_only_the_pages_that_show_it(mini_project: Path):
+    first = rebuild(mini_project, None)
+    alpha = mini_project / "content" / "devices" / "alpha.yaml"
+    alpha.write_text(alpha.read_text("utf-8").replace("presented in *Berlin*.", "presented in *Munich*."), "utf-8")
+    second = rebuild(mini_project, first, [alpha])
+    # Home and Europe list the device but not this fact: reading its name is not reading its facts.
+    pages = {page.output for page in second.plan.pages}
+    assert pages & set(second.rendered) == {"devices/alpha/index.html", "sources/alpha-news/index.html"}

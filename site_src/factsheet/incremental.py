@@ -13,6 +13,7 @@ The result is byte-identical to a full build (tests/test_incremental.py compares
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,48 +25,77 @@ from .problems import Problem
 from .render import render_site
 
 SHARED = ("devices", "sources", "claims", "verdicts")  # the site-wide tables every page gets
-EVERY = "*"  # a page that iterated a table depends on all of it
-SIZE = "#"  # a page that took its length depends on which keys it has
+KEYS = "#"  # a page that iterated a table or took its length depends on which keys it has, in order
+WHOLE = "*"  # (key, WHOLE): a page used an entry as a whole, or an attribute that is not a field
 
 
 class Recorder(Mapping):
-    """A read-only view of a site-wide table that notes which keys a page read."""
+    """A read-only view of a site-wide table that notes what a page read: (key,) whether a key is
+    there, and through an Entry, (key, name) each field of the entry the page read."""
 
     def __init__(self, data: dict, read: set):
         self._data = data
         self._read = read
 
+    def _entry(self, key: Any) -> Any:
+        value = self._data[key]
+        return value if value is None else Entry(key, value, self._read)
+
     def __getitem__(self, key: Any) -> Any:
-        self._read.add(key)
-        return self._data[key]
+        self._read.add((key,))
+        return self._entry(key)
 
     def __contains__(self, key: object) -> bool:
-        self._read.add(key)
+        self._read.add((key,))
         return key in self._data
 
     def get(self, key: Any, default: Any = None) -> Any:
-        self._read.add(key)
-        return self._data.get(key, default)
+        self._read.add((key,))
+        return self._entry(key) if key in self._data else default
 
     def __iter__(self) -> Iterator:
-        self._read.add(EVERY)
+        self._read.add(KEYS)
         return iter(self._data)
 
     def items(self):
-        self._read.add(EVERY)
-        return self._data.items()
+        self._read.add(KEYS)
+        return [(key, self._entry(key)) for key in self._data]
 
     def values(self):
-        self._read.add(EVERY)
-        return self._data.values()
+        self._read.add(KEYS)
+        return [self._entry(key) for key in self._data]
 
     def keys(self):
-        self._read.add(EVERY)
+        self._read.add(KEYS)
         return self._data.keys()
 
     def __len__(self) -> int:
-        self._read.add(SIZE)
+        self._read.add(KEYS)
         return len(self._data)
+
+
+class Entry:
+    """One entry of a table, handed to a template: notes each attribute read as (key, name), so a
+    page that shows a device's name is not rendered again when only the device's facts change."""
+
+    __slots__ = ("_key", "_value", "_read")
+
+    def __init__(self, key: Any, value: Any, read: set):
+        self._key, self._value, self._read = key, value, read
+
+    def __getattr__(self, name: str) -> Any:
+        # A computed attribute may read any field: it counts as reading the whole entry.
+        self._read.add((self._key, name if name in _fields(self._value) else WHOLE))
+        return getattr(self._value, name)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __eq__(self, other: object) -> bool:  # a template comparing entries compares them whole
+        self._read.add((self._key, WHOLE))
+        return self._value == (other._value if isinstance(other, Entry) else other)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 @dataclass
@@ -80,6 +110,8 @@ class Build:
     base_url: str = ""
     reads: dict[str, dict[str, set]] = field(default_factory=dict)  # page output -> table -> keys read
     loaded: dict[str, tuple] = field(default_factory=dict)  # content files as loaded, for the next rebuild
+    rendered: list[str] = field(default_factory=list)  # files rendered this time, changed or not
+    indexes: dict = field(default_factory=dict)  # the sources' quote-search indexes, for the next rebuild
 
 
 def own_context(page: Page) -> tuple:
@@ -94,16 +126,37 @@ def own_context(page: Page) -> tuple:
             sorted((k, plain(v)) for k, v in page.context.items() if k not in SHARED))
 
 
-def table_changes(old: SitePlan, new_tables: dict[str, dict], old_tables: dict[str, dict]) -> dict[str, set]:
-    """Return, per shared table, the keys whose entries differ (plus SIZE when keys came or went)."""
+def table_changes(new_tables: dict[str, dict], old_tables: dict[str, dict]) -> dict[str, set]:
+    """Return, per shared table, what changed: (key,) for each key that came or went, (key, WHOLE)
+    for each entry that differs, (key, name) for each of its fields that does, and KEYS when the
+    keys or their order did."""
     changes = {}
     for name in SHARED:
         a, b = old_tables.get(name, {}), new_tables.get(name, {})
-        keys = {k for k in a.keys() | b.keys() if k not in a or k not in b or a[k] != b[k]}
-        if a.keys() != b.keys():
-            keys.add(SIZE)
-        changes[name] = keys
+        found: set = set()
+        for key in a.keys() | b.keys():
+            old, new = a.get(key), b.get(key)
+            if key in a and key in b and old == new:
+                continue
+            found.add((key, WHOLE) if key in a and key in b else (key,))
+            found.update((key, field) for field in _fields(old) | _fields(new)
+                         if getattr(old, field, None) != getattr(new, field, None))
+        if list(a) != list(b):
+            found.add(KEYS)
+        changes[name] = found
     return changes
+
+
+@functools.lru_cache(maxsize=None)
+def _field_names(kind: type) -> frozenset[str]:
+    if dataclasses.is_dataclass(kind):
+        return frozenset(f.name for f in dataclasses.fields(kind))
+    return frozenset(getattr(kind, "model_fields", ()))
+
+
+def _fields(value: Any) -> frozenset[str]:
+    """Return the field names of a table entry (a pydantic model or a dataclass)."""
+    return _field_names(type(value))
 
 
 def tables_of(plan: SitePlan) -> dict[str, dict]:
@@ -114,13 +167,10 @@ def tables_of(plan: SitePlan) -> dict[str, dict]:
 
 
 def stale(reads: dict[str, set] | None, changes: dict[str, set]) -> bool:
+    """Return whether a page that read `reads` must be rendered again after `changes`."""
     if reads is None:
         return True
-    for name, keys in changes.items():
-        read = reads.get(name, set())
-        if keys and (EVERY in read or not read.isdisjoint(keys)):
-            return True
-    return False
+    return any(not reads.get(name, set()).isdisjoint(found) for name, found in changes.items())
 
 
 def rebuild(project: Path, previous: Build | None, changed_paths: Iterable[Path] = (),
@@ -131,14 +181,15 @@ def rebuild(project: Path, previous: Build | None, changed_paths: Iterable[Path]
     rendered again.
     """
     loaded = {} if previous is None else previous.loaded  # unchanged files are not read again
-    checked = check_project(project, strict, loaded)
+    indexes = {} if previous is None else previous.indexes
+    checked = check_project(project, strict, loaded, indexes)
     site = checked.verified.content.site
     plan = plan_site(checked.verified)
     templates = project / "templates"
     everything = previous is None or base_url != previous.base_url or any(
         _is_global(Path(p), project) for p in changed_paths)
     old_pages = {} if everything else {p.output: p for p in previous.plan.pages}
-    changes = {} if everything else table_changes(previous.plan, tables_of(plan), tables_of(previous.plan))
+    changes = {} if everything else table_changes(tables_of(plan), tables_of(previous.plan))
     todo, reads = [], {}
     for page in plan.pages:
         old = old_pages.get(page.output)
@@ -156,7 +207,7 @@ def rebuild(project: Path, previous: Build | None, changed_paths: Iterable[Path]
     old_files = {} if previous is None else previous.files
     changed = {k: v for k, v in rendered.items() if old_files.get(k) != v}
     removed = sorted(set(old_files) - set(files))
-    return Build(files, changed, removed, plan, checked.warnings, base_url, reads, loaded)
+    return Build(files, changed, removed, plan, checked.warnings, base_url, reads, loaded, list(rendered), indexes)
 
 
 def _is_global(path: Path, project: Path) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass
 from typing import Annotated, Literal, Optional
@@ -24,7 +25,7 @@ class PartialDate:
     day: int = 0
     part: str = ""
 
-    @property
+    @functools.cached_property  # sorting thousands of claims asks for it again and again
     def sort_key(self) -> tuple[int, int, int]:
         """Order by what is known: a bare period sorts before the dates inside it, and early, mid
         and late sort as roughly a third of the way in (late March 2022 before May 2022)."""

@@ -21,14 +21,16 @@ class Checked:
     warnings: list[Problem]
 
 
-def check_project(project: Path, strict: bool = False, cache: dict | None = None) -> Checked:
+def check_project(project: Path, strict: bool = False, cache: dict | None = None,
+                  indexes: dict | None = None) -> Checked:
     """Run every check without writing; raise ContentError with all problems if any is an error.
 
-    With `strict`, warnings count as errors. `cache` keeps unchanged files loaded (see load_tree).
+    With `strict`, warnings count as errors. `cache` keeps unchanged files loaded (see load_tree),
+    `indexes` unchanged sources indexed for quote search (see verify_content).
     """
     raw = load_tree(project, cache)
     content, problems = validate_content(raw)
-    verified = verify_content(content)
+    verified = verify_content(content, indexes)
     problems = problems + verified.problems
     if any(p.severity == "error" for p in problems) or (strict and problems):
         raise ContentError(problems)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from markdown_it import MarkdownIt
 
 from .model import CONTROL
+from .load import Document
 from .validate import Content
 from .problems import Problem, did_you_mean
 
@@ -65,6 +66,7 @@ class SearchableText:
             dropped += len(run.group()) - 1
             self.shifts.append(dropped)
         self.normal = _SPACE_RUN.sub(" ", plain)
+        self.found: dict[str, tuple[int, int] | None] = {}  # quote -> span, for serve's rebuilds
 
     def original(self, offset: int) -> int:
         k = bisect.bisect_left(self.starts, offset) - 1
@@ -72,6 +74,11 @@ class SearchableText:
 
     def find(self, quote: str) -> tuple[int, int] | None:
         """Return the original (start, end) of the quote's first occurrence, or None."""
+        if quote not in self.found:
+            self.found[quote] = self._find(quote)
+        return self.found[quote]
+
+    def _find(self, quote: str) -> tuple[int, int] | None:
         needle = normalize(quote)
         at = self.normal.find(needle) if needle else -1
         if at < 0:
@@ -108,10 +115,18 @@ class Verified:
     problems: list[Problem]
 
 
-def verify_content(content: Content) -> Verified:
-    """Return the content with every citation located in its source, and the problems found."""
+def verify_content(content: Content, indexes: dict[str, SearchableText] | None = None) -> Verified:
+    """Return the content with every citation located in its source, and the problems found.
+
+    `indexes` (serve keeps one between rebuilds) maps each source text to its search index, so
+    an unchanged source is not indexed again nor an unchanged quote searched again.
+    """
     problems: list[Problem] = []
-    searchable = {name: SearchableText(text) for name, text in content.texts.items()}
+    known = {} if indexes is None else dict(indexes)
+    searchable = {name: known.get(text) or SearchableText(text) for name, text in content.texts.items()}
+    if indexes is not None:  # keep only today's texts
+        indexes.clear()
+        indexes.update((content.texts[name], index) for name, index in searchable.items())
     problems += check_sources(content, searchable)
     matches = check_citations(content, searchable, problems)
     problems += check_references(content)
@@ -127,25 +142,34 @@ def check_markdown(content: Content) -> list[Problem]:
     """Report links and images in Markdown text (any text field, and page bodies) that are not http(s) or relative."""
     problems = []
     for _, doc in sorted(content.documents.items()):
-        for path, text in _strings(doc.data, ()):
-            if path[-1:] != ("quote",) and ("](" in text or "<" in text):
-                for url in _links(_LINK_FINDER.parseInline(text)):
-                    problems.append(doc.problem(path, _refused_link(url)))
-        if doc.body:
-            lines = doc.body.split("\n")
-            for number, line in enumerate(lines):
-                found = CONTROL.search(line)
-                if found:
-                    problems.append(Problem(doc.path, doc.body_line + number, found.start() + 1,
-                                            f"the text holds the invisible control character U+{ord(found.group()):04X}; delete it"))
-            for block in _LINK_FINDER.parse(doc.body):
-                first = block.map[0] if block.map else 0
-                for url in _links([block]):
-                    # The block's first line naming the link's scheme; else the block itself.
-                    scheme = url.split(":")[0].strip().lower()
-                    line = next((n for n in range(first, len(lines)) if scheme in lines[n].lower()), first)
-                    column = lines[line].lower().find(scheme) + 1 if line < len(lines) else 1
-                    problems.append(Problem(doc.path, doc.body_line + line, max(column, 1), _refused_link(url)))
+        if doc.link_problems is None:  # an unchanged file keeps its result across serve's rebuilds
+            doc.link_problems = _markdown_problems(doc)
+        problems += doc.link_problems
+    return problems
+
+
+def _markdown_problems(doc: Document) -> list[Problem]:
+    """Return one document's refused links and control characters in Markdown bodies."""
+    problems = []
+    for path, text in _strings(doc.data, ()):
+        if path[-1:] != ("quote",) and ("](" in text or "<" in text):
+            for url in _links(_LINK_FINDER.parseInline(text)):
+                problems.append(doc.problem(path, _refused_link(url)))
+    if doc.body:
+        lines = doc.body.split("\n")
+        for number, line in enumerate(lines):
+            found = CONTROL.search(line)
+            if found:
+                problems.append(Problem(doc.path, doc.body_line + number, found.start() + 1,
+                                        f"the text holds the invisible control character U+{ord(found.group()):04X}; delete it"))
+        for block in _LINK_FINDER.parse(doc.body):
+            first = block.map[0] if block.map else 0
+            for url in _links([block]):
+                # The block's first line naming the link's scheme; else the block itself.
+                scheme = url.split(":")[0].strip().lower()
+                line = next((n for n in range(first, len(lines)) if scheme in lines[n].lower()), first)
+                column = lines[line].lower().find(scheme) + 1 if line < len(lines) else 1
+                problems.append(Problem(doc.path, doc.body_line + line, max(column, 1), _refused_link(url)))
     return problems
 
 
