@@ -75,6 +75,7 @@ def validate_content(raw: RawContent) -> tuple[Content, list[Problem]]:
             failed.add(key)
         else:
             models[key] = model
+            doc.data = None  # the model holds it all now; a large site is not in memory twice
     loaded = {p.file for p in raw.problems}
     for kind, path in REQUIRED.items():
         if kind not in documents and path not in loaded:

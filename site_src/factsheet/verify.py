@@ -9,6 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
+from pydantic import BaseModel
 
 from .model import CONTROL
 from .load import Document
@@ -151,7 +152,8 @@ def check_markdown(content: Content) -> list[Problem]:
 def _markdown_problems(doc: Document) -> list[Problem]:
     """Return one document's refused links and control characters in Markdown bodies."""
     problems = []
-    for path, text in _strings(doc.data, ()):
+    # The model, once validated (validate drops the raw data then): same keys, same paths.
+    for path, text in _strings(doc.data if doc.validated is None or doc.validated[0] is None else doc.validated[0], ()):
         if path[-1:] != ("quote",) and ("](" in text or "<" in text):
             for url in _links(_LINK_FINDER.parseInline(text)):
                 problems.append(doc.problem(path, _refused_link(url)))
@@ -174,7 +176,7 @@ def _markdown_problems(doc: Document) -> list[Problem]:
 
 
 def _strings(data, path: tuple):
-    """Yield (path, text) for every string value inside `data`."""
+    """Yield (path, text) for every string value inside `data` (raw YAML data or a model)."""
     if isinstance(data, str):
         yield path, data
     elif isinstance(data, dict):
@@ -183,6 +185,9 @@ def _strings(data, path: tuple):
     elif isinstance(data, list):
         for index, value in enumerate(data):
             yield from _strings(value, path + (index,))
+    elif isinstance(data, BaseModel):
+        for key in type(data).model_fields:
+            yield from _strings(getattr(data, key), path + (key,))
 
 
 def _links(tokens) -> list[str]:
