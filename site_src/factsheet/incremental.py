@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .pipeline import check_project
+from .pipeline import check_project, collector_paused
 from .plan import Page, SitePlan, plan_site
 from .problems import Problem
 from .render import render_site
@@ -180,6 +180,12 @@ def rebuild(project: Path, previous: Build | None, changed_paths: Iterable[Path]
     Without `previous`, or when a template, a static file or site.yaml changed, everything is
     rendered again.
     """
+    with collector_paused():
+        return _rebuild(project, previous, changed_paths, base_url, strict)
+
+
+def _rebuild(project: Path, previous: Build | None, changed_paths: Iterable[Path],
+             base_url: str, strict: bool) -> Build:
     loaded = {} if previous is None else previous.loaded  # unchanged files are not read again
     indexes = {} if previous is None else previous.indexes
     checked = check_project(project, strict, loaded, indexes)

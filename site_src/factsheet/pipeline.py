@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +16,20 @@ from .search import index_site
 from .validate import validate_content
 from .verify import Verified, verify_content
 from .write import check_out, write_site
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Hold Python's cycle collector off while a build runs. Every pass of it walks all the content
+    held so far, and the stages allocate millions of objects: at 10,000 devices it took a third of
+    the time. A build makes few reference cycles; they are collected once it has ended."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass
@@ -28,9 +45,10 @@ def check_project(project: Path, strict: bool = False, cache: dict | None = None
     With `strict`, warnings count as errors. `cache` keeps unchanged files loaded (see load_tree),
     `indexes` unchanged sources indexed for quote search (see verify_content).
     """
-    raw = load_tree(project, cache)
-    content, problems = validate_content(raw)
-    verified = verify_content(content, indexes)
+    with collector_paused():
+        raw = load_tree(project, cache)
+        content, problems = validate_content(raw)
+        verified = verify_content(content, indexes)
     problems = problems + verified.problems
     if any(p.severity == "error" for p in problems) or (strict and problems):
         raise ContentError(problems)
@@ -39,10 +57,11 @@ def check_project(project: Path, strict: bool = False, cache: dict | None = None
 
 def render_project(project: Path, strict: bool = False, base_url: str = "") -> tuple[dict[str, bytes], SitePlan, list[Problem]]:
     """Return every output file of the site, its plan, and the warnings met."""
-    checked = check_project(project, strict)
-    plan = plan_site(checked.verified)
-    site = checked.verified.content.site
-    files = render_site(plan, site, project / "templates", base_url)
+    with collector_paused():
+        checked = check_project(project, strict)
+        plan = plan_site(checked.verified)
+        site = checked.verified.content.site
+        files = render_site(plan, site, project / "templates", base_url)
     return files, plan, checked.warnings
 
 
@@ -53,9 +72,10 @@ def build_project(project: Path, out: Path, strict: bool = False, base_url: str 
     Without `search` the Pagefind index is left out (the search page then finds nothing).
     """
     check_out(out, project)
-    checked = check_project(project, strict)
-    plan = plan_site(checked.verified)
-    # Each page is written as soon as it is rendered: a large site is never whole in memory.
-    files = render_files(plan, checked.verified.content.site, project / "templates", base_url)
-    write_site(files, out, finish=index_site if search else None)
+    with collector_paused():
+        checked = check_project(project, strict)
+        plan = plan_site(checked.verified)
+        # Each page is written as soon as it is rendered: a large site is never whole in memory.
+        files = render_files(plan, checked.verified.content.site, project / "templates", base_url)
+        write_site(files, out, finish=index_site if search else None)
     return plan, checked.warnings
