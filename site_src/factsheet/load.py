@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import multiprocessing
 import os
 import unicodedata
@@ -330,8 +331,10 @@ def _parse_page(text: str, path: str) -> tuple[Document | None, list[Problem]]:
 
 
 def _content_kind(relative: Path) -> str | None:
+    # fnmatch on the text: Path.match parses the pattern again for every file of a large site.
+    name = relative.as_posix()
     for pattern, kind in CONTENT_LAYOUT.items():
-        if relative.match(pattern) and len(relative.parts) == len(Path(pattern).parts):
+        if name.count("/") == pattern.count("/") and fnmatch.fnmatchcase(name, pattern):
             return kind
     return None
 

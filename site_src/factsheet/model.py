@@ -44,7 +44,7 @@ class PartialDate:
             text += f"-{self.day:02d}"
         return text
 
-    @property
+    @functools.cached_property  # the feed's date for every claim, and the newest of them all
     def iso_full(self) -> str:
         """Return the earliest full day the date may mean, for feeds and sitemaps."""
         return f"{self.year:04d}-{self.month or 1:02d}-{self.day or 1:02d}"
