@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -15,6 +16,7 @@ import yaml
 
 from conftest import MINI, copy_project
 from factsheet.pipeline import build_project
+from factsheet.plan import FEED_ENTRIES
 
 REPO = Path(__file__).resolve().parents[1]
 BASE = "https://owner.github.io/some-repo/"
@@ -301,3 +303,17 @@ def test_workflow_deploys_only_from_main_one_deploy_at_a_time():
     assert [s["uses"].split("@")[0] for s in deploy["steps"]] == ["actions/deploy-pages"]
     uploads = [s for s in flow["jobs"]["build"]["steps"] if s.get("uses", "").startswith("actions/upload-pages-artifact")]
     assert [s["with"]["path"] for s in uploads] == ["_site"]
+
+
+def test_a_large_site_feeds_only_its_newest_claims(tmp_path: Path):
+    """A feed reader wants what is new: a site of thousands of claims feeds the newest FEED_ENTRIES."""
+    sys.path.insert(0, str(REPO / "bench"))
+    from generate import generate  # the benchmark's synthetic corpus: ten claims per device
+
+    generate(20, tmp_path / "corpus")
+    build_project(tmp_path / "corpus", tmp_path / "site", base_url=BASE, search=False)
+    facts = read_export(tmp_path / "site")["facts"]
+    entries = ET.parse(tmp_path / "site" / "feed.xml").getroot().findall(f"{ATOM}entry")
+    assert len(facts) > FEED_ENTRIES == len(entries)
+    newest = facts[-FEED_ENTRIES:]  # the export lists the facts oldest first, as the feed orders them
+    assert [e.findtext(f"{ATOM}id") for e in entries] == [f["url"] for f in reversed(newest)]

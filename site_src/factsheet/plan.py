@@ -210,15 +210,20 @@ def refuse_taken_urls(pages: list[Page], content) -> None:
         raise ContentError(problems)
 
 
+# A feed reader wants what is new, not the whole site: a site of thousands of claims would feed
+# megabytes on every poll. facts.json has them all.
+FEED_ENTRIES = 100
+
+
 def plan_publishing(pages: list[Page], claims: dict[str, ClaimView], site) -> list[Page]:
-    """Return the files for crawlers and feed readers: sitemap, Atom feed, robots.txt."""
+    """Return the files for crawlers and feed readers: sitemap, Atom feed (the newest claims), robots.txt."""
     entries = sorted(claims.values(), key=lambda v: (v.claim.date.sort_key, v.id), reverse=True)
     # The feed changes when the content does, never with the clock.
     updated = max([site.as_of.iso_full] + [v.claim.date.iso_full for v in entries])
     return [
         Page("sitemap.xml", "sitemap.xml", "Sitemap", {"pages": [p for p in pages if p.in_sitemap]},
              in_sitemap=False, needs_base_url=True),
-        Page("feed.xml", "feed.xml", "Events and claims", {"entries": entries, "updated": updated},
+        Page("feed.xml", "feed.xml", "Events and claims", {"entries": entries[:FEED_ENTRIES], "updated": updated},
              in_sitemap=False, needs_base_url=True),
         Page("robots.txt", "robots.txt", "robots.txt", {}, in_sitemap=False),
     ]
