@@ -50,13 +50,23 @@ def relative_link(page: Page, target: str) -> str:
 
     Directory URLs get an explicit index.html so the site also works opened from disk.
     """
-    path, hash_, fragment = target.partition("#")
-    if path == "" and hash_:
-        return "#" + fragment
-    if path == "" or path.endswith("/"):
-        path += "index.html"
-    prefix = "../" * page.url.count("/")
-    return prefix + path + (hash_ + fragment)
+    return _linker("../" * page.url.count("/"))(target)
+
+
+def _linker(prefix: str) -> Callable[[str], str]:
+    """Return relative_link for every page whose way up to the site's root is `prefix`.
+
+    Templates call it for every link (a device page has some forty), so the prefix is worked out
+    once per page rather than once per link.
+    """
+    def link(target: str) -> str:
+        if target[:1] == "#":  # on this page
+            return target
+        path, hash_, fragment = target.partition("#")
+        if path == "" or path[-1] == "/":
+            path += "index.html"
+        return prefix + path + hash_ + fragment
+    return link
 
 
 def template_problem(error: jinja2.TemplateError, page: Page, templates: Path) -> Problem:
@@ -83,6 +93,8 @@ def make_environment(templates: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # An environment lives for one build: no need to stat every template file on every page.
+        auto_reload=False,
     )
     env.filters["inline"] = inline_markdown
     env.filters["markdown"] = block_markdown
@@ -144,10 +156,7 @@ class _Job:
         files: dict[str, bytes] = {}
         for index in indices:
             page = self.pages[index]
-            def rel(target: str, page: Page = page) -> str:
-                link = relative_link(page, target)
-                return root + link if page.anywhere and not link.startswith("#") else link
-
+            rel = _linker((root if page.anywhere else "") + "../" * page.url.count("/"))
             try:
                 html = self.env.get_template(page.template).render(
                     **page.context, page=page, site=self.site, rel=rel, base_url=self.base_url)
