@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: build test check serve clean system-deps lighthouse bench
+.PHONY: build test check serve clean system-deps lighthouse bench screenshots
 
 $(VENV)/.build-deps: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ test: $(VENV)/.test-deps system-deps node_modules/.package-lock.json
 # Lighthouse scores of the home, a device and the Europe page (not part of `make test`).
 lighthouse: $(VENV)/.build-deps system-deps node_modules/.package-lock.json
 	./scripts/lighthouse.sh
+
+# docs/screenshots/ taken again from a fresh build (Playwright on Chromium).
+screenshots: $(VENV)/.test-deps system-deps
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf _site .venv .pytest_cache
