@@ -93,7 +93,8 @@ def make_environment(templates: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        # An environment lives for one build: no need to stat every template file on every page.
+        # An environment lives for one build (or, in serve, until a template changes): no need
+        # to stat every template file on every page.
         auto_reload=False,
     )
     env.filters["inline"] = inline_markdown
@@ -107,21 +108,22 @@ PARALLEL_PAGES = 200
 
 
 def render_site(plan: SitePlan, site: Site, templates: Path, base_url: str = "",
-                workers: int | None = None) -> dict[str, bytes]:
+                workers: int | None = None, env: jinja2.Environment | None = None) -> dict[str, bytes]:
     """Return every output file's path and bytes: the pages, then the static assets.
 
-    Large sites render on every core (`workers`, default all); the bytes are the same.
+    Large sites render on every core (`workers`, default all); the bytes are the same. `env`
+    (from make_environment) keeps the compiled templates of an earlier render of the same ones.
     """
-    files = dict(render_files(plan, site, templates, base_url, workers))
+    files = dict(render_files(plan, site, templates, base_url, workers, env))
     pages = {page.output: files[page.output] for page in plan.pages if page.output in files}  # in page order
     return {**pages, **{name: data for name, data in files.items() if name not in pages}}
 
 
 def render_files(plan: SitePlan, site: Site, templates: Path, base_url: str = "",
-                 workers: int | None = None) -> Iterator[tuple[str, bytes]]:
+                 workers: int | None = None, env: jinja2.Environment | None = None) -> Iterator[tuple[str, bytes]]:
     """Yield every output file's path and bytes as soon as it is rendered, so they can be written
     without holding the whole site in memory; raise ContentError once all are rendered if a page failed."""
-    env = make_environment(templates)
+    env = env or make_environment(templates)
     base_url = (base_url or site.base_url or "").rstrip("/") + "/" if (base_url or site.base_url) else ""
     # A sitemap or feed of relative URLs would be invalid; see docs/export.md.
     pages = [page for page in plan.pages if base_url or not page.needs_base_url]
