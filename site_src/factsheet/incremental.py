@@ -22,7 +22,7 @@ from typing import Any
 from .pipeline import check_project, collector_paused
 from .plan import Page, SitePlan, plan_site
 from .problems import Problem
-from .render import make_environment, render_site
+from .render import Kept, make_environment, render_site
 
 SHARED = ("devices", "sources", "claims", "verdicts")  # the site-wide tables every page gets
 KEYS = "#"  # a page that iterated a table or took its length depends on which keys it has, in order
@@ -112,7 +112,7 @@ class Build:
     loaded: dict[str, tuple] = field(default_factory=dict)  # content files as loaded, for the next rebuild
     rendered: list[str] = field(default_factory=list)  # files rendered this time, changed or not
     indexes: dict = field(default_factory=dict)  # the sources' quote-search indexes, for the next rebuild
-    env: Any = None  # the compiled templates, kept until a template changes
+    kept: Kept | None = None  # compiled templates and exported facts, kept until a template changes
 
 
 def own_context(page: Page) -> tuple:
@@ -207,15 +207,15 @@ def _rebuild(project: Path, previous: Build | None, changed_paths: Iterable[Path
         context = {k: Recorder(v, reads[page.output][k]) if k in SHARED else v for k, v in page.context.items()}
         todo.append(dataclasses.replace(page, context=context))
     # In this process: the Recorders note what each page reads, which a forked worker would lose.
-    env = make_environment(templates) if everything else previous.env
-    rendered = render_site(dataclasses.replace(plan, pages=todo), site, templates, base_url, workers=1, env=env)
+    kept = Kept(make_environment(templates)) if everything else previous.kept
+    rendered = render_site(dataclasses.replace(plan, pages=todo), site, templates, base_url, workers=1, kept=kept)
     files = dict(rendered) if everything else {**previous.files, **rendered}
     for output in set(files) - {p.output for p in plan.pages} - set(rendered):
         del files[output]  # a page that is gone (static files and exports are rendered every time)
     old_files = {} if previous is None else previous.files
     changed = {k: v for k, v in rendered.items() if old_files.get(k) != v}
     removed = sorted(set(old_files) - set(files))
-    return Build(files, changed, removed, plan, checked.warnings, base_url, reads, loaded, list(rendered), indexes, env)
+    return Build(files, changed, removed, plan, checked.warnings, base_url, reads, loaded, list(rendered), indexes, kept)
 
 
 def _is_global(path: Path, project: Path) -> bool:

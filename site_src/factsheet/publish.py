@@ -44,17 +44,19 @@ def export_fact(view: ClaimView, base: str, superseded_by: str | None) -> dict[s
     }
 
 
-def export_facts(plan: SitePlan, site: Site, base_url: str) -> bytes:
+def export_facts(plan: SitePlan, site: Site, base_url: str, kept: dict | None = None) -> bytes:
     """Return facts.json: every fact with its citations and every Europe verdict, in a stable order.
 
     URLs are absolute when the base URL is known, otherwise relative to facts.json (the site root).
+    `kept` (serve keeps one between rebuilds) holds each fact as encoded last time, so only the
+    facts an edit changed are encoded again; the bytes are the same either way.
     """
     views = sorted(plan.claims.values(), key=lambda v: (v.claim.date.sort_key, v.id))
     data = {
         "schema_version": SCHEMA_VERSION,
         "site": {"title": site.title, "description": site.description, "language": site.language,
                  "as_of": written_date(site.as_of), "base_url": base_url},
-        "facts": [export_fact(v, base_url, v.superseded_by) for v in views],
+        "facts": [export_fact(v, base_url, v.superseded_by) for v in views] if kept is None else None,
         "europe": [
             {"device": v.device, "answer": v.answer, "label": v.label, "reasoning": v.reasoning,
              "decided_by": v.decisive.id if v.decisive else None, "facts": [c.id for c in v.chain],
@@ -62,8 +64,27 @@ def export_facts(plan: SitePlan, site: Site, base_url: str) -> bytes:
             for _, v in sorted(plan.verdicts.items())
         ],
     }
+    if kept is None:
+        text = _encode(data)
+    else:
+        facts = []
+        for view in views:
+            known = kept.get(view.id)
+            if known is None or known[0] != (view, base_url):
+                known = kept[view.id] = ((view, base_url), _encode(export_fact(view, base_url, view.superseded_by)))
+            facts.append(known[1])
+        for gone in kept.keys() - plan.claims.keys():
+            del kept[gone]
+        data["facts"] = "[" + ",".join(facts) + "]"  # already encoded
+        # What json.dumps writes with sorted keys and these separators, put together by hand.
+        text = "{" + ",".join(_encode(key) + ":" + (data[key] if key == "facts" else _encode(data[key]))
+                              for key in sorted(data)) + "}"
+    return (text + "\n").encode("utf-8")
+
+
+def _encode(data: Any) -> str:
     # One line, no indent: json's C encoder then does the work (indent falls back to pure Python).
-    return (json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def structured_data(page: Page, site: Site, base_url: str) -> dict[str, Any] | None:

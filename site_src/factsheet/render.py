@@ -107,23 +107,32 @@ def make_environment(templates: Path) -> jinja2.Environment:
 PARALLEL_PAGES = 200
 
 
+@dataclasses.dataclass
+class Kept:
+    """What serve keeps from one render to the next while the templates stay the same."""
+
+    env: jinja2.Environment  # the compiled templates
+    facts: dict = dataclasses.field(default_factory=dict)  # each fact as facts.json has it (see export_facts)
+
+
 def render_site(plan: SitePlan, site: Site, templates: Path, base_url: str = "",
-                workers: int | None = None, env: jinja2.Environment | None = None) -> dict[str, bytes]:
+                workers: int | None = None, kept: Kept | None = None) -> dict[str, bytes]:
     """Return every output file's path and bytes: the pages, then the static assets.
 
-    Large sites render on every core (`workers`, default all); the bytes are the same. `env`
-    (from make_environment) keeps the compiled templates of an earlier render of the same ones.
+    Large sites render on every core (`workers`, default all); the bytes are the same, and the
+    same with or without what an earlier render `kept`.
     """
-    files = dict(render_files(plan, site, templates, base_url, workers, env))
+    files = dict(render_files(plan, site, templates, base_url, workers, kept))
     pages = {page.output: files[page.output] for page in plan.pages if page.output in files}  # in page order
     return {**pages, **{name: data for name, data in files.items() if name not in pages}}
 
 
 def render_files(plan: SitePlan, site: Site, templates: Path, base_url: str = "",
-                 workers: int | None = None, env: jinja2.Environment | None = None) -> Iterator[tuple[str, bytes]]:
+                 workers: int | None = None, kept: Kept | None = None) -> Iterator[tuple[str, bytes]]:
     """Yield every output file's path and bytes as soon as it is rendered, so they can be written
     without holding the whole site in memory; raise ContentError once all are rendered if a page failed."""
-    env = env or make_environment(templates)
+    env = kept.env if kept else make_environment(templates)
+    facts = kept.facts if kept else None
     base_url = (base_url or site.base_url or "").rstrip("/") + "/" if (base_url or site.base_url) else ""
     # A sitemap or feed of relative URLs would be invalid; see docs/export.md.
     pages = [page for page in plan.pages if base_url or not page.needs_base_url]
@@ -131,10 +140,10 @@ def render_files(plan: SitePlan, site: Site, templates: Path, base_url: str = ""
     workers = workers or os.cpu_count() or 1
     if workers > 1 and len(pages) > PARALLEL_PAGES and _preload(env, pages):
         # facts.json is made here while the workers render the pages.
-        yield from _render_parallel(job, workers, lambda: export_facts(plan, site, base_url))
+        yield from _render_parallel(job, workers, lambda: export_facts(plan, site, base_url, facts))
     else:
         yield from _unwrap(job.render(range(len(pages)))).items()
-        yield "facts.json", export_facts(plan, site, base_url)
+        yield "facts.json", export_facts(plan, site, base_url, facts)
     static = templates / "static"
     for asset in sorted(static.rglob("*")) if static.is_dir() else []:
         if asset.is_file():
