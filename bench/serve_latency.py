@@ -1,16 +1,18 @@
-"""Save-to-served latency of `build.py serve` on the real site.
+"""Save-to-served latency of `build.py serve`, on the real site or another project.
 
-    .venv/bin/python bench/serve_latency.py [--runs 9]
+    .venv/bin/python bench/serve_latency.py [--runs 9] [--project bench/out/corpus-1000]
 
-Starts the preview on a copy of the project, then, run after run, saves
-content/devices/xiaomi-12s-ultra.yaml with a new name and polls /devices/xiaomi-12s-ultra/
-every few milliseconds until the new name is served. Reports the median, min and max of
-the time from the end of the save to the first response that carries it.
+Starts the preview on a copy of the project, then, run after run, saves one device file
+(the real site's xiaomi-12s-ultra.yaml; else the middle one) with a new name and polls that
+device's page every few milliseconds until the new name is served. Reports the median, min
+and max of the time from the end of the save to the first response that carries it.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import shutil
 import socket
 import statistics
@@ -21,9 +23,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+import yaml
+
 REPO = Path(__file__).resolve().parents[1]
 DEVICE = "content/devices/xiaomi-12s-ultra.yaml"
-PAGE = "/devices/xiaomi-12s-ultra/"
 
 
 def fetch(url: str) -> str:
@@ -37,32 +40,39 @@ def fetch(url: str) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--project", type=Path, default=REPO)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         project = Path(folder)
         for name in ("content", "seeds", "templates"):
-            shutil.copytree(REPO / name, project / name)
+            shutil.copytree(args.project / name, project / name)
+        devices = sorted((project / "content" / "devices").glob("*.yaml"))
+        device = project / DEVICE if (project / DEVICE).exists() else devices[len(devices) // 2]
+        line = re.search(r"^name: (.+)$", device.read_text(encoding="utf-8"), re.MULTILINE).group(0)
+        name = yaml.safe_load(line)["name"]
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
-        url = f"http://127.0.0.1:{port}{PAGE}"
+        url = f"http://127.0.0.1:{port}/devices/{device.stem}/"
         log = project / "serve.log"
         with log.open("wb") as out:
             server = subprocess.Popen([sys.executable, str(REPO / "build.py"), "serve", "--project", str(project), "--port", str(port)],
                                       stdout=out, stderr=subprocess.STDOUT)
         try:
-            while "Xiaomi 12S Ultra" not in fetch(url):
+            while name not in fetch(url):
                 if server.poll() is not None:
                     sys.exit(f"the server stopped:\n{log.read_text()}")
                 time.sleep(0.05)
-            file = project / DEVICE
+            file = device
             original = file.read_text(encoding="utf-8")
             timings = []
             for run in range(args.runs):
-                marker = f"Xiaomi 12S Ultra run{run}x"
-                file.write_text(original.replace("name: Xiaomi 12S Ultra", f"name: {marker}", 1), encoding="utf-8")
+                marker = f"{name} run{run}x"
+                file.write_text(original.replace(line, f"name: {json.dumps(marker)}", 1), encoding="utf-8")
                 saved = time.perf_counter()
                 while marker not in fetch(url):
+                    if time.perf_counter() - saved > 120:
+                        sys.exit(f"the edit was not served within 2 minutes:\n{log.read_text()}")
                     time.sleep(0.005)
                 timings.append(time.perf_counter() - saved)
                 time.sleep(0.5)  # let the build finish before the next save

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CHROMIUM, MINI, REPO, copy_project
-from factsheet.serve import url_parts
+from factsheet.serve import url_parts, watch
 
 TIMEOUT = 20  # generous: a slow CI machine rebuilds in well under a second
 
@@ -279,3 +280,26 @@ def test_open_browser_reloads_on_save_shows_errors_and_recovers(preview: Preview
             page.wait_for_function("() => document.title.startsWith('Alpha Phone Mark II')", timeout=TIMEOUT * 1000)
         finally:
             browser.close()
+
+
+def test_the_watcher_reports_a_burst_of_saves_once_with_every_file_it_changed(tmp_path: Path):
+    project = copy_project(MINI, tmp_path / "mini")
+    calls: list[list[Path]] = []
+    stop = threading.Event()
+    watcher = threading.Thread(target=watch, args=(project, calls.append, stop), daemon=True)
+    watcher.start()
+    try:
+        time.sleep(0.5)  # the watcher is set up
+        assert calls == []  # nothing changed, nothing reported
+        alpha, beta = project / "content/devices/alpha.yaml", project / "content/devices/beta.yaml"
+        alpha.write_text(alpha.read_text("utf-8") + "\n", "utf-8")
+        beta.write_text(beta.read_text("utf-8") + "\n", "utf-8")
+        deadline = time.monotonic() + 10
+        while not calls and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.5)  # a second report would come in this time
+    finally:
+        stop.set()
+        watcher.join(timeout=5)
+    assert len(calls) == 1
+    assert {path.resolve() for path in calls[0]} >= {alpha.resolve(), beta.resolve()}

@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 import jinja2
+import watchfiles
 from livereload import Server
 from livereload.handlers import LiveReloadHandler
 from tornado.ioloop import IOLoop
@@ -32,8 +33,7 @@ from .incremental import Build, rebuild
 from .problems import ContentError, summarize
 
 WATCHED = ("content", "seeds", "templates")  # the sources of the site; never the output
-POLL_SECONDS = 0.05
-SETTLE_SECONDS = 0.15  # a burst of saves (an editor writing several files) becomes one rebuild
+SETTLE_MS = 50  # saves less than this apart (an editor writing several files) make one rebuild
 MAX_PATH = 2_000  # longer request paths cannot name a file of the site
 # The published pages forbid inline scripts; livereload injects one, so the preview drops the policy.
 CSP_META = re.compile(rb'<meta http-equiv="Content-Security-Policy"[^>]*>\n?')
@@ -45,20 +45,6 @@ class Served:
 
     files: Mapping[str, bytes] | None
     errors: tuple[str, ...] = ()
-
-
-def snapshot(project: Path) -> dict[str, tuple[int, int, int]]:
-    """Return every watched file with its modification time, size and inode (saves by rename change the inode)."""
-    state = {}
-    for name in WATCHED:
-        for file in sorted((project / name).rglob("*")):
-            try:
-                info = file.stat()
-            except OSError:  # deleted while we looked: the next snapshot sees it gone
-                continue
-            if not file.is_dir():
-                state[str(file)] = (info.st_mtime_ns, info.st_size, info.st_ino)
-    return state
 
 
 def describe_failure(error: Exception) -> list[str]:
@@ -197,20 +183,13 @@ h1 {{ color: #a00; }} li {{ margin: .5rem 0; }} code {{ white-space: pre-wrap; w
 
 
 def watch(project: Path, on_change, stop: threading.Event) -> None:
-    """Call `on_change` with the changed files once per settled burst of changes to the watched folders, until `stop` is set."""
-    seen = snapshot(project)
-    while not stop.wait(POLL_SECONDS):
-        now = snapshot(project)
-        if now == seen:
-            continue
-        while not stop.wait(SETTLE_SECONDS):
-            later = snapshot(project)
-            if later == now:
-                break
-            now = later
-        changed = [Path(name) for name in seen.keys() | now.keys() if seen.get(name) != now.get(name)]
-        seen = now  # taken before the build: a save during the build triggers the next one
-        on_change(changed)
+    """Call `on_change` with the changed files once per settled burst of changes to the watched
+    folders, until `stop` is set. The OS reports the changes (watchfiles: inotify and the like),
+    so a site of thousands of files costs nothing while idle and a save is seen at once; a save
+    during a build is reported after it."""
+    folders = [project / name for name in WATCHED if (project / name).is_dir()]
+    for changes in watchfiles.watch(*folders, stop_event=stop, step=SETTLE_MS, raise_interrupt=False):
+        on_change(sorted({Path(path) for _, path in changes}))
 
 
 def serve(project: Path, host: str = "127.0.0.1", port: int = 8000) -> int:
