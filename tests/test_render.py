@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
 
+from factsheet.pipeline import render_project
 from factsheet.plan import Page
-from factsheet.render import block_markdown, inline_markdown, relative_link
+from factsheet.render import _template_cache, block_markdown, inline_markdown, relative_link
 
 
 @pytest.mark.parametrize("page_url, target, expected", [
@@ -54,3 +58,23 @@ def test_a_template_mistake_is_a_located_error_not_a_traceback(mini_project) -> 
     [problem] = error.value.problems
     assert (problem.file, problem.line) == ("templates/device.html", line)
     assert "has no attribute 'makr'" in problem.message
+
+
+def test_a_changed_template_is_compiled_again_not_taken_from_the_cache(mini_project: Path):
+    render_project(mini_project)  # compiles the templates into the cache
+    template = mini_project / "templates" / "page.html"
+    template.write_text(template.read_text("utf-8").replace("{% block main %}", "{% block main %}<p>changed</p>", 1), "utf-8")
+    files = render_project(mini_project)[0]
+    assert b"<p>changed</p>" in files["about/index.html"]
+
+
+def test_a_build_works_where_no_template_cache_can_be_kept(mini_project: Path, tmp_path: Path, monkeypatch):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    monkeypatch.setattr(tempfile, "tempdir", str(blocked))  # where Jinja would keep compiled templates
+    _template_cache.cache_clear()  # made once per process: make it again, here
+    try:
+        assert _template_cache() is None
+        assert b"Alpha" in render_project(mini_project)[0]["index.html"]
+    finally:
+        _template_cache.cache_clear()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
+import hashlib
 import multiprocessing
 import os
 import re
@@ -85,17 +87,45 @@ def template_problem(error: jinja2.TemplateError, page: Page, templates: Path) -
     return Problem(f"templates/{name}", line, 1 if line else 0, f"{kind} while rendering /{page.url}: {error.message or error}")
 
 
+OPTIONS = {"autoescape": True, "undefined": jinja2.StrictUndefined, "trim_blocks": True,
+           "lstrip_blocks": True, "keep_trailing_newline": True}
+
+
+class _TemplateCache(jinja2.FileSystemBytecodeCache):
+    """Templates compiled by an earlier build (Jinja's cache, in a private folder of the user's
+    temporary directory): compiling them is a fifth of a small site's build. A template whose
+    text changed is compiled again; a cache that cannot be read or written only costs time."""
+
+    def __init__(self) -> None:
+        # Compiled code depends on the options too, which Jinja's key leaves out.
+        options = hashlib.sha256(repr(sorted(OPTIONS.items())).encode()).hexdigest()[:12]
+        super().__init__(pattern=f"factsheet-{options}-%s.cache")
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+@functools.lru_cache(maxsize=None)  # one per process: its folder is checked once
+def _template_cache() -> jinja2.BytecodeCache | None:
+    try:
+        return _TemplateCache()
+    except (OSError, RuntimeError):  # no usable temporary folder, or one another user owns
+        return None
+
+
 def make_environment(templates: Path) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
+        bytecode_cache=_template_cache(),
         # An environment lives for one build (or, in serve, until a template changes): no need
         # to stat every template file on every page.
         auto_reload=False,
+        **OPTIONS,
     )
     env.filters["inline"] = inline_markdown
     env.filters["markdown"] = block_markdown
