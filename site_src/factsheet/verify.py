@@ -7,6 +7,7 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from markdown_it import MarkdownIt
 from pydantic import BaseModel
@@ -153,10 +154,11 @@ def _markdown_problems(doc: Document) -> list[Problem]:
     """Return one document's refused links and control characters in Markdown bodies."""
     problems = []
     # The model, once validated (validate drops the raw data then): same keys, same paths.
-    for path, text in _strings(doc.data if doc.validated is None or doc.validated[0] is None else doc.validated[0], ()):
-        if path[-1:] != ("quote",) and ("](" in text or "<" in text):
-            for url in _links(_LINK_FINDER.parseInline(text)):
-                problems.append(doc.problem(path, _refused_link(url)))
+    found: list[tuple[tuple, str]] = []
+    _texts_with_links(doc.data if doc.validated is None or doc.validated[0] is None else doc.validated[0], (), found)
+    for path, text in found:
+        for url in _links(_LINK_FINDER.parseInline(text)):
+            problems.append(doc.problem(path, _refused_link(url)))
     if doc.body:
         lines = doc.body.split("\n")
         for number, line in enumerate(lines):
@@ -175,19 +177,28 @@ def _markdown_problems(doc: Document) -> list[Problem]:
     return problems
 
 
-def _strings(data, path: tuple):
-    """Yield (path, text) for every string value inside `data` (raw YAML data or a model)."""
+def _texts_with_links(data: Any, path: tuple, found: list[tuple[tuple, str]]) -> None:
+    """Add to `found` (path, text) for every string inside `data` (raw YAML data or a model) that
+    may hold a Markdown link or an autolink; quotes are the sources' words, never Markdown."""
     if isinstance(data, str):
-        yield path, data
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            yield from _strings(value, path + (key,))
+        if ("](" in data or "<" in data) and path[-1:] != ("quote",):
+            found.append((path, data))
+        return
+    if isinstance(data, dict):
+        items: Any = data.items()
     elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from _strings(value, path + (index,))
+        items = enumerate(data)
     elif isinstance(data, BaseModel):
-        for key in type(data).model_fields:
-            yield from _strings(getattr(data, key), path + (key,))
+        items = data.__dict__.items()  # a model keeps its fields' values there, by name
+    else:
+        return
+    for key, value in items:
+        # A path is made only for what holds text with markup, or may: most values are plain.
+        if isinstance(value, str):
+            if ("](" in value or "<" in value) and key != "quote":
+                found.append((path + (key,), value))
+        elif value is not None and not isinstance(value, (bool, int, float)):
+            _texts_with_links(value, path + (key,), found)
 
 
 def _links(tokens) -> list[str]:
