@@ -113,6 +113,7 @@ class Build:
     rendered: list[str] = field(default_factory=list)  # files rendered this time, changed or not
     indexes: dict = field(default_factory=dict)  # the sources' quote-search indexes, for the next rebuild
     kept: Kept | None = None  # compiled templates and exported facts, kept until a template changes
+    contexts: dict[str, tuple] = field(default_factory=dict)  # page output -> own_context, for the next rebuild
 
 
 def own_context(page: Page) -> tuple:
@@ -197,10 +198,11 @@ def _rebuild(project: Path, previous: Build | None, changed_paths: Iterable[Path
         _is_global(Path(p), project) for p in changed_paths)
     old_pages = {} if everything else {p.output: p for p in previous.plan.pages}
     changes = {} if everything else table_changes(tables_of(plan), tables_of(previous.plan))
-    todo, reads = [], {}
+    todo, reads, contexts = [], {}, {}
     for page in plan.pages:
-        old = old_pages.get(page.output)
-        if old is not None and own_context(old) == own_context(page) and not stale(previous.reads.get(page.output), changes):
+        contexts[page.output] = own_context(page)
+        if (page.output in old_pages and not stale(previous.reads.get(page.output), changes)
+                and previous.contexts.get(page.output) == contexts[page.output]):
             reads[page.output] = previous.reads[page.output]
             continue
         reads[page.output] = {name: set() for name in SHARED}
@@ -215,7 +217,7 @@ def _rebuild(project: Path, previous: Build | None, changed_paths: Iterable[Path
     old_files = {} if previous is None else previous.files
     changed = {k: v for k, v in rendered.items() if old_files.get(k) != v}
     removed = sorted(set(old_files) - set(files))
-    return Build(files, changed, removed, plan, checked.warnings, base_url, reads, loaded, list(rendered), indexes, kept)
+    return Build(files, changed, removed, plan, checked.warnings, base_url, reads, loaded, list(rendered), indexes, kept, contexts)
 
 
 def _is_global(path: Path, project: Path) -> bool:
