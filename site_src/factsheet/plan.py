@@ -35,7 +35,7 @@ class Page:
         return self.url + "index.html" if self.url == "" or self.url.endswith("/") else self.url
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a large site holds hundreds of thousands
 class Passage:
     """A highlighted stretch of a source: one or more overlapping quotes merged."""
 
@@ -45,7 +45,7 @@ class Passage:
     claims: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CitationView:
     source: str
     source_title: str
@@ -55,7 +55,7 @@ class CitationView:
     passage: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClaimView:
     claim: Claim
     owner_title: str
@@ -69,7 +69,7 @@ class ClaimView:
         return self.claim.id
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
     device: str
     answer: str  # no | expected | sold | unclear
@@ -259,7 +259,7 @@ def disagreement_pairs(claims: dict[str, ClaimView], only: set[str] | None = Non
     return [pairs[k] for k in sorted(pairs)]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Piece:
     text: str
     passage: Passage | None = None
