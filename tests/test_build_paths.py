@@ -88,3 +88,9 @@ def test_parallel_load_gives_the_same_documents_and_problems_in_the_same_order(m
     serial, parallel = loaded(False), loaded(True)
     assert len(serial[0]) > 3 and len(serial[1]) == 3
     assert parallel == serial
+
+
+def test_the_build_says_how_many_pages_it_wrote(mini_project: Path, tmp_path: Path, capsys):
+    assert cli.main(["build", "--out", str(tmp_path / "site"), "--no-search"], project=mini_project) == 0
+    written = [p for p in (tmp_path / "site").rglob("*.html")]
+    assert capsys.readouterr().out.startswith(f"built {len(written)} pages into ")
