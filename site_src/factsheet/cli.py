@@ -72,6 +72,5 @@ def main(argv: list[str] | None = None, project: Path | None = None) -> int:
     for warning in warnings:
         print(warning, file=sys.stderr)
     elapsed = time.perf_counter() - started
-    pages = sum(page.output.endswith(".html") for page in plan.pages)  # sitemap, feed and robots.txt are files, not pages
-    print(f"built {pages} pages into {args.out} in {elapsed:.2f} s; {summarize(warnings)}")
+    print(f"built {plan.html_pages} pages into {args.out} in {elapsed:.2f} s; {summarize(warnings)}")
     return 0

@@ -196,7 +196,7 @@ def _rebuild(project: Path, previous: Build | None, changed_paths: Iterable[Path
     templates = project / "templates"
     everything = previous is None or base_url != previous.base_url or any(
         _is_global(Path(p), project) for p in changed_paths)
-    old_pages = {} if everything else {p.output: p for p in previous.plan.pages}
+    old_pages = set() if everything else {p.output for p in previous.plan.pages}
     changes = {} if everything else table_changes(tables_of(plan), tables_of(previous.plan))
     todo, reads, contexts = [], {}, {}
     for page in plan.pages:

@@ -86,6 +86,11 @@ class SitePlan:
     verdicts: dict[str, Verdict]
     passages: dict[str, list[Passage]]
 
+    @property
+    def html_pages(self) -> int:
+        """How many readers' pages the site has (sitemap, feed and robots.txt are files, not pages)."""
+        return sum(page.output.endswith(".html") for page in self.pages)
+
 
 def passage_id(text: str) -> str:
     """Return a stable anchor for a passage: it changes only when the passage's words do."""

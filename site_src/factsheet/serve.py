@@ -81,7 +81,7 @@ class Preview:
         self.pending.clear()
         for warning in build.warnings:
             print(warning, file=sys.stderr)
-        print(f"built {sum(page.output.endswith('.html') for page in build.plan.pages)} pages in {time.perf_counter() - started:.2f} s "
+        print(f"built {build.plan.html_pages} pages in {time.perf_counter() - started:.2f} s "
               f"({len(build.changed)} changed); {summarize(build.warnings)}", flush=True)
         return Served(build.files)
 

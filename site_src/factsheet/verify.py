@@ -154,9 +154,9 @@ def _markdown_problems(doc: Document) -> list[Problem]:
     """Return one document's refused links and control characters in Markdown bodies."""
     problems = []
     # The model, once validated (validate drops the raw data then): same keys, same paths.
-    found: list[tuple[tuple, str]] = []
-    _texts_with_links(doc.data if doc.validated is None or doc.validated[0] is None else doc.validated[0], (), found)
-    for path, text in found:
+    texts: list[tuple[tuple, str]] = []
+    _texts_with_links(doc.data if doc.validated is None or doc.validated[0] is None else doc.validated[0], (), texts)
+    for path, text in texts:
         for url in _links(_LINK_FINDER.parseInline(text)):
             problems.append(doc.problem(path, _refused_link(url)))
     if doc.body:
@@ -180,8 +180,8 @@ def _markdown_problems(doc: Document) -> list[Problem]:
 def _texts_with_links(data: Any, path: tuple, found: list[tuple[tuple, str]]) -> None:
     """Add to `found` (path, text) for every string inside `data` (raw YAML data or a model) that
     may hold a Markdown link or an autolink; quotes are the sources' words, never Markdown."""
-    if isinstance(data, str):
-        if ("](" in data or "<" in data) and path[-1:] != ("quote",):
+    if isinstance(data, str):  # a file that is a single value
+        if _may_link(path[-1:], data):
             found.append((path, data))
         return
     if isinstance(data, dict):
@@ -195,10 +195,15 @@ def _texts_with_links(data: Any, path: tuple, found: list[tuple[tuple, str]]) ->
     for key, value in items:
         # A path is made only for what holds text with markup, or may: most values are plain.
         if isinstance(value, str):
-            if ("](" in value or "<" in value) and key != "quote":
+            if _may_link((key,), value):
                 found.append((path + (key,), value))
         elif value is not None and not isinstance(value, (bool, int, float)):
             _texts_with_links(value, path + (key,), found)
+
+
+def _may_link(last: tuple, text: str) -> bool:
+    """Return whether a text under the key `last` may hold a link: quotes are the sources' words."""
+    return ("](" in text or "<" in text) and last != ("quote",)
 
 
 def _links(tokens) -> list[str]:
