@@ -113,6 +113,7 @@ DateValue = Annotated[PartialDate, PlainValidator(parse_partial_date),
 Id = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 Text = Annotated[str, Field(min_length=1, max_length=20_000), AfterValidator(_check_text)]
 Url = Annotated[str, Field(max_length=2_000), AfterValidator(_check_url)]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 SeedFile = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9._-]*\.txt$")]
 Standing = Literal["official", "report", "rumour", "opinion"]
 EuropeAnswer = Literal["no", "expected", "sold", "unclear"]
@@ -125,6 +126,7 @@ class Strict(BaseModel):
 class Citation(Strict):
     source: Id = Field(description="id of a file in content/sources/")
     quote: Text = Field(description="verbatim passage of the source, in its language")
+    translation: Optional[Text] = Field(None, description="the site's own English rendering of a quote that is not in English; shown beside it, marked as ours")
 
 
 class Claim(Strict):
@@ -159,6 +161,7 @@ class Source(Strict):
     published: Optional[DateValue] = None
     published_note: Optional[Text] = None
     file: SeedFile = Field(description="the archived text in seeds/")
+    sha256: Optional[Sha256] = Field(None, description="SHA-256 of the archived file's bytes: the build refuses a text that changed since it was pinned")
     url: Optional[Url] = None
     summary: Optional[Text] = None
     relays: list[Relay] = []
@@ -182,12 +185,14 @@ class Device(Strict):
 
 
 class History(Strict):
-    events: list[Event]
+    events: list[Event] = Field(description="what happened, each dated by when it happened, as precisely as the sources give it")
+    background: list[Event] = Field([], description="facts the sources give with no date of their own; `date` is when the article reported them")
 
 
 class EuropeEntry(Strict):
     device: Id
     reasoning: Text
+    reading: Optional[Text] = Field(None, description="how the site reads the deciding claims for Europe, where they do not name Europe (\"global\", \"international\")")
     claims: list[Id] = []
 
 

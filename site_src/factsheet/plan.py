@@ -159,6 +159,8 @@ def plan_site(verified: Verified) -> SitePlan:
 
     verdicts = plan_verdicts(content, claims, superseded_by)
     events = sorted((claims[e.id] for e in content.history.events), key=lambda v: v.claim.date.sort_key)
+    # Background has no date of its own: it is never on the timeline nor among the latest events.
+    background = sorted((claims[e.id] for e in content.history.background), key=lambda v: (v.claim.date.sort_key, v.id))
     devices = sorted(content.devices.items(), key=lambda item: (item[1].announced.sort_key if item[1].announced else (9999,), item[1].name))
     shared = {"devices": dict(devices), "sources": sources, "claims": claims, "verdicts": verdicts}
 
@@ -184,8 +186,9 @@ def plan_site(verified: Verified) -> SitePlan:
             **shared, "device_id": device_id, "device": device, "facts": facts, "related_events": related,
             "verdict": verdicts.get(device_id), "disagreements": pairs_touching(pairs_of, [c.id for c in device.facts]),
         }))
+    history_ids = {e.id for e in content.history.events} | {e.id for e in content.history.background}
     pages.append(Page("history/", "history.html", "Partnership history", {**shared, "events": events,
-                      "disagreements": disagreement_pairs(claims, {e.id for e in content.history.events})}))
+                      "background": background, "disagreements": disagreement_pairs(claims, history_ids)}))
     pages.append(Page("europe/", "europe.html", "Will it come to Europe?", shared))
     pages.append(Page("sources/", "sources.html", "Sources", {**shared, "passages": passages}))
     for source_id, source in sorted(sources.items()):

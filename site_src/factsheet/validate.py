@@ -237,6 +237,7 @@ def index_claims(models: dict[str, Any], documents: dict[str, Document], problem
             located += [LocatedClaim(c, documents[key], ("facts", i), key) for i, c in enumerate(model.facts)]
         elif isinstance(model, History):
             located += [LocatedClaim(e, documents[key], ("events", i), key) for i, e in enumerate(model.events)]
+            located += [LocatedClaim(e, documents[key], ("background", i), key) for i, e in enumerate(model.background)]
     for item in located:
         first = claims.get(item.claim.id)
         if first is not None:
