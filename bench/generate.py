@@ -14,6 +14,7 @@ dashes while the sources use typographic ones, and a quote may run across a line
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import shutil
@@ -145,7 +146,8 @@ def fact_yaml(fact: Fact, sources: list[SourceText], indent: str) -> list[str]:
     for key in ("europe", "contradicts", "supersedes"):
         if getattr(fact, key):
             lines.append(f"{indent}  {key}: \"{getattr(fact, key)}\"")
-    lines += [f"{indent}  citations:", f"{indent}    - source: {source_id(fact.source)}", f"{indent}      quote: {q(quote)}"]
+    lines += [f"{indent}  citations:", f"{indent}    - source: {source_id(fact.source)}", f"{indent}      quote: {q(quote)}",
+              f"{indent}      translation: {q(f'Our English rendering of sentence {fact.sentence} of the report')}"]
     return lines
 
 
@@ -192,6 +194,7 @@ def generate(n: int, out: Path) -> dict[str, int]:
             "language: de",
             f"published: \"{2016 + s % 7}-{s % 12 + 1:02d}\"",
             f"file: src-{s:05d}.txt",
+            f"sha256: {hashlib.sha256(source.text.encode('utf-8')).hexdigest()}",
             f"url: https://example.org/artikel/{s}",
         ]) + "\n", "utf-8")
 

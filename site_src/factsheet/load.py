@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import multiprocessing
 import os
 import unicodedata
@@ -90,6 +91,8 @@ class RawContent:
     documents: list[Document]
     texts: dict[str, str]  # seed file name -> its text, NFC-normalised
     problems: list[Problem]
+    digests: dict[str, str] = field(default_factory=dict)  # seed file name -> SHA-256 of its bytes, for the pins
+    sizes: dict[str, int] = field(default_factory=dict)  # seed file name -> its size in bytes
 
 
 class _Refused(Exception):
@@ -383,6 +386,8 @@ def load_tree(project: Path, cache: dict[str, tuple] | None = None) -> RawConten
         if doc is not None:
             documents.append(doc)
     texts: dict[str, str] = {}
+    digests: dict[str, str] = {}
+    sizes: dict[str, int] = {}
     for seed in sorted(seeds_dir.glob("*.txt")) if seeds_dir.is_dir() else []:
         if not _inside(seed, seeds_dir, real):
             problems.append(Problem(seed.relative_to(project).as_posix(), 1, 1, "a link to a file outside seeds/; copy the file in instead"))
@@ -394,7 +399,9 @@ def load_tree(project: Path, cache: dict[str, tuple] | None = None) -> RawConten
         problems += read_problems
         if text is not None:
             texts[seed.name] = unicodedata.normalize("NFC", text)
-    return RawContent(documents, texts, problems)
+            data = seed.read_bytes()
+            digests[seed.name], sizes[seed.name] = hashlib.sha256(data).hexdigest(), len(data)
+    return RawContent(documents, texts, problems, digests, sizes)
 
 
 def _load_files(wanted: list[tuple[Path, str, str]], cache: dict[str, tuple] | None) -> dict[str, tuple[Document | None, list[Problem]]]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from .model import Claim, Device, Source
+from .model import Claim, Device, PartialDate, Source
 from .problems import ContentError
 from .verify import Match, Verified
 
@@ -15,6 +17,23 @@ ANSWERS = {
     "expected": "Expected",
     "sold": "Already sold",
     "unclear": "Unclear",
+    "disputed": "Disputed",
+    "name-not-used": "Name not used",
+}
+# The verdict rule's order of standing, strongest first (docs/editing.md, the Europe and About pages).
+STANDINGS = ("official", "report", "opinion", "rumour")
+# What the deciding claims' standing says about the evidence, shown beside every verdict.
+EVIDENCE = {
+    "official": "official statement",
+    "report": "press report",
+    "opinion": "commentary only",
+    "rumour": "rumour only",
+}
+DISAGREEING = {
+    "official": "official statements disagree",
+    "report": "press reports disagree",
+    "opinion": "commentaries disagree",
+    "rumour": "rumours disagree",
 }
 
 
@@ -43,6 +62,7 @@ class Passage:
     start: int
     end: int
     claims: tuple[str, ...]
+    translations: tuple[str, ...] = ()  # the site's own renderings of the quotes merged here
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +70,7 @@ class CitationView:
     source: str
     source_title: str
     quote: str
+    translation: str | None  # the site's own English rendering of a quote in another language
     lang: str
     href: str  # site-relative: sources/<id>/#<passage>
     passage: str
@@ -72,11 +93,18 @@ class ClaimView:
 @dataclass(frozen=True, slots=True)
 class Verdict:
     device: str
-    answer: str  # no | expected | sold | unclear
-    label: str
+    answer: str  # no | expected | sold | unclear | disputed | name-not-used
+    label: str  # the answer for readers: "Expected"
+    evidence: str  # how strong the deciding claims are: "commentary only"; "" when none decides
     reasoning: str
+    reading: str | None  # how the site reads the deciding claims for Europe, where they do not name it
     chain: tuple[ClaimView, ...]  # oldest first
-    decisive: ClaimView | None
+    deciding: tuple[ClaimView, ...]  # the claims the rule picked (more than one: they agree, or dispute)
+
+    @property
+    def as_of(self) -> ClaimView | None:
+        """Return the deciding claim with the latest date (ties by id), for "as of" dates."""
+        return max(self.deciding, key=lambda v: (v.claim.date.sort_key, v.id), default=None)
 
 
 @dataclass
@@ -118,7 +146,9 @@ def plan_passages(verified: Verified) -> tuple[dict[str, list[Passage]], dict[tu
         for start, end, keys in groups:
             pid = passage_id(text[start:end])
             claim_ids = tuple(dict.fromkeys(k[0] for k in keys))
-            passages[source_id].append(Passage(pid, start, end, claim_ids))
+            quoted = [verified.content.claims[c].claim.citations[i] for c, i in keys]
+            translations = tuple(dict.fromkeys(c.translation for c in sorted(quoted, key=lambda c: c.quote) if c.translation))
+            passages[source_id].append(Passage(pid, start, end, claim_ids, translations))
             landing.update({k: pid for k in keys})
     return passages, landing
 
@@ -148,6 +178,7 @@ def plan_site(verified: Verified) -> SitePlan:
                 source=c.source,
                 source_title=sources[c.source].title,
                 quote=c.quote,
+                translation=c.translation,
                 lang=sources[c.source].language,
                 href=f"sources/{c.source}/#{landing[(cid, i)]}",
                 passage=landing[(cid, i)],
@@ -194,7 +225,7 @@ def plan_site(verified: Verified) -> SitePlan:
     for source_id, source in sorted(sources.items()):
         text = content.texts.get(source.file, "")
         pages.append(Page(f"sources/{source_id}/", "source.html", source.title, {
-            **shared, "source_id": source_id, "source": source,
+            **shared, "source_id": source_id, "source": source, "size": content.sizes.get(source.file),
             "paragraphs": split_paragraphs(text, passages.get(source_id, [])),
             "passages": passages.get(source_id, []),
         }))
@@ -238,16 +269,56 @@ def plan_publishing(pages: list[Page], claims: dict[str, ClaimView], site) -> li
 
 
 def plan_verdicts(content, claims: dict[str, ClaimView], superseded_by: dict[str, str]) -> dict[str, Verdict]:
-    """Return each device's Europe answer: the stance of the latest dated claim in its chain."""
+    """Return each device's Europe answer, by the rule of `decide` over its chain of claims."""
     verdicts = {}
     for entry in content.europe.devices:
-        chain = [claims[cid] for cid in entry.claims]
-        chain.sort(key=lambda v: v.claim.date.sort_key)  # stable: list order breaks ties
-        deciding = [v for v in chain if v.claim.europe and v.id not in superseded_by]
-        decisive = deciding[-1] if deciding else None
-        answer = decisive.claim.europe if decisive else "unclear"
-        verdicts[entry.device] = Verdict(entry.device, answer, ANSWERS[answer], entry.reasoning, tuple(chain), decisive)
+        chain = sorted((claims[cid] for cid in dict.fromkeys(entry.claims)), key=lambda v: (v.claim.date.sort_key, v.id))
+        device = content.devices.get(entry.device)
+        if device is not None and device.shipped_as in content.devices:
+            # A name that was never used is no phone kept out of Europe: the answer is the other device's.
+            answer, deciding = "name-not-used", ()
+            evidence = f"shipped as the {content.devices[device.shipped_as].name}"
+        else:
+            answer, deciding = decide([v for v in chain if v.id not in superseded_by])
+            kinds = DISAGREEING if answer == "disputed" else EVIDENCE
+            evidence = kinds[deciding[0].claim.standing] if deciding else "no source takes a stance"
+        verdicts[entry.device] = Verdict(entry.device, answer, ANSWERS[answer], evidence, entry.reasoning, entry.reading,
+                                         tuple(chain), deciding)
     return verdicts
+
+
+def date_bounds(date: PartialDate) -> tuple[datetime.date, datetime.date]:
+    """Return the first and last day a date may mean: "2022-07" is 1 to 31 July, "late 2022" September to December."""
+    if date.day:
+        day = datetime.date(date.year, date.month, date.day)
+        return day, day
+    if date.month:
+        last = calendar.monthrange(date.year, date.month)[1]
+        first_day, last_day = {"": (1, last), "early": (1, 10), "mid": (11, 20), "late": (21, last)}[date.part]
+        return datetime.date(date.year, date.month, first_day), datetime.date(date.year, date.month, last_day)
+    first_month, last_month = {"": (1, 12), "early": (1, 4), "mid": (5, 8), "late": (9, 12)}[date.part]
+    return (datetime.date(date.year, first_month, 1),
+            datetime.date(date.year, last_month, calendar.monthrange(date.year, last_month)[1]))
+
+
+def decide(chain: list[ClaimView]) -> tuple[str, tuple[ClaimView, ...]]:
+    """Return the Europe answer of a chain of claims, and the claims that decide it.
+
+    The rule, independent of any order in the content: of the claims that take a stance, the
+    latest win: every claim not certainly older than another (a date known only to the month
+    or year spans all of it). Of those, the strongest standing wins: official, report, opinion,
+    rumour. If those agree, theirs is the answer; if not, the answer is "disputed".
+    """
+    stances = [v for v in chain if v.claim.europe]
+    if not stances:
+        return "unclear", ()
+    bounds = {v.id: date_bounds(v.claim.date) for v in stances}
+    newest_start = max(first for first, _ in bounds.values())
+    latest = [v for v in stances if bounds[v.id][1] >= newest_start]
+    strongest = min(STANDINGS.index(v.claim.standing) for v in latest)
+    deciding = tuple(sorted((v for v in latest if STANDINGS.index(v.claim.standing) == strongest), key=lambda v: v.id))
+    answers = {v.claim.europe for v in deciding}
+    return (answers.pop() if len(answers) == 1 else "disputed"), deciding
 
 
 def pairs_touching(pairs_of: dict[str, list], ids: list[str]) -> list[tuple[ClaimView, ClaimView]]:

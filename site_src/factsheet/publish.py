@@ -10,7 +10,7 @@ from .plan import ClaimView, Page, SitePlan
 
 # Bump when a field changes meaning or disappears; added fields keep the version.
 # The contract is schema/facts-export.schema.json, described in docs/export.md.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: decided_by lists every deciding fact (a disputed answer has several)
 
 
 def written_date(date: PartialDate) -> str:
@@ -38,7 +38,7 @@ def export_fact(view: ClaimView, base: str, superseded_by: str | None) -> dict[s
         "url": base + view.href,
         "citations": [
             {"source": c.source, "source_title": c.source_title, "quote": c.quote, "language": c.lang,
-             "passage": c.passage, "url": base + c.href}
+             "translation": c.translation, "passage": c.passage, "url": base + c.href}
             for c in view.citations
         ],
     }
@@ -71,8 +71,9 @@ def export_facts(plan: SitePlan, site: Site, base_url: str, kept: dict | None = 
                  "as_of": written_date(site.as_of), "base_url": base_url},
         "facts": None,  # the encoded facts go here
         "europe": [
-            {"device": v.device, "answer": v.answer, "label": v.label, "reasoning": v.reasoning,
-             "decided_by": v.decisive.id if v.decisive else None, "facts": [c.id for c in v.chain],
+            {"device": v.device, "answer": v.answer, "label": v.label, "evidence": v.evidence,
+             "reasoning": v.reasoning, "reading": v.reading,
+             "decided_by": [c.id for c in v.deciding], "facts": [c.id for c in v.chain],
              "url": f"{base_url}europe/#{v.device}"}
             for _, v in sorted(plan.verdicts.items())
         ],

@@ -36,6 +36,8 @@ class Content:
     europe: Europe | None
     pages: dict[str, tuple[PageMeta, str]]
     texts: dict[str, str]
+    digests: dict[str, str]  # seed file name -> SHA-256 of its bytes
+    sizes: dict[str, int]  # seed file name -> its size in bytes
     documents: dict[str, Document]  # "device:<id>", "source:<id>", "history", "europe", "site", "page:<id>"
     claims: dict[str, LocatedClaim] = field(default_factory=dict)
     failed: set[str] = field(default_factory=set)  # documents that did not validate: refs to them are not reported
@@ -90,6 +92,8 @@ def validate_content(raw: RawContent) -> tuple[Content, list[Problem]]:
         europe=models.get("europe"),
         pages={k.split(":", 1)[1]: (v, documents[k].body) for k, v in models.items() if k.startswith("page:")},
         texts=raw.texts,
+        digests=raw.digests,
+        sizes=raw.sizes,
         documents=documents,
         claims=claims,
         failed=failed,

@@ -59,6 +59,7 @@ class SearchableText:
     """A source text normalised for quote search, mapping offsets back to the original."""
 
     def __init__(self, text: str):
+        self.text = text
         plain = text.translate(_PLAIN)
         self.starts: list[int] = []  # normalised offset of each collapsed white-space run
         self.shifts: list[int] = []  # characters dropped up to and including that run
@@ -83,9 +84,29 @@ class SearchableText:
     def _find(self, quote: str) -> tuple[int, int] | None:
         needle = normalize(quote)
         at = self.normal.find(needle) if needle else -1
+        while at >= 0:  # the first occurrence made of whole words: "Kein Launch" is not "ein Launch"
+            end = at + len(needle)
+            if not (_cuts_word(self.normal, at) or _cuts_word(self.normal, end)):
+                return self.original(at), self.original(end - 1) + 1
+            at = self.normal.find(needle, at + 1)
+        return None
+
+    def inside_word(self, quote: str) -> str | None:
+        """Return the word a quote that is not found cuts into, if it occurs only inside words."""
+        needle = normalize(quote)
+        at = self.normal.find(needle) if needle else -1
         if at < 0:
             return None
-        return self.original(at), self.original(at + len(needle) - 1) + 1
+        # find() failed, so this occurrence cuts a word at one end or the other.
+        return _word_around(self.normal, at if _cuts_word(self.normal, at) else at + len(needle))
+
+    def whole_sentence(self, start: int, end: int) -> bool:
+        """Return whether the original text [start, end) is a whole sentence or a whole line."""
+        before = self.text[:start].rstrip(" \t")
+        after = self.text[end:].lstrip(" \t")
+        opens = not before or before[-1] in ".!?\n"
+        closes = self.text[end - 1] in ".!?" or not after or after[0] in "\r\n"
+        return opens and closes
 
     def closest(self, quote: str, width: int = 160) -> str:
         """Return the passage that shares the longest run with the quote, for a hint."""
@@ -103,6 +124,35 @@ class SearchableText:
             end += 1
         passage = re.sub(r"^[^\w\"'(]+", "", self.normal[start:end]).strip()
         return passage if len(passage) <= width + 40 else passage[:width] + "…"
+
+
+def _cuts_word(text: str, at: int) -> bool:
+    """Return whether a quote edge at `at` falls between two letters or digits of one word."""
+    return 0 < at < len(text) and text[at - 1].isalnum() and text[at].isalnum()
+
+
+def _word_around(text: str, at: int) -> str:
+    start, end = at, at
+    while start > 0 and text[start - 1].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    return text[start:end]
+
+
+# A quote this short says something only as a whole sentence (or line) of its own.
+MIN_QUOTE_WORDS = 3
+
+
+def quote_problem(quote: str, index: SearchableText, span: tuple[int, int]) -> str | None:
+    """Return why a found quote cannot prove a fact (no words, or a fragment too short), or None."""
+    words = re.findall(r"\w+", normalize(quote))
+    if not words:
+        return "the quote has no words, only punctuation; quote the passage that says what the fact claims"
+    if len(words) < MIN_QUOTE_WORDS and not index.whole_sentence(*span):
+        return (f"the quote has {len(words)} word{'s' if len(words) > 1 else ''}, too few to prove anything out of its "
+                f"sentence; quote at least {MIN_QUOTE_WORDS} words, or the whole sentence")
+    return None
 
 
 def normalize(text: str) -> str:
@@ -133,6 +183,7 @@ def verify_content(content: Content, indexes: dict[str, SearchableText] | None =
     matches = check_citations(content, searchable, problems)
     problems += check_references(content)
     problems += check_europe(content)
+    problems += check_repeated_statements(content, matches)
     problems += check_markdown(content)
     cited = {m.source for m in matches.values()}
     for source_id in sorted(set(content.sources) - cited):
@@ -227,13 +278,29 @@ def check_sources(content: Content, searchable: dict[str, SearchableText]) -> li
     used = set()
     for source_id, source in content.sources.items():
         used.add(source.file)
+        doc = content.documents[f"source:{source_id}"]
         if source.file not in searchable:
-            problems.append(content.documents[f"source:{source_id}"].problem(
+            problems.append(doc.problem(
                 ("file",), f"no file seeds/{source.file}{did_you_mean(source.file, searchable)}; the archived text must be in seeds/"))
+            continue
+        problems += check_pin(doc, source.file, source.sha256, content.digests.get(source.file))
     sources_failed = any(k.startswith("source:") for k in content.failed)
     for name in sorted(set(searchable) - used) if not sources_failed else ():
         problems.append(Problem(f"seeds/{name}", 0, 0, "no source in content/sources/ describes this archived text; add one", "warning"))
     return problems
+
+
+def check_pin(doc: Document, file: str, pinned: str | None, digest: str | None) -> list[Problem]:
+    """Report an archived text that is not pinned, or whose bytes no longer match its pin."""
+    if digest is None:
+        return []
+    if pinned is None:
+        return [doc.problem(("file",), f"seeds/{file} is not pinned; add the line `sha256: {digest}` so that any change to the archived text stops the build")]
+    if pinned != digest:
+        return [doc.problem(("sha256",), f"seeds/{file} has changed since it was pinned: its SHA-256 is now {digest}; "
+                                         f"archived texts stay byte for byte as received, so restore the file (git checkout -- seeds/{file}), "
+                                         "or, if the new text is the right one, check every quote against it and pin the new SHA-256")]
+    return []
 
 
 def check_citations(content: Content, searchable: dict[str, SearchableText], problems: list[Problem]) -> dict[tuple[str, int], Match]:
@@ -252,10 +319,22 @@ def check_citations(content: Content, searchable: dict[str, SearchableText], pro
                 continue  # reported once, at the source's file
             span = text.find(citation.quote)
             if span is None:
+                word = text.inside_word(citation.quote)
+                if word:
+                    problems.append(located.document.problem(path + ("quote",), f"quote cut from inside the word '{word}' of source '{citation.source}' ({source.file}); a quote starts and ends with whole words: quote the whole word"))
+                    continue
                 hint = text.closest(citation.quote)
                 where = f"; the closest passage is: \"{hint}\"" if hint else "; nothing like it is there"
                 problems.append(located.document.problem(path + ("quote",), f"quote not found in source '{citation.source}' ({source.file}){where}. Copy the passage exactly from seeds/{source.file}"))
                 continue
+            weak = quote_problem(citation.quote, text, span)
+            if weak:
+                problems.append(located.document.problem(path + ("quote",), f"{weak} (source '{citation.source}')"))
+                continue
+            if citation.translation is None and not source.language.startswith("en"):
+                problems.append(located.document.problem(path + ("quote",), f"the quote is in '{source.language}' and has no translation; add `translation:` with the site's own English rendering beside `quote:`", severity="warning"))
+            elif citation.translation is not None and source.language.startswith("en"):
+                problems.append(located.document.problem(path + ("translation",), "the quote is already in English; remove `translation:`", severity="warning"))
             matches[(claim_id, index)] = Match(citation.source, *span)
     return matches
 
@@ -287,6 +366,31 @@ def check_references(content: Content) -> list[Problem]:
                 problems.append(located.document.problem(located.path + (key,), f"'{value}' {what}"))
         for index, device_id in enumerate(getattr(located.claim, "devices", [])):
             check(located.document, located.path + ("devices", index), device_id, content.devices, "device")
+    return problems
+
+
+def check_repeated_statements(content: Content, matches: dict[tuple[str, int], Match]) -> list[Problem]:
+    """Warn where two claims in one Europe chain quote overlapping passages of the same source:
+    one statement reported twice is one claim with two citations, or it would count twice."""
+    if content.europe is None:
+        return []
+    spans: dict[str, list[Match]] = {}
+    for (claim_id, _), match in matches.items():
+        spans.setdefault(claim_id, []).append(match)
+    problems = []
+    doc = content.documents["europe"]
+    for index, entry in enumerate(content.europe.devices):
+        seen: list[tuple[str, Match]] = []
+        for k, claim_id in enumerate(dict.fromkeys(entry.claims)):
+            for match in spans.get(claim_id, ()):
+                other = next((c for c, m in seen if c != claim_id and m.source == match.source
+                              and m.start < match.end and match.start < m.end), None)
+                if other:
+                    problems.append(doc.problem(("devices", index, "claims", entry.claims.index(claim_id)),
+                                                f"'{claim_id}' and '{other}' quote the same passage of source '{match.source}'; one statement is one claim: "
+                                                "merge them into one claim with a citation from each article", severity="warning"))
+                    break
+            seen += [(claim_id, m) for m in spans.get(claim_id, ())]
     return problems
 
 
