@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -16,12 +17,13 @@ from factsheet.model import MODELS, Citation, Claim, Relay
 
 PLACEHOLDER = re.compile(r'^(\s*(?:- )?)(\w+): ""$', re.MULTILINE)  # an uncommented `key: ""`
 
+GAMMA = "Gamma Phone arrives. It was presented this week.\n"
 # What an editor would write in place of each placeholder, by key.
 FILLED = {
     "device": {"name": "Gamma Phone", "maker": "Gamma", "status": "announced", "leica": "unknown",
                "id": "gamma-presented", "text": "The Gamma Phone was presented.", "date": "2022-07",
                "standing": "report", "source": "alpha-news", "quote": "presented in \"Berlin\" this week"},
-    "source": {"title": "Gamma Phone arrives", "language": "en", "file": "gamma.txt"},
+    "source": {"title": "Gamma Phone arrives", "language": "en", "file": "gamma.txt", "sha256": hashlib.sha256(GAMMA.encode()).hexdigest()},
 }
 FIELDS = {"device": [MODELS["device"], Claim, Citation], "source": [MODELS["source"], Relay]}
 FOLDER = {"device": "devices", "source": "sources"}
@@ -30,7 +32,7 @@ FOLDER = {"device": "devices", "source": "sources"}
 @pytest.fixture
 def project(mini_project: Path) -> Path:
     """The mini project with one archived text that no source describes yet."""
-    (mini_project / "seeds/gamma.txt").write_text("Gamma Phone arrives. It was presented this week.\n", encoding="utf-8")
+    (mini_project / "seeds/gamma.txt").write_text(GAMMA, encoding="utf-8")
     return mini_project
 
 
@@ -75,8 +77,22 @@ def test_starter_files_name_the_sources_and_the_texts_not_yet_described(project:
     main(["new", "source", "gamma-news"], project=project)
     main(["new", "device", "gamma"], project=project)
     assert "Known sources: alpha-news, gamma-news." in (project / "content/devices/gamma.yaml").read_text()
-    assert "Not yet described by a source: gamma.txt." in (project / "content/sources/gamma-news.yaml").read_text()
-    assert "alpha.txt" not in (project / "content/sources/gamma-news.yaml").read_text()
+    starter = (project / "content/sources/gamma-news.yaml").read_text()
+    assert "Not yet described by a source, each with the sha256 that pins it:" in starter
+    assert f"gamma.txt  sha256: {hashlib.sha256((project / 'seeds/gamma.txt').read_bytes()).hexdigest()}" in starter
+    assert "alpha.txt" not in starter
+
+
+def test_a_starter_source_filled_in_with_the_listed_pin_passes_check(project: Path):
+    main(["new", "source", "gamma-news"], project=project)
+    starter = project / "content/sources/gamma-news.yaml"
+    pin = re.search(r"gamma\.txt  sha256: ([0-9a-f]{64})", starter.read_text()).group(1)
+    starter.write_text(starter.read_text().replace('title: ""', 'title: Gamma').replace('language: ""', "language: en")
+                       .replace('file: ""', "file: gamma.txt").replace('sha256: ""', f"sha256: {pin}"))
+    (project / "content/devices/alpha.yaml").write_text((project / "content/devices/alpha.yaml").read_text() + (
+        "  - id: gamma-cited\n    text: Gamma says so.\n    date: \"2022\"\n    standing: report\n"
+        "    citations:\n      - source: gamma-news\n        quote: \"It was presented this week.\"\n"))
+    assert main(["check", "--strict"], project=project) == 0
 
 
 @pytest.mark.parametrize("kind, id", [("device", "alpha"), ("source", "alpha-news")])

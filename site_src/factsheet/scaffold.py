@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sys
 import textwrap
@@ -73,10 +74,14 @@ facts:
     citations:
       # source: the id of a source, a file name in content/sources/.
 {sources}
-      # quote: the passage copied exactly from the source's text in seeds/, in its language.
+      # quote: the passage copied exactly from the source's text in seeds/, in its language:
+      # whole words, at least three of them unless it is a whole sentence.
+      # translation: your own faithful English rendering of a quote that is not in English
+      # (the site shows it beside the quote, marked as the site's translation).
       # Add a further '- source: ... quote: ...' pair for each passage that backs the fact.
       - source: ""
         quote: ""
+        # translation: ""
 """
 
 SOURCE = """\
@@ -94,6 +99,8 @@ language: ""
 # The archived text: just its file name in seeds/, e.g. 000_d64c0fbc2d16105a.txt.
 {seeds}
 file: ""
+# That file's sha256, as listed above: the build refuses the text if a single byte of it changes.
+sha256: ""
 
 # Optional keys.
 # The headline in English, when the article is in another language.
@@ -135,8 +142,11 @@ def free_seeds(project: Path) -> str:
             used.add(yaml.safe_load(file.read_text(encoding="utf-8")).get("file"))
         except (OSError, UnicodeError, yaml.YAMLError, AttributeError):
             continue  # a broken source file is the check's business, not ours
-    free = sorted(f.name for f in (project / "seeds").glob("*.txt") if f.name not in used)
-    return comment(f"Not yet described by a source: {', '.join(free)}." if free else "Every text in seeds/ has a source already: put the new article's text there first.", "")
+    free = sorted(f for f in (project / "seeds").glob("*.txt") if f.name not in used)
+    if not free:
+        return "# Every text in seeds/ has a source already: put the new article's text there first."
+    return "\n".join(["# Not yet described by a source, each with the sha256 that pins it:"]
+                     + [f"#   {f.name}  sha256: {hashlib.sha256(f.read_bytes()).hexdigest()}" for f in free])
 
 
 def suggest_id(text: str) -> str:

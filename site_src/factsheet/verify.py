@@ -253,8 +253,9 @@ def _texts_with_links(data: Any, path: tuple, found: list[tuple[tuple, str]]) ->
 
 
 def _may_link(last: tuple, text: str) -> bool:
-    """Return whether a text under the key `last` may hold a link: quotes are the sources' words."""
-    return ("](" in text or "<" in text) and last != ("quote",)
+    """Return whether a text under the key `last` may hold a link: quotes are the sources' words,
+    and their translations plain text beside them, never Markdown."""
+    return ("](" in text or "<" in text) and last not in (("quote",), ("translation",))
 
 
 def _links(tokens) -> list[str]:

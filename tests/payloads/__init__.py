@@ -7,6 +7,8 @@ returns its exit status, output and peak memory, so a test sees exactly what a u
 
 from __future__ import annotations
 
+import hashlib
+
 import os
 import shutil
 import subprocess
@@ -100,7 +102,10 @@ def inject(project: Path, payload: str, everywhere: bool = True) -> None:
         if everywhere:
             text_fields(data, kind, payload)
         if file == "devices/alpha.yaml":
-            data["facts"][0]["citations"].append({"source": "alpha-news", "quote": f"Payload passage: {payload}"})
+            data["facts"][0]["citations"].append({"source": "alpha-news", "quote": f"Payload passage: {payload}",
+                                                  "translation": f"Translated passage: {payload}"})
+        if file == "sources/alpha-news.yaml":  # the seed changed on purpose: pin its new bytes
+            data["sha256"] = hashlib.sha256((project / "seeds/alpha.txt").read_bytes()).hexdigest()
         (content / file).write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000))
     if everywhere:
         front = yaml.safe_dump({"title": f"About {payload}", "description": f"About {payload}"}, allow_unicode=True, width=10_000)
