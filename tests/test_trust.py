@@ -45,7 +45,7 @@ def add_fact(project: Path, quote: str, translation: str | None = "Our rendering
     ("lpha Phone was presented", "quote cut from inside the word 'Alpha'"),
     ("The Alpha Phone was presen", "quote cut from inside the word 'presented'"),
     # only punctuation
-    ("„“.", "the quote has no words, only punctuation"),
+    (".", "the quote has no words, only punctuation"),
     # too short out of its sentence
     ("Alpha Phone", "the quote has 2 words, too few"),
     ("Berlin", "the quote has 1 word, too few"),
