@@ -77,9 +77,9 @@ class Document:
             path = path[:-1]
         return Position(*self.values.get((), (1, 1)))
 
-    def problem(self, path: tuple, message: str, *, key: bool = False, severity: str = "error") -> Problem:
+    def problem(self, path: tuple, message: str, *, key: bool = False, severity: str = "error", notes: tuple[str, ...] = ()) -> Problem:
         pos = self.position(path, key)
-        return Problem(self.path, pos.line, pos.column, message, severity)
+        return Problem(self.path, pos.line, pos.column, message, severity, notes)
 
     @property
     def stem(self) -> str:
