@@ -38,8 +38,8 @@ def main(argv: list[str] | None = None, project: Path | None = None) -> int:
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
     serve.add_argument("--project", type=Path, default=project, help="project folder to preview (default: this one)")
     commands.add_parser("schema", help="write the JSON Schemas editors use for completion into schema/")
-    new = commands.add_parser("new", help="write a commented starter file for a new device or source")
-    new.add_argument("kind", choices=["device", "source"])
+    new = commands.add_parser("new", help="write a commented starter file for a new device or source, or append an event to the history")
+    new.add_argument("kind", choices=["device", "source", "event"])
     new.add_argument("id", help="kebab-case id, also the file name and URL: xiaomi-13-ultra")
     args = parser.parse_args(argv if argv is not None else sys.argv[1:] or ["build"])
     # Imported here so that a plain build does not load the web server.
