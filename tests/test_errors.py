@@ -150,3 +150,64 @@ def test_terminal_format_quotes_only_plain_content_files(tmp_path: Path, name: s
     (tmp_path / "notes.txt").write_text("password: hunter2\n")
     problem = Problem(name, 1, 1, "a link to a file outside content/; copy the file in instead")
     assert format_problems([problem], tmp_path) == str(problem)
+
+
+@pytest.mark.parametrize("newer, older", [
+    # the file saved last is blamed, whichever name sorts first
+    ("alpha.yaml", "zeta.yaml"),
+    ("zeta.yaml", "alpha.yaml"),
+])
+def test_duplicate_id_blames_the_newer_file_and_names_both_places(mini_project: Path, newer: str, older: str) -> None:
+    devices = mini_project / "content" / "devices"
+    (devices / "zeta.yaml").write_text("name: Zeta\nmaker: Zeta\nstatus: announced\nleica: unknown\nfacts:\n"
+                                       "  - id: alpha-presented\n    text: Zeta.\n    date: \"2022\"\n    standing: report\n"
+                                       "    citations:\n      - source: alpha-news\n        quote: presented\n")
+    os.utime(devices / older, ns=(1_600_000_000 * 10**9,) * 2)
+    os.utime(devices / newer, ns=(1_700_000_000 * 10**9,) * 2)
+    line = {"alpha.yaml": 9, "zeta.yaml": 6}
+    result = run_build(mini_project, "check")
+    assert result.returncode == 1
+    assert (f"content/devices/{newer}:{line[newer]}:9: error: duplicate id 'alpha-presented', also used at "
+            f"content/devices/{older}:{line[older]}:9 (a file saved earlier); give this one another id") in result.stderr
+    assert result.stderr.count("duplicate id") == 1
+
+
+@pytest.mark.parametrize("written, suggestion", [
+    ("22.03.2022", "2022-03-22"),
+    ("1.7.2022", "2022-07-01"),
+    ("03/22/2022", "2022-03-22"),
+    ("2022/07/05", "2022-07-05"),
+    ("2022.07", "2022-07"),
+])
+def test_a_date_written_another_way_gets_a_did_you_mean(mini_project: Path, written: str, suggestion: str) -> None:
+    device = mini_project / "content" / "devices" / "alpha.yaml"
+    device.write_text(device.read_text().replace('announced: "2022-07"', f'announced: "{written}"'))
+    result = run_build(mini_project, "check")
+    assert f"content/devices/alpha.yaml:4:12: error: '{written}' is not a date" in result.stderr
+    assert f"(did you mean '{suggestion}'?)" in result.stderr
+
+
+@pytest.mark.parametrize("written", ["32.03.2022", "22.13.2022", "next week"])
+def test_a_date_that_is_no_calendar_day_gets_no_did_you_mean(mini_project: Path, written: str) -> None:
+    device = mini_project / "content" / "devices" / "alpha.yaml"
+    device.write_text(device.read_text().replace('announced: "2022-07"', f'announced: "{written}"'))
+    result = run_build(mini_project, "check")
+    assert f"'{written}' is not a date" in result.stderr and "did you mean" not in result.stderr
+
+
+@pytest.mark.parametrize("name, folder, message", [
+    # a source file in content/devices/ is named as a source; a file with a few stray keys is not
+    ("delta.yaml", "devices", "this looks like a source (it has title, language, file), not a device; move the file to content/sources/"),
+])
+def test_a_file_in_the_wrong_folder_is_named_in_one_message(mini_project: Path, name: str, folder: str, message: str) -> None:
+    (mini_project / "content" / folder / name).write_text("title: Delta\nlanguage: en\nfile: alpha.txt\n")
+    result = run_build(mini_project, "check")
+    assert f"content/{folder}/{name}:1:1: error: {message}" in result.stderr
+    assert result.stderr.count(f"content/{folder}/{name}:") == 1
+
+
+def test_a_device_file_with_one_stray_key_gets_the_usual_unknown_key_message(mini_project: Path) -> None:
+    device = mini_project / "content" / "devices" / "alpha.yaml"
+    device.write_text(device.read_text().replace("maker: Alpha", "maker: Alpha\ntitle: Alpha"))
+    result = run_build(mini_project, "check")
+    assert "unknown key 'title'" in result.stderr and "looks like" not in result.stderr

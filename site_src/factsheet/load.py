@@ -55,6 +55,7 @@ class Document:
     body: str = ""  # Markdown pages: the text after the front matter
     body_line: int = 0  # the line the body starts on, for problems inside it
     line_offset: int = 0
+    mtime_ns: int = field(default=0, compare=False)  # when the file was saved: of two duplicate ids, the newer is blamed
     validated: Any = field(default=None, repr=False, compare=False)  # validate's result, kept while the file is unchanged
     link_problems: list | None = field(default=None, repr=False, compare=False)  # verify's check of its Markdown, likewise
     # The YAML text and its line offset while positions are not yet recorded: they are found
@@ -466,6 +467,10 @@ def load_tree(project: Path, cache: dict[str, tuple] | None = None) -> RawConten
         problems += read_problems
         if text is not None:
             texts[seed.name] = unicodedata.normalize("NFC", text)
+    for stray in sorted(seeds_dir.iterdir()) if seeds_dir.is_dir() else []:
+        if stray.suffix.lower() in (".yaml", ".yml"):  # content put in the wrong folder is never read: say so
+            problems.append(Problem(stray.relative_to(project).as_posix(), 0, 0, "a YAML file in seeds/, which holds only the archived "
+                                    "texts (.txt); the generator ignores it: if it describes a source, move it to content/sources/", "warning"))
     return RawContent(documents, texts, problems)
 
 
@@ -494,7 +499,10 @@ def _load_file(file: Path, shown: str, kind: str) -> tuple[Document | None, list
     text, problems = read_text(file, shown)
     if text is None:
         return None, problems
-    return _parse_page(text, shown) if kind == "page" else parse_yaml(text, shown, kind)
+    doc, problems = _parse_page(text, shown) if kind == "page" else parse_yaml(text, shown, kind)
+    if doc is not None:
+        doc.mtime_ns = file.stat().st_mtime_ns
+    return doc, problems
 
 
 def _inside(file: Path, folder: Path, real: dict[Path, Path]) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 import textwrap
+import unicodedata
 from pathlib import Path
 
 import yaml
@@ -175,7 +176,9 @@ def free_seeds(project: Path) -> str:
 
 
 def suggest_id(text: str) -> str:
-    return "-".join(re.findall(r"[a-z0-9]+", text.lower()))[:80].rstrip("-")
+    """Return the kebab-case id `text` probably means: `Xiaomi 12S Ultra` -> `xiaomi-12s-ultra`, `bêta` -> `beta`."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "-".join(re.findall(r"[a-z0-9]+", plain.lower()))[:80].rstrip("-")
 
 
 def new_file(project: Path, kind: str, id: str) -> int:
