@@ -89,12 +89,19 @@ def test_a_pipe_in_content_is_refused_rather_than_read_forever(mini_project: Pat
     assert "content/devices/gamma.yaml:1:1: error: not a regular file; content/ holds only text files" in problems_of(mini_project)
 
 
-@pytest.mark.parametrize("name", ["Beta.yaml", "BETA.yaml", "beta_2.yaml", "bêta.yaml", "beta .yaml"])
-def test_device_files_that_would_collide_as_urls_are_refused(mini_project: Path, name: str) -> None:
+@pytest.mark.parametrize("name, hint", [
+    # the kebab-case name is taken: say so rather than suggest it
+    ("Beta.yaml", " (beta.yaml, its kebab-case name, is taken)"),
+    ("BETA.yaml", " (beta.yaml, its kebab-case name, is taken)"),
+    ("bêta.yaml", " (beta.yaml, its kebab-case name, is taken)"),
+    ("beta .yaml", " (beta.yaml, its kebab-case name, is taken)"),
+    ("beta_2.yaml", " (rename it to 'beta-2.yaml')"),
+])
+def test_device_files_that_would_collide_as_urls_are_refused(mini_project: Path, name: str, hint: str) -> None:
     devices = mini_project / "content/devices"
     (devices / name).write_bytes((devices / "beta.yaml").read_bytes())
     stem = name[:-5]
-    assert f"content/devices/{name}:1:1: error: file name '{stem}' is not an id; use lower-case words joined by hyphens, like 'xiaomi-12s-ultra'" in problems_of(mini_project)
+    assert f"content/devices/{name}:1:1: error: file name '{stem}' is not an id{hint}; use lower-case words joined by hyphens, like 'xiaomi-12s-ultra'" in problems_of(mini_project)
 
 
 @pytest.mark.parametrize("name", ["history", "europe", "sources", "search"])

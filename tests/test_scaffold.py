@@ -1,4 +1,4 @@
-"""`build.py new device|source <id>`: starter files the check refuses until every placeholder is filled in."""
+"""`build.py new device|source|event <id>`: starter files the check refuses until every placeholder is filled in."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import yaml
 from conftest import REPO
 from test_schema import models_in
 from factsheet.cli import main
-from factsheet.model import MODELS, Citation, Claim, Relay
+from factsheet.model import MODELS, Citation, Claim, Event, Relay
 
 PLACEHOLDER = re.compile(r'^(\s*(?:- )?)(\w+): ""$', re.MULTILINE)  # an uncommented `key: ""`
 
@@ -24,9 +24,12 @@ FILLED = {
                "id": "gamma-presented", "text": "The Gamma Phone was presented.", "date": "2022-07",
                "standing": "report", "source": "alpha-news", "quote": "presented in \"Berlin\" this week"},
     "source": {"title": "Gamma Phone arrives", "language": "en", "file": "gamma.txt", "sha256": hashlib.sha256(GAMMA.encode()).hexdigest()},
+    "event": {"date": "2022-07", "title": "Alpha presented", "text": "The Alpha Phone was presented.",
+              "standing": "report", "source": "alpha-news", "quote": "presented in \"Berlin\" this week"},
 }
-FIELDS = {"device": [MODELS["device"], Claim, Citation], "source": [MODELS["source"], Relay]}
+FIELDS = {"device": [MODELS["device"], Claim, Citation], "source": [MODELS["source"], Relay], "event": [Event, Citation]}
 FOLDER = {"device": "devices", "source": "sources"}
+STARTER = {"device": "content/devices/gamma.yaml", "source": "content/sources/gamma.yaml", "event": "content/history.yaml"}
 
 
 @pytest.fixture
@@ -64,10 +67,10 @@ def test_starter_file_fails_check_at_every_placeholder_and_passes_once_filled(pr
     jsonschema.validate(yaml.safe_load(filled), yaml.safe_load(schema))
 
 
-@pytest.mark.parametrize("kind", ["device", "source"])
+@pytest.mark.parametrize("kind", ["device", "source", "event"])
 def test_starter_file_explains_every_field_of_the_model(project: Path, kind: str):
     main(["new", kind, "gamma"], project=project)
-    text = (project / "content" / FOLDER[kind] / "gamma.yaml").read_text(encoding="utf-8")
+    text = (project / STARTER[kind]).read_text(encoding="utf-8")
     for model in FIELDS[kind]:
         for field in model.model_fields:
             assert re.search(rf"^\s*#?\s*(- )?{field}:", text, re.MULTILINE), f"{field} is not in the starter file"
@@ -95,6 +98,49 @@ def test_a_starter_source_filled_in_with_the_listed_pin_passes_check(project: Pa
     assert main(["check", "--strict"], project=project) == 0
 
 
+def test_new_event_appends_an_event_the_check_refuses_until_filled_in(project: Path, capsys):
+    history = project / "content/history.yaml"
+    before = history.read_text(encoding="utf-8")
+    assert main(["new", "event", "gamma-presented"], project=project) == 0
+    assert "wrote an event 'gamma-presented' at the end of content/history.yaml" in capsys.readouterr().out
+    text = history.read_text(encoding="utf-8")
+    assert text.startswith(before)
+    assert "  - id: gamma-presented\n" in text
+
+    assert main(["check"], project=project) == 1
+    reported = {int(line.split(":")[1]) for line in capsys.readouterr().err.splitlines() if line.startswith("content/history.yaml:")}
+    assert reported == placeholder_lines(text)
+
+    history.write_text(fill(text, FILLED["event"]), encoding="utf-8")
+    assert main(["check"], project=project) == 0, capsys.readouterr().err
+
+
+def test_new_event_refuses_an_id_the_history_has_already(project: Path, capsys):
+    history = project / "content/history.yaml"
+    existing = re.search(r"- id: ([\w-]+)", history.read_text()).group(1)
+    before = history.read_bytes()
+    assert main(["new", "event", existing], project=project) == 1
+    assert history.read_bytes() == before
+    assert f"an event '{existing}' is in content/history.yaml already" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", ["device", "source", "event"])
+def test_new_tells_the_editor_to_run_make_check(project: Path, kind: str, capsys):
+    assert main(["new", kind, "gamma"], project=project) == 0
+    out = capsys.readouterr().out
+    assert "`make check`" in out and "build.py check" not in out
+
+
+def test_starter_file_never_splits_an_id_across_lines(project: Path):
+    ids = [f"lei-jun-global-12s-ultra-successor-{n}" for n in range(6)]
+    for id in ids:
+        main(["new", "source", id], project=project)
+    main(["new", "device", "gamma"], project=project)
+    lines = (project / "content/devices/gamma.yaml").read_text(encoding="utf-8").splitlines()
+    for id in ids:
+        assert any(re.search(rf"(^|[ ,]){id}[,.]", line) for line in lines), f"{id} is split across lines"
+
+
 @pytest.mark.parametrize("kind, id", [("device", "alpha"), ("source", "alpha-news")])
 def test_new_refuses_to_overwrite_an_existing_file(project: Path, kind: str, id: str, capsys):
     file = project / "content" / FOLDER[kind] / f"{id}.yaml"
@@ -111,7 +157,8 @@ def test_new_refuses_to_overwrite_an_existing_file(project: Path, kind: str, id:
     ("gamma-", "gamma"),
     ("gamma--phone", "gamma-phone"),
     ("../gamma", "gamma"),
-    ("gämma", "g-mma"),
+    ("gämma", "gamma"),
+    ("Xiaomi 12S Ultra", "xiaomi-12s-ultra"),
     ("a" * 81, "a" * 80),
     ("", None),
 ])

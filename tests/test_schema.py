@@ -39,7 +39,43 @@ def test_committed_schema_equals_the_one_generated_from_the_model(name: str):
 
 @pytest.mark.parametrize("kind", sorted(MODELS))
 def test_schema_is_a_valid_json_schema(kind: str):
-    jsonschema.Draft202012Validator.check_schema(committed(kind))
+    jsonschema.Draft7Validator.check_schema(committed(kind))
+
+
+def properties_of(node: typing.Any, where: str = "") -> typing.Iterator[tuple[str, dict]]:
+    """Yield every property of every object in a schema, with its path."""
+    if isinstance(node, dict):
+        for name, value in node.get("properties", {}).items():
+            yield f"{where}.{name}", value
+        for key, value in node.items():
+            yield from properties_of(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for value in node:
+            yield from properties_of(value, where)
+
+
+@pytest.mark.parametrize("kind", sorted(MODELS))
+def test_every_property_has_a_description_for_hover_help(kind: str):
+    undocumented = [path for path, prop in properties_of(committed(kind)) if not prop.get("description")]
+    assert undocumented == [], f"add description= to these fields in model.py: {undocumented}"
+
+
+@pytest.mark.parametrize("kind", sorted(MODELS))
+def test_schema_speaks_the_dialect_the_vscode_yaml_extension_validates_with(kind: str):
+    schema = committed(kind)
+    assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+    assert "$defs" not in json.dumps(schema)  # draft-07 keeps them under definitions
+
+
+def test_vscode_settings_wire_every_schema_to_its_files_and_read_yaml_as_the_build_does():
+    settings = json.loads((REPO / ".vscode/settings.json").read_text(encoding="utf-8"))
+    assert settings["yaml.yamlVersion"] == "1.1"  # an unquoted no is false, as the loader reads it
+    wired = {schema: globs if isinstance(globs, list) else [globs] for schema, globs in settings["yaml.schemas"].items()}
+    for pattern, kind in CONTENT_LAYOUT.items():
+        if pattern.endswith(".yaml"):
+            assert f"content/{pattern}" in wired[f"schema/{kind}.schema.json"]
+    extensions = json.loads((REPO / ".vscode/extensions.json").read_text(encoding="utf-8"))
+    assert "redhat.vscode-yaml" in extensions["recommendations"]
 
 
 def test_schema_command_writes_every_schema_and_rewrites_nothing_when_up_to_date(tmp_path: Path, capsys):
@@ -83,9 +119,9 @@ def enums_in(node: typing.Any) -> list[str]:
 def test_schema_keys_required_and_enums_match_the_model(kind: str):
     schema = committed(kind)
     models = models_in(MODELS[kind])
-    assert set(schema.get("$defs", {})) | {MODELS[kind].__name__} == set(models)
+    assert set(schema.get("definitions", {})) | {MODELS[kind].__name__} == set(models)
     for name, model in models.items():
-        node = schema if model is MODELS[kind] else schema["$defs"][name]
+        node = schema if model is MODELS[kind] else schema["definitions"][name]
         assert node["additionalProperties"] is False, f"{name}: unknown keys must be refused, as the loader does"
         assert list(node["properties"]) == sorted(model.model_fields)
         assert node.get("required", []) == [f for f, info in model.model_fields.items() if info.is_required()]

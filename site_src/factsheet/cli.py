@@ -9,13 +9,12 @@ from pathlib import Path
 
 from .pipeline import build_project, check_project
 from .plan import plan_site
-from .problems import ContentError, summarize
+from .problems import ContentError, format_problems, summarize
 from .write import WriteError
 
 
-def report_failure(error: ContentError, strict: bool) -> int:
-    for problem in error.problems:
-        print(problem, file=sys.stderr)
+def report_failure(error: ContentError, strict: bool, project: Path) -> int:
+    print(format_problems(error.problems, project), file=sys.stderr)
     warnings = len(error.problems) - len(error.errors)
     note = f" (--strict counts the {warnings} warning{'s' * (warnings != 1)} as errors)" if strict and warnings else ""
     print(f"{summarize(error.problems)}{note}; nothing written", file=sys.stderr)
@@ -39,8 +38,8 @@ def main(argv: list[str] | None = None, project: Path | None = None) -> int:
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
     serve.add_argument("--project", type=Path, default=project, help="project folder to preview (default: this one)")
     commands.add_parser("schema", help="write the JSON Schemas editors use for completion into schema/")
-    new = commands.add_parser("new", help="write a commented starter file for a new device or source")
-    new.add_argument("kind", choices=["device", "source"])
+    new = commands.add_parser("new", help="write a commented starter file for a new device or source, or append an event to the history")
+    new.add_argument("kind", choices=["device", "source", "event"])
     new.add_argument("id", help="kebab-case id, also the file name and URL: xiaomi-13-ultra")
     args = parser.parse_args(argv if argv is not None else sys.argv[1:] or ["build"])
     # Imported here so that a plain build does not load the web server.
@@ -59,18 +58,18 @@ def main(argv: list[str] | None = None, project: Path | None = None) -> int:
         if args.command == "check":
             checked = check_project(project, args.strict)
             plan_site(checked.verified)  # planning refuses what only a whole site shows, such as a taken page URL
-            for warning in checked.warnings:
-                print(warning, file=sys.stderr)
+            if checked.warnings:
+                print(format_problems(checked.warnings, project), file=sys.stderr)
             print(f"content OK: {len(checked.verified.content.claims)} facts, {len(checked.verified.matches)} citations verified; {summarize(checked.warnings)}")
             return 0
         plan, warnings = build_project(project, args.out, args.strict, args.base_url, args.search)
     except ContentError as error:
-        return report_failure(error, args.strict)
+        return report_failure(error, args.strict, project)
     except WriteError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    for warning in warnings:
-        print(warning, file=sys.stderr)
+    if warnings:
+        print(format_problems(warnings, project), file=sys.stderr)
     elapsed = time.perf_counter() - started
     print(f"built {plan.html_pages} pages into {args.out} in {elapsed:.2f} s; {summarize(warnings)}")
     return 0

@@ -6,6 +6,7 @@ import fnmatch
 import hashlib
 import multiprocessing
 import os
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,7 @@ class Document:
     body: str = ""  # Markdown pages: the text after the front matter
     body_line: int = 0  # the line the body starts on, for problems inside it
     line_offset: int = 0
+    mtime_ns: int = field(default=0, compare=False)  # when the file was saved: of two duplicate ids, the newer is blamed
     validated: Any = field(default=None, repr=False, compare=False)  # validate's result, kept while the file is unchanged
     link_problems: list | None = field(default=None, repr=False, compare=False)  # verify's check of its Markdown, likewise
     # The YAML text and its line offset while positions are not yet recorded: they are found
@@ -77,9 +79,9 @@ class Document:
             path = path[:-1]
         return Position(*self.values.get((), (1, 1)))
 
-    def problem(self, path: tuple, message: str, *, key: bool = False, severity: str = "error") -> Problem:
+    def problem(self, path: tuple, message: str, *, key: bool = False, severity: str = "error", notes: tuple[str, ...] = ()) -> Problem:
         pos = self.position(path, key)
-        return Problem(self.path, pos.line, pos.column, message, severity)
+        return Problem(self.path, pos.line, pos.column, message, severity, notes)
 
     @property
     def stem(self) -> str:
@@ -250,13 +252,11 @@ def parse_yaml(text: str, path: str, kind: str, offset: int = 0, positions: bool
         line, col = _offset_position(text, max(text.find(chr(code)), 0), offset)
         return None, [Problem(path, line, col, f"character U+{code:04X} is not allowed in YAML ({exc.reason}); delete it")]
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        what = " ".join(s for s in (exc.context, exc.problem) if s)
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        line, col, what = explain_yaml_error(text, exc)
         last = text.count("\n") + 1
         if line > last:  # at the end of the text libyaml points past the last line: show where that line ends
             line, col = last, len(text) - text.rfind("\n")
-        return None, [Problem(path, line + offset, col, f"YAML syntax error: {what}; check the indentation and quotes here")]
+        return None, [Problem(path, line + offset, col, f"YAML syntax error: {what}")]
     except yaml.YAMLError as exc:
         return None, [Problem(path, 1, 1, f"YAML error: {exc}")]
     try:
@@ -268,6 +268,79 @@ def parse_yaml(text: str, path: str, kind: str, offset: int = 0, positions: bool
     except RecursionError:
         return None, [Problem(path, 1, 1, "nested too deeply; flatten the data")]
     return doc, []
+
+
+_OPENERS = {"flow sequence": ("[", "]"), "flow mapping": ("{", "}")}
+_KEY_LINE = re.compile(r"^[ \t]*(?:- )?[\w-]+:(?:[ \t]|$)", re.MULTILINE)
+
+
+def explain_yaml_error(text: str, exc: yaml.MarkedYAMLError) -> tuple[int, int, str]:
+    """Return the 1-based line and column of a libyaml error's real cause, and that cause in plain words.
+
+    libyaml often notices a mistake only where it stops making sense (the line after a
+    missing colon, the end of the file after an open quote): its context mark, or the
+    tokens read so far, point back at the mistake itself.
+    """
+    problem, context = exc.problem or "", exc.context or ""
+    mark = exc.problem_mark or exc.context_mark
+    at = (mark.line, mark.column) if mark else (0, 0)
+    lines = text.split("\n")
+    here = lines[at[0]] if at[0] < len(lines) else ""
+    tab = re.match(r"[ ]*\t", here)
+    if tab or "tab" in problem:
+        return at[0] + 1, (tab.end() if tab else at[1] + 1), "a tab indents this line; YAML indents with spaces only, so replace the tab with spaces"
+    start = exc.context_mark
+    if "simple key" in context and "':'" in problem and start:
+        return start.line + 1, start.column + 1, f"this line has no ':' after its key; write the key, a colon and a space, like '{_with_colon(lines[start.line])}'"
+    if "quoted scalar" in context and "end of stream" in problem and start:
+        quote = text[start.index] if start.index < len(text) else '"'
+        return start.line + 1, start.column + 1, f"the quote opened here is never closed; add the closing {quote}"
+    for what, (opener, closer) in _OPENERS.items():
+        if what in context and start:
+            return start.line + 1, start.column + 1, f"the '{opener}' opened here is never closed; add the closing '{closer}'"
+    if "unknown escape" in problem:
+        return at[0] + 1, at[1] + 1, (f"'\\{here[at[1] + 1:at[1] + 2]}' is not an escape sequence in double quotes; "
+                                      "write '\\\\' for a backslash, or use single quotes")
+    tokens = _tokens_before_error(text)
+    quoted = next((t for t in reversed(tokens) if isinstance(t, yaml.ScalarToken) and t.style in ("'", '"')
+                   and t.end_mark.line > t.start_mark.line and _KEY_LINE.search(text, t.start_mark.index, t.end_mark.index)), None)
+    if quoted is not None:
+        return (quoted.start_mark.line + 1, quoted.start_mark.column + 1,
+                f"the quote opened here is not closed on its line, so the keys after it are read as text; add the closing {quoted.style}")
+    if "mapping values are not allowed" in problem:
+        scalar = next((t for t in reversed(tokens) if isinstance(t, yaml.ScalarToken)), None)
+        if scalar is None or scalar.start_mark.line == at[0]:
+            value = here[here.find(": ") + 2:].strip() if ": " in here else here.strip()
+            return at[0] + 1, at[1] + 1, f"a second ': ' in one line; put the value in quotes, like \"{value}\""
+        first = lines[scalar.start_mark.line]
+        if not first[:scalar.start_mark.column].strip(" -"):  # the text starts its line: a key without its colon
+            return (scalar.start_mark.line + 1, scalar.start_mark.column + 1,
+                    f"this line has no ':' after its key, so YAML reads it and the next line as one text; write '{_with_colon(first)}'")
+        indent = len(here) - len(here.lstrip(" "))
+        return (at[0] + 1, indent + 1,
+                f"this key is indented further than the key above it (line {scalar.start_mark.line + 1}); line it up with that key")
+    if "expected key" in problem or "expected '-'" in problem:
+        since = f" (from line {start.line + 1})" if start else ""
+        return at[0] + 1, at[1] + 1, f"this line is not lined up with the lines above it{since}; indent it as they are"
+    what = " ".join(s for s in (context, problem) if s)
+    return at[0] + 1, at[1] + 1, f"{what}; check the indentation and quotes here"
+
+
+def _with_colon(line: str) -> str:
+    """Return a line's text as the key and value it probably means: `- source x` -> `source: x`."""
+    key, _, value = line.strip().removeprefix("- ").partition(" ")
+    return f"{key}: {value.strip()}" if value.strip() else f"{key}: ..."
+
+
+def _tokens_before_error(text: str) -> list:
+    """Return the tokens libyaml reads before it stops (the scanner reads further than the parser)."""
+    tokens: list = []
+    try:
+        for token in yaml.scan(text, Loader=_Loader):
+            tokens.append(token)
+    except yaml.YAMLError:
+        pass
+    return tokens
 
 
 def _check_shape(text: str, path: str, offset: int, events: list) -> Problem | None:
@@ -401,6 +474,10 @@ def load_tree(project: Path, cache: dict[str, tuple] | None = None) -> RawConten
             texts[seed.name] = unicodedata.normalize("NFC", text)
             data = seed.read_bytes()
             digests[seed.name], sizes[seed.name] = hashlib.sha256(data).hexdigest(), len(data)
+    for stray in sorted(seeds_dir.iterdir()) if seeds_dir.is_dir() else []:
+        if stray.suffix.lower() in (".yaml", ".yml"):  # content put in the wrong folder is never read: say so
+            problems.append(Problem(stray.relative_to(project).as_posix(), 0, 0, "a YAML file in seeds/, which holds only the archived "
+                                    "texts (.txt); the generator ignores it: if it describes a source, move it to content/sources/", "warning"))
     return RawContent(documents, texts, problems, digests, sizes)
 
 
@@ -429,7 +506,10 @@ def _load_file(file: Path, shown: str, kind: str) -> tuple[Document | None, list
     text, problems = read_text(file, shown)
     if text is None:
         return None, problems
-    return _parse_page(text, shown) if kind == "page" else parse_yaml(text, shown, kind)
+    doc, problems = _parse_page(text, shown) if kind == "page" else parse_yaml(text, shown, kind)
+    if doc is not None:
+        doc.mtime_ns = file.stat().st_mtime_ns
+    return doc, problems
 
 
 def _inside(file: Path, folder: Path, real: dict[Path, Path]) -> bool:

@@ -134,83 +134,83 @@ class Claim(Strict):
     text: Text = Field(description="the fact in the editor's own words, English, inline Markdown")
     date: DateValue = Field(description="when the claim was made, as precise as known")
     date_note: Optional[Text] = Field(None, description="how the date is known, when it is inferred")
-    standing: Standing
+    standing: Standing = Field(description="official (the maker or its people said it), report (a news outlet reports it), rumour or opinion")
     europe: Optional[EuropeAnswer] = Field(None, description="this claim's answer to 'will it come to Europe?'")
     contradicts: Optional[Id] = Field(None, description="id of a claim this one disagrees with")
     supersedes: Optional[Id] = Field(None, description="id of an earlier claim this one replaces")
-    citations: list[Citation] = Field(min_length=1)
+    citations: list[Citation] = Field(min_length=1, description="at least one {source, quote}: the passages that back the claim")
 
 
 class Event(Claim):
-    title: Text
-    devices: list[Id] = []
+    title: Text = Field(description="a short headline for the timeline")
+    devices: list[Id] = Field([], description="ids of the devices the event concerns")
 
 
 class Relay(Strict):
-    name: Text
-    via: Optional[Text] = None
+    name: Text = Field(description="whose words the article passes on, e.g. Android Authority")
+    via: Optional[Text] = Field(None, description="through what, e.g. a statement by a Xiaomi spokesperson")
 
 
 class Source(Strict):
-    title: Text
-    title_note: Optional[Text] = None
-    title_en: Optional[Text] = None
-    publisher: Optional[Text] = None
-    publisher_note: Optional[Text] = None
-    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]
-    published: Optional[DateValue] = None
-    published_note: Optional[Text] = None
+    title: Text = Field(description="the headline as printed, in the article's language")
+    title_note: Optional[Text] = Field(None, description="a remark on the headline, e.g. that it asks a question the article answers")
+    title_en: Optional[Text] = Field(None, description="the headline in English, when the article is in another language")
+    publisher: Optional[Text] = Field(None, description="who published the article")
+    publisher_note: Optional[Text] = Field(None, description="how the publisher is known, when the text does not say")
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")] = Field(description="the language the article is written in: a code such as de, en or it")
+    published: Optional[DateValue] = Field(None, description="when it was published, as precise as known")
+    published_note: Optional[Text] = Field(None, description="how that date was found, when the text does not print it")
     file: SeedFile = Field(description="the archived text in seeds/")
     sha256: Optional[Sha256] = Field(None, description="SHA-256 of the archived file's bytes: the build refuses a text that changed since it was pinned")
-    url: Optional[Url] = None
-    summary: Optional[Text] = None
-    relays: list[Relay] = []
+    url: Optional[Url] = Field(None, description="where the article was originally published (https://...)")
+    summary: Optional[Text] = Field(None, description="two or three sentences on what the article says")
+    relays: list[Relay] = Field([], description="whose words the article passes on, and through what")
 
 
 class Device(Strict):
-    name: Text
-    maker: Text
-    series: Optional[Text] = None
-    status: Literal["announced", "expected", "rumoured"]
-    announced: Optional[DateValue] = None
-    announced_note: Optional[Text] = None
-    predecessor: Optional[Id] = None
-    successor: Optional[Id] = None
+    name: Text = Field(description="the name as sold, e.g. Xiaomi 12S Ultra")
+    maker: Text = Field(description="who makes it, e.g. Xiaomi")
+    series: Optional[Text] = Field(None, description="the series it belongs to, e.g. Xiaomi 12S series")
+    status: Literal["announced", "expected", "rumoured"] = Field(description="announced (presented by the maker), expected (the maker said it is coming) or rumoured (only reported)")
+    announced: Optional[DateValue] = Field(None, description="when it was announced, as precise as known")
+    announced_note: Optional[Text] = Field(None, description="how that date was found, when no source prints it")
+    predecessor: Optional[Id] = Field(None, description="id of the device before it in the line")
+    successor: Optional[Id] = Field(None, description="id of the device after it; the two files should name each other")
     shipped_as: Optional[Id] = Field(None, description="for a rumoured name: the device it shipped as")
-    leica: Literal["branded", "not-branded", "expected", "unknown"]
-    markets: list[Text] = []
-    aka: list[Text] = []
-    summary: Optional[Text] = None
-    facts: list[Claim] = []
+    leica: Literal["branded", "not-branded", "expected", "unknown"] = Field(description="Leica branding on the device")
+    markets: list[Text] = Field([], description="where it is sold, e.g. [Mainland China]")
+    aka: list[Text] = Field([], description="other names it goes by")
+    summary: Optional[Text] = Field(None, description="two or three sentences for the top of its page; inline Markdown")
+    facts: list[Claim] = Field([], description="the facts about the device, each backed by citations")
 
 
 class History(Strict):
-    events: list[Event] = Field(description="what happened, each dated by when it happened, as precisely as the sources give it")
+    events: list[Event] = Field(description="the dated events of the camera partnerships, each dated by when it happened, as precisely as the sources give it")
     background: list[Event] = Field([], description="facts the sources give with no date of their own; `date` is when the article reported them")
 
 
 class EuropeEntry(Strict):
-    device: Id
-    reasoning: Text
-    reading: Optional[Text] = Field(None, description="how the site reads the deciding claims for Europe, where they do not name Europe (\"global\", \"international\")")
-    claims: list[Id] = []
+    device: Id = Field(description="id of a file in content/devices/")
+    reasoning: Text = Field(description="the answer's reasoning in the editor's own words, inline Markdown")
+    reading: Optional[Text] = Field(None, description="how the site reads the deciding claims for Europe, where they do not name Europe (\"global\", \"international\"), or only imply a sale")
+    claims: list[Id] = Field([], description="ids of the facts and events the answer rests on, in any order")
 
 
 class Europe(Strict):
-    devices: list[EuropeEntry]
+    devices: list[EuropeEntry] = Field(description="one entry per device: will it come to Europe?")
 
 
 class Site(Strict):
-    title: Text
-    description: Text
-    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]
-    base_url: Annotated[str, Field(pattern=r"^(https?://\S+)?$")] = ""
-    as_of: DateValue
+    title: Text = Field(description="the site's name, in every page title")
+    description: Text = Field(description="one sentence on what the site is, for search engines and link previews")
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")] = Field(description="the site's language: a code such as en")
+    base_url: Annotated[str, Field(pattern=r"^(https?://\S+)?$")] = Field("", description="the address the site is published at, e.g. https://owner.github.io/repo/; empty leaves absolute links out")
+    as_of: DateValue = Field(description="the date the facts are current as of")
 
 
 class PageMeta(Strict):
-    title: Text
-    description: Text
+    title: Text = Field(description="the page's title")
+    description: Text = Field(description="one sentence on the page, for search engines and link previews")
 
 
 MODELS: dict[str, type[Strict]] = {

@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterable
+
+# Characters a terminal obeys rather than shows (ESC starts a command, CR moves back to
+# the start of the line, BEL rings) and the bidirectional overrides that reorder text:
+# content may hold them, so messages show them escaped.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+EXCERPT_SUFFIXES = (".yaml", ".md")  # the files load reads: only these are quoted in messages
+MAX_EXCERPT_BYTES = 2_000_000
 
 
 @dataclass(frozen=True, order=True)
@@ -16,12 +27,101 @@ class Problem:
     column: int
     message: str
     severity: str = "error"
+    notes: tuple[str, ...] = field(default=(), compare=False)  # plain-text lines shown under the excerpt
 
     def __str__(self) -> str:
         where = self.file
         if self.line:
             where += f":{self.line}:{self.column}"
-        return f"{where}: {self.severity}: {self.message}"
+        return printable(f"{where}: {self.severity}: {self.message}")
+
+
+def printable(text: str) -> str:
+    """Return `text` with control characters escaped (`\\x1b`, `\\r`), so a terminal shows them and obeys none."""
+    return _UNPRINTABLE.sub(lambda m: _NAMED.get(m.group(), f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}"), text)
+
+
+def _width(text: str) -> int:
+    """Return how many terminal columns `text` takes: wide East Asian characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1 for c in text)
+
+
+def excerpt(problem: Problem, text: str) -> list[str]:
+    """Return the problem's line of `text` with a line above and below, numbered, and a caret under its column.
+
+    Plain text lines, control characters escaped; empty when the problem has no line in `text`.
+    """
+    lines = text.split("\n")
+    if not 1 <= problem.line <= len(lines):
+        return []
+    first, last = max(problem.line - 1, 1), min(problem.line + 1, len(lines))
+    if last > problem.line and not lines[last - 1].strip():
+        last = problem.line  # the empty end of a file is no context
+    gutter = len(str(last))
+    shown = []
+    for number in range(first, last + 1):
+        line = printable(lines[number - 1].rstrip("\r"))
+        shown.append(f"{number:>{gutter}} | {line}".rstrip())
+        if number == problem.line:
+            before = printable(lines[number - 1][: max(problem.column - 1, 0)])
+            shown.append(f"{'':>{gutter}} | {' ' * _width(before)}^")
+    return shown
+
+
+def source_text(project: Path, file: str) -> str | None:
+    """Return the text of a content file a problem names, or None for a file that is no plain content file.
+
+    Never follows a link nor opens a pipe: a problem about such a file must not show what it points at.
+    """
+    path = project / file
+    try:
+        if not file.endswith(EXCERPT_SUFFIXES) or path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_EXCERPT_BYTES:
+            return None
+        return path.read_bytes().decode("utf-8-sig", errors="replace")
+    except OSError:
+        return None
+
+
+def format_problems(problems: Iterable[Problem], project: Path) -> str:
+    """Return the problems as the terminal shows them: each `file:line:column: ...` line, its excerpt and notes."""
+    texts: dict[str, str | None] = {}
+    blocks = []
+    for problem in problems:
+        if problem.file not in texts:
+            texts[problem.file] = source_text(project, problem.file)
+        text = texts[problem.file]
+        lines = [str(problem)] + [f"  {line}" for line in (excerpt(problem, text) if text is not None else [])] + [f"  {printable(note)}" for note in problem.notes]
+        blocks.append("\n".join(lines))
+    return "\n".join(blocks)
+
+
+def compare_words(quote: str, passage: str) -> tuple[str, ...]:
+    """Return a quote and the closest passage found for it, each with `^` under the words that differ."""
+    said = re.findall(r"\S+", quote)
+    found = re.findall(r"\S+", passage)
+    in_quote: set[int] = set()
+    in_passage: set[int] = set()
+    # Punctuation next to a word does not make it differ: "Europe" is in "Europe,".
+    opcodes = difflib.SequenceMatcher(None, [_bare(w) for w in said], [_bare(w) for w in found], autojunk=False).get_opcodes()
+    for number, (tag, i1, i2, j1, j2) in enumerate(opcodes):
+        in_quote.update(range(i1, i2) if tag in ("replace", "delete") else ())
+        # Words of the passage around the quote are its context, not a difference.
+        inside = 0 < number < len(opcodes) - 1 or tag == "replace"
+        in_passage.update(range(j1, j2) if tag in ("replace", "insert") and inside else ())
+    return (*_marked("your quote:", said, in_quote), *_marked("the source:", found, in_passage))
+
+
+def _bare(word: str) -> str:
+    return word.strip(".,;:!?\"'()«»„“”‘’") or word
+
+
+def _marked(label: str, words: list[str], marked: set[int]) -> tuple[str, str]:
+    line, carets = f"{label:<12}", " " * 12
+    for number, word in enumerate(printable(w) for w in words):
+        gap = " " if number else ""
+        line += gap + word
+        carets += gap + ("^" if number in marked else " ") * _width(word)
+    return line, carets.rstrip()
 
 
 class ContentError(Exception):

@@ -1,4 +1,4 @@
-"""`build.py new device|source <id>`: a commented starter file whose placeholders the check refuses until filled in."""
+"""`build.py new device|source|event <id>`: a commented starter file (or event) whose placeholders the check refuses until filled in."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import hashlib
 import re
 import sys
 import textwrap
+import unicodedata
 from pathlib import Path
 
 import yaml
@@ -125,13 +126,48 @@ sha256: ""
 """
 
 
+EVENT = """
+  # The event '{id}', whose anchor on the history page is #{id}. Fill in every "" below
+  # (the check refuses an empty value and points at each one), remove the # in front of the
+  # optional keys you need, then run `make check`. How to: docs/editing.md.
+  - id: {id}
+    # When it happened, as precise as known: "2022", "2022-07", "2022-07-04" or "late 2022-03";
+    # for a statement with no date of its own, the date of the article that makes it.
+    date: ""
+    # Optional: how that date was found, when the source does not print it.
+    # date_note: ""
+    # The headline on the timeline, e.g. Xiaomi and Leica announce their partnership.
+    title: ""
+    # What happened, in your own words, in English; *emphasis* and [links](https://...) work.
+    text: ""
+    # official (a company or its people said it), report (a news outlet reports it),
+    # rumour (leaks, unconfirmed) or opinion (a writer's own view).
+    standing: ""
+    # Optional: the ids (file names in content/devices/) of the devices it concerns.
+    # devices: [xiaomi-12s-ultra]
+    # Optional: its answer to "will it come to Europe?": "no", "expected", "sold" or "unclear".
+    # europe: ""
+    # Optional: the id of a fact or event this one disagrees with, or of an earlier one it replaces.
+    # contradicts: ""
+    # supersedes: ""
+    citations:
+      # source: the id of a source, a file name in content/sources/.
+{sources}
+      # quote: the passage copied exactly from the source's text in seeds/, in its language.
+      - source: ""
+        quote: ""
+"""
+
+
 def comment(text: str, indent: str) -> str:
-    return "\n".join(textwrap.wrap(text, 96, initial_indent=f"{indent}# ", subsequent_indent=f"{indent}#   "))
+    # Ids hold hyphens: breaking there would split an id across two comment lines.
+    return "\n".join(textwrap.wrap(text, 96, initial_indent=f"{indent}# ", subsequent_indent=f"{indent}#   ",
+                                   break_on_hyphens=False, break_long_words=False))
 
 
 def known_sources(project: Path) -> str:
     ids = sorted(f.stem for f in (project / "content/sources").glob("*.yaml"))
-    return comment(f"Known sources: {', '.join(ids)}." if ids else "There is no source yet: add one with `python build.py new source <id>`.", "      ")
+    return comment(f"Known sources: {', '.join(ids)}." if ids else "There is no source yet: add one with `.venv/bin/python build.py new source <id>`.", "      ")
 
 
 def free_seeds(project: Path) -> str:
@@ -150,17 +186,21 @@ def free_seeds(project: Path) -> str:
 
 
 def suggest_id(text: str) -> str:
-    return "-".join(re.findall(r"[a-z0-9]+", text.lower()))[:80].rstrip("-")
+    """Return the kebab-case id `text` probably means: `Xiaomi 12S Ultra` -> `xiaomi-12s-ultra`, `bêta` -> `beta`."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "-".join(re.findall(r"[a-z0-9]+", plain.lower()))[:80].rstrip("-")
 
 
 def new_file(project: Path, kind: str, id: str) -> int:
-    """Write the starter file content/<kind>s/<id>.yaml; refuse a bad id or an existing file. Return the exit status."""
+    """Write the starter file content/<kind>s/<id>.yaml (or append an event); refuse a bad id or an existing file. Return the exit status."""
     if not ID.match(id) or len(id) > 80:
         suggestion = suggest_id(id)
         hint = f" (did you mean '{suggestion}'?)" if suggestion and suggestion != id else ""
         print(f"error: '{id}' is not an id{hint}; an id is lower-case words and digits joined by single hyphens "
               f"(kebab-case, at most 80 characters), like 'xiaomi-12s-ultra'", file=sys.stderr)
         return 1
+    if kind == "event":
+        return new_event(project, id)
     relative = f"content/{FOLDERS[kind]}/{id}.yaml"
     text = DEVICE.format(id=id, sources=known_sources(project)) if kind == "device" else SOURCE.format(id=id, seeds=free_seeds(project))
     target = project / relative
@@ -171,5 +211,24 @@ def new_file(project: Path, kind: str, id: str) -> int:
     except FileExistsError:
         print(f"error: {relative} exists already; edit that file, or pick another id", file=sys.stderr)
         return 1
-    print(f"wrote {relative}: fill in every \"\" (the check points at each one left), then run `python build.py check`")
+    print(f"wrote {relative}: fill in every \"\" (the check points at each one left), then run `make check`")
+    return 0
+
+
+def new_event(project: Path, id: str) -> int:
+    """Append a commented event with the id `id` to content/history.yaml; refuse an id it has already. Return the exit status."""
+    relative = "content/history.yaml"
+    history = project / relative
+    try:
+        text = history.read_text(encoding="utf-8")
+    except (OSError, UnicodeError) as exc:
+        print(f"error: cannot read {relative} ({exc}); the site needs it, with a line 'events:'", file=sys.stderr)
+        return 1
+    if re.search(rf"^\s*(?:- )?id:\s*['\"]?{re.escape(id)}['\"]?\s*$", text, re.MULTILINE):
+        print(f"error: an event '{id}' is in {relative} already; edit it there, or pick another id", file=sys.stderr)
+        return 1
+    event = EVENT.format(id=id, sources=known_sources(project))
+    with history.open("a", encoding="utf-8") as out:
+        out.write(event if text.endswith("\n") else "\n" + event)
+    print(f"wrote an event '{id}' at the end of {relative}: fill in every \"\" (the check points at each one left), then run `make check`")
     return 0

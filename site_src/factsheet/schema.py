@@ -13,14 +13,19 @@ from .load import CONTENT_LAYOUT
 from .model import MODELS
 
 FOLDER = "schema"
-DIALECT = "https://json-schema.org/draft/2020-12/schema"  # the dialect pydantic writes
+# Draft-07: the newest dialect Red Hat's YAML extension (yaml-language-server) validates with;
+# for 2019-09 and 2020-12 schemas it warns "not yet fully supported". What pydantic writes is
+# draft-07 apart from the name of the definitions' folder, renamed below.
+DIALECT = "http://json-schema.org/draft-07/schema#"
 
 
 def make_schema(kind: str) -> dict:
     """Return the JSON Schema of one content kind, as pydantic derives it from the model."""
     pattern = next(p for p, k in CONTENT_LAYOUT.items() if k == kind)
     where = f"the front matter of content/{pattern}" if kind == "page" else f"content/{pattern}"
-    schema = MODELS[kind].model_json_schema()
+    schema = MODELS[kind].model_json_schema(ref_template="#/definitions/{model}")
+    if "$defs" in schema:
+        schema["definitions"] = schema.pop("$defs")
     schema["$schema"] = DIALECT
     schema["description"] = f"{where}; generated from the content model by `python build.py schema`, do not edit"
     return schema

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime
 import re
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -13,8 +14,10 @@ from pydantic import BaseModel, ValidationError
 from .load import Document, RawContent
 from .model import MODELS, Claim, Device, Europe, History, PageMeta, Site, Source
 from .problems import ContentError, Problem, did_you_mean
+from .scaffold import suggest_id
 
 ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SEED_AS_SOURCE = re.compile(r"^'(.+\.txt)' is an archived text in seeds/")
 
 
 @dataclass(frozen=True)
@@ -62,11 +65,16 @@ def validate_content(raw: RawContent) -> tuple[Content, list[Problem]]:
     models: dict[str, Any] = {}
     documents: dict[str, Document] = {}
     failed: set[str] = set()
+    taken = {f"{doc.kind}:{doc.stem}" for doc in raw.documents}
     for doc in raw.documents:
         key = doc.kind if doc.kind in REQUIRED else f"{doc.kind}:{doc.stem}"
         documents[key] = doc
         if doc.kind not in REQUIRED and not ID.match(doc.stem):
-            problems.append(doc.problem((), f"file name '{doc.stem}' is not an id; use lower-case words joined by hyphens, like 'xiaomi-12s-ultra'"))
+            suggestion = suggest_id(doc.stem)
+            renamed = f"{suggestion}{Path(doc.path).suffix}"
+            rename = "" if not suggestion else (f" ({renamed}, its kebab-case name, is taken)" if f"{doc.kind}:{suggestion}" in taken
+                                                else f" (rename it to '{renamed}')")
+            problems.append(doc.problem((), f"file name '{doc.stem}' is not an id{rename}; use lower-case words joined by hyphens, like 'xiaomi-12s-ultra'"))
             failed.add(key)
             continue
         if doc.validated is None:  # a file unchanged since serve's last build keeps its result
@@ -83,6 +91,8 @@ def validate_content(raw: RawContent) -> tuple[Content, list[Problem]]:
         if kind not in documents and path not in loaded:
             problems.append(Problem(path, 0, 0, f"missing; the site needs {path}"))
     failed |= {document_key(p.file) for p in raw.problems}
+    seeds = {model.file: key.split(":", 1)[1] for key, model in models.items() if isinstance(model, Source)}
+    problems = [name_source_of_seed(p, seeds) for p in problems]
     claims = index_claims(models, documents, problems)
     content = Content(
         site=models.get("site"),
@@ -109,6 +119,18 @@ def document_key(path: str) -> str:
     return parts[-1].rsplit(".", 1)[0]
 
 
+def name_source_of_seed(problem: Problem, seeds: dict[str, str]) -> Problem:
+    """Return the problem with a did-you-mean added when it is about a seed file name written as a source id."""
+    found = SEED_AS_SOURCE.match(problem.message)
+    if found is None or found.group(1) not in seeds:
+        return problem
+    return replace(problem, message=f"{problem.message} (did you mean '{seeds[found.group(1)]}'?)")
+
+
+# A device file in content/sources/ (or a source in content/devices/) gets one message, not one per key.
+OTHER_KIND = {"source": ("device", "content/devices/"), "device": ("source", "content/sources/")}
+
+
 def validate_document(doc: Document) -> tuple[Any, list[Problem]]:
     """Return the model for one document, or None and its located problems."""
     model_class = MODELS[doc.kind]
@@ -117,7 +139,22 @@ def validate_document(doc: Document) -> tuple[Any, list[Problem]]:
     try:
         return model_class.model_validate(doc.data), []
     except ValidationError as exc:
+        misplaced = looks_like(doc)
+        if misplaced:
+            return None, [misplaced]
         return None, [explain(error, doc, model_class) for error in exc.errors(include_url=False)]
+
+
+def looks_like(doc: Document) -> Problem | None:
+    """Return a problem saying where the file belongs when its keys are mostly another kind's, else None."""
+    if doc.kind not in OTHER_KIND:
+        return None
+    other, folder = OTHER_KIND[doc.kind]
+    unknown = [key for key in doc.data if key not in MODELS[doc.kind].model_fields]
+    theirs = [key for key in unknown if key in MODELS[other].model_fields]
+    if len(theirs) < 2 or len(theirs) * 2 <= len(unknown):
+        return None
+    return doc.problem((), f"this looks like a {other} (it has {', '.join(theirs)}), not a {doc.kind}; move the file to {folder}")
 
 
 def explain(error: dict, doc: Document, model_class: type[BaseModel]) -> Problem:
@@ -146,9 +183,11 @@ def explain(error: dict, doc: Document, model_class: type[BaseModel]) -> Problem
         allowed = re.findall(r"'([^']*)'", error["ctx"]["expected"])
         return doc.problem(loc, f"'{value}' is not allowed for '{name}'{did_you_mean(value, allowed)}; use one of: {', '.join(allowed)}")
     if kind == "string_pattern_mismatch":
+        if name == "source" and str(value).endswith(".txt"):
+            return doc.problem(loc, f"'{value}' is an archived text in seeds/, not a source id; write the id of the source that describes it, its file name in content/sources/")
         return doc.problem(loc, f"'{value}' {PATTERN_HINTS.get(name, PATTERN_HINTS['id'])}")
     if kind == "value_error":
-        return doc.problem(loc, str(error["ctx"]["error"]))
+        return doc.problem(loc, f"{error['ctx']['error']}{did_you_mean_date(value)}")
     if kind in ("string_type", "list_type", "dict_type", "model_type", "model_attributes_type"):
         expected = {"string_type": "text", "list_type": "a list (lines starting with '- ')"}.get(kind, "keys and values")
         return doc.problem(loc, f"'{name}' should be {expected}, found {describe(value)}")
@@ -156,6 +195,29 @@ def explain(error: dict, doc: Document, model_class: type[BaseModel]) -> Problem
         optional = field_at(model_class, loc) is not None and not field_at(model_class, loc).is_required()
         return doc.problem(loc, f"'{name}' is empty; write a value{' or remove the key' if optional else ''}")
     return doc.problem(loc, f"'{name}': {error['msg'][0].lower() + error['msg'][1:]}")
+
+
+_DAY_FIRST = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$")
+_YEAR_FIRST = re.compile(r"^(\d{4})[./](\d{1,2})(?:[./](\d{1,2}))?$")
+
+
+def did_you_mean_date(value: Any) -> str:
+    """Return ` (did you mean '2022-03-22'?)` for a date written another way (22.03.2022, 2022/03/22), else ''."""
+    text = str(value).strip()
+    day_first, year_first = _DAY_FIRST.match(text), _YEAR_FIRST.match(text)
+    if day_first:
+        day, month, year = (int(g) for g in day_first.groups())
+        if month > 12 >= day:  # 03/22/2022: the month came first
+            day, month = month, day
+    elif year_first:
+        year, month, day = (int(g or 0) for g in year_first.groups())
+    else:
+        return ""
+    try:
+        datetime.date(year, month, day or 1)
+    except ValueError:
+        return ""
+    return f" (did you mean '{year:04d}-{month:02d}{f'-{day:02d}' if day else ''}'?)"
 
 
 def describe(value: Any) -> str:
@@ -242,11 +304,17 @@ def index_claims(models: dict[str, Any], documents: dict[str, Document], problem
         elif isinstance(model, History):
             located += [LocatedClaim(e, documents[key], ("events", i), key) for i, e in enumerate(model.events)]
             located += [LocatedClaim(e, documents[key], ("background", i), key) for i, e in enumerate(model.background)]
+    # Of two uses of an id the one saved last is the newcomer, whatever the order of the file names.
+    oldest: dict[str, LocatedClaim] = {}
+    for item in sorted(located, key=lambda item: item.document.mtime_ns):  # stable: same file, first line first
+        oldest.setdefault(item.claim.id, item)
     for item in located:
-        first = claims.get(item.claim.id)
-        if first is not None:
-            pos = first.document.position(first.path + ("id",))
-            problems.append(item.document.problem(item.path + ("id",), f"duplicate id '{item.claim.id}' (first used at {first.document.path}:{pos.line}:{pos.column}); give this one another id"))
+        first = oldest[item.claim.id]
+        if first is item:
+            claims[item.claim.id] = item
             continue
-        claims[item.claim.id] = item
+        pos = first.document.position(first.path + ("id",))
+        saved = "the same file" if first.document is item.document else "a file saved earlier"
+        problems.append(item.document.problem(item.path + ("id",), f"duplicate id '{item.claim.id}', also used at {first.document.path}:{pos.line}:{pos.column} "
+                                              f"({saved}); give this one another id"))
     return claims

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from .model import CONTROL
 from .load import Document
 from .validate import Content
-from .problems import Problem, did_you_mean
+from .problems import Problem, compare_words, did_you_mean
 
 # Typographic quotes and dashes compare equal to their plain forms; one char each, so offsets hold.
 _PLAIN = str.maketrans({c: '"' for c in "„“”‟″«»"} | {c: "'" for c in "‚‘’‛′‹›"} | {c: "-" for c in "‐‑‒–—―−"})
@@ -326,7 +326,8 @@ def check_citations(content: Content, searchable: dict[str, SearchableText], pro
                     continue
                 hint = text.closest(citation.quote)
                 where = f"; the closest passage is: \"{hint}\"" if hint else "; nothing like it is there"
-                problems.append(located.document.problem(path + ("quote",), f"quote not found in source '{citation.source}' ({source.file}){where}. Copy the passage exactly from seeds/{source.file}"))
+                problems.append(located.document.problem(path + ("quote",), f"quote not found in source '{citation.source}' ({source.file}){where}. Copy the passage exactly from seeds/{source.file}",
+                                                         notes=compare_words(citation.quote, hint) if hint else ()))
                 continue
             weak = quote_problem(citation.quote, text, span)
             if weak:
