@@ -18,6 +18,7 @@ from conftest import REPO, copy_project
 from factsheet.pipeline import check_project
 from factsheet.plan import plan_site
 from factsheet.problems import ContentError
+from factsheet.model import parse_partial_date
 from factsheet.verify import SearchableText, quote_problem
 
 
@@ -250,3 +251,41 @@ def test_background_stays_off_the_timeline_and_the_latest_events(built_site: Pat
     timeline = re.search(r'<ol class="timeline">(.*?)</ol>', (built_site / "history/index.html").read_text("utf-8"), re.S).group(1)
     for bid in background:
         assert f"#{bid}\"" not in latest and f'id="{bid}"' not in timeline
+
+
+# --- Dates as precise as the sources: ranges ----------------------------------------------
+
+@pytest.mark.parametrize("written, shown, first, last", [
+    ("2022-04/2022-06", "April–June 2022", "2022-04-01", "2022-06-30"),
+    ("late 2022-03/2022-06", "late March–June 2022", "2022-03-21", "2022-06-30"),
+    ("2022-07-04/2022-07-20", "4 July 2022 – 20 July 2022", "2022-07-04", "2022-07-20"),
+    ("2021-11/2022-02", "November 2021 – February 2022", "2021-11-01", "2022-02-28"),
+    # single dates span their period
+    ("mid 2022", "mid 2022", "2022-05-01", "2022-08-31"),
+    ("late 2022-03", "late March 2022", "2022-03-21", "2022-03-31"),
+])
+def test_a_date_range_reads_as_written_and_spans_its_days(written: str, shown: str, first: str, last: str) -> None:
+    date = parse_partial_date(written)
+    assert (str(date), date.written, date.first_day.isoformat(), date.last_day.isoformat()) == (shown, written, first, last)
+
+
+@pytest.mark.parametrize("written, message", [
+    ("2022-06/2022-04", "ends before it starts"),
+    ("2022-07/2022-07", "starts and ends on the same date"),
+    ("2022/2023/2024", "more than one '/'"),
+    ("2022-07/July", "is not a date"),
+])
+def test_a_malformed_date_range_says_how_to_write_it(written: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_partial_date(written)
+
+
+def test_latest_events_place_a_range_at_its_end(mini_project: Path) -> None:
+    history = mini_project / "content/history.yaml"
+    history.write_text(history.read_text() + (
+        "  - id: after-launch\n    date: \"2022-07/2022-12\"\n    title: Said after the launch\n    text: Later.\n"
+        "    standing: report\n    citations:\n      - source: alpha-news\n        quote: \"The Alpha Phone was presented\"\n"
+        "        translation: \"x\"\n"))
+    pages = {p.url: p for p in plan_site(check_project(mini_project).verified).pages}
+    assert [v.id for v in pages[""].context["latest_events"]] == ["after-launch", "alpha-launch"]
+    assert [v.id for v in pages["history/"].context["events"]] == ["after-launch", "alpha-launch"]  # the timeline sorts by the start

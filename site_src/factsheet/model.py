@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Literal, Optional
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July",
           "August", "September", "October", "November", "December"]
-_DATE = re.compile(r"^(?:(early|mid|late) )?(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-DATE_PATTERN = _DATE.pattern
+_ONE_DATE = r"(?:(early|mid|late) )?(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?"
+_DATE = re.compile(rf"^{_ONE_DATE}$")
+# One date, or a range of two ("2022-04/2022-06", as in ISO 8601) when the sources only bound it.
+DATE_PATTERN = "^{0}(?:/{0})?$".format(_ONE_DATE.replace("(early", "(?:early").replace("(\\d", "(?:\\d"))
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,7 @@ class PartialDate:
     month: int = 0
     day: int = 0
     part: str = ""
+    until: PartialDate | None = None  # the end of a range: the date lies somewhere from this one to that
 
     @functools.cached_property  # sorting thousands of claims asks for it again and again
     def sort_key(self) -> tuple[int, int, int]:
@@ -33,6 +37,34 @@ class PartialDate:
         if self.month:
             return (self.year, self.month, self.day or (third * 10 - 5 if third else 0))
         return (self.year, third * 4 - 2 if third else 0, 0)
+
+    @functools.cached_property
+    def first_day(self) -> datetime.date:
+        """Return the first day the date may mean: "2022-07" is 1 July, "late 2022" 1 September."""
+        if self.day:
+            return datetime.date(self.year, self.month, self.day)
+        if self.month:
+            return datetime.date(self.year, self.month, {"": 1, "early": 1, "mid": 11, "late": 21}[self.part])
+        return datetime.date(self.year, {"": 1, "early": 1, "mid": 5, "late": 9}[self.part], 1)
+
+    @functools.cached_property
+    def last_day(self) -> datetime.date:
+        """Return the last day the date may mean: "2022-07" is 31 July, "2022-04/2022-06" 30 June."""
+        if self.until is not None:
+            return self.until.last_day
+        if self.day:
+            return self.first_day
+        if self.month:
+            end = calendar.monthrange(self.year, self.month)[1]
+            return datetime.date(self.year, self.month, {"": end, "early": 10, "mid": 20, "late": end}[self.part])
+        month = {"": 12, "early": 4, "mid": 8, "late": 12}[self.part]
+        return datetime.date(self.year, month, calendar.monthrange(self.year, month)[1])
+
+    @property
+    def written(self) -> str:
+        """Return the date as editors write it: `2022-07`, `late 2022-03`, `2022-04/2022-06`."""
+        text = f"{self.part} {self.iso}" if self.part else self.iso
+        return f"{text}/{self.until.written}" if self.until is not None else text
 
     @property
     def iso(self) -> str:
@@ -50,7 +82,14 @@ class PartialDate:
         return f"{self.year:04d}-{self.month or 1:02d}-{self.day or 1:02d}"
 
     def __str__(self) -> str:
-        """Return the date for readers, as precise as it is known: `late March 2022`, `2016`."""
+        """Return the date for readers, as precise as it is known: `late March 2022`, `2016`, `April–June 2022`."""
+        end = self.until
+        if end is not None:
+            if end.year == self.year and self.month and end.month and not (self.day or end.day):
+                first = f"{self.part} " if self.part else ""
+                last = f"{end.part} " if end.part else ""
+                return f"{first}{MONTHS[self.month - 1]}–{last}{MONTHS[end.month - 1]} {self.year}"
+            return f"{replace(self, until=None)} – {end}"
         text = str(self.year)
         if self.month:
             text = f"{MONTHS[self.month - 1]} {text}"
@@ -71,6 +110,8 @@ def parse_partial_date(value: object) -> PartialDate:
         value = str(value)
     if not isinstance(value, str):
         raise ValueError(f"expected a date such as \"2022\", \"2022-07\" or \"late 2022-03\", got {value!r}")
+    if "/" in value:
+        return parse_date_range(value)
     match = _DATE.match(value.strip())
     if not match:
         raise ValueError(f"'{value}' is not a date; write \"2022\", \"2022-07\", \"2022-07-05\" or \"late 2022-03\"")
@@ -86,6 +127,19 @@ def parse_partial_date(value: object) -> PartialDate:
         if part:
             raise ValueError(f"'{value}': early/mid/late narrows a month or a year, not a day; drop the word")
     return PartialDate(int(year), month_number, day_number, part or "")
+
+
+def parse_date_range(value: str) -> PartialDate:
+    """Return the range "2022-04/2022-06" means; raise ValueError when either end is no date or it runs backwards."""
+    first, _, last = value.partition("/")
+    if "/" in last:
+        raise ValueError(f"'{value}' has more than one '/'; a range is two dates: \"2022-04/2022-06\"")
+    start, end = parse_partial_date(first), parse_partial_date(last)
+    if end.last_day < start.first_day:
+        raise ValueError(f"'{value}' ends before it starts; write the earlier date first")
+    if (start.first_day, start.last_day) == (end.first_day, end.last_day):
+        raise ValueError(f"'{value}' starts and ends on the same date; write it once: \"{first.strip()}\"")
+    return replace(start, until=end)
 
 
 def _check_url(value: str) -> str:
@@ -109,7 +163,7 @@ DateValue = Annotated[PartialDate, PlainValidator(parse_partial_date),
                       # What parse_partial_date accepts: the text forms, or a bare year YAML reads as a number.
                       WithJsonSchema({"anyOf": [{"type": "string", "pattern": DATE_PATTERN},
                                                 {"type": "integer", "minimum": 1000, "maximum": 9999}],
-                                      "description": 'a date as precise as known: "2022", "2022-07", "2022-07-05" or "late 2022-03"'})]
+                                      "description": 'a date as precise as known: "2022", "2022-07", "2022-07-05", "late 2022-03", or a range the sources bound it by: "2022-04/2022-06"'})]
 Id = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 Text = Annotated[str, Field(min_length=1, max_length=20_000), AfterValidator(_check_text)]
 Url = Annotated[str, Field(max_length=2_000), AfterValidator(_check_url)]

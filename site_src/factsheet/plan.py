@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import calendar
-import datetime
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from .model import Claim, Device, PartialDate, Source
+from .model import Claim, Device, Source
 from .problems import ContentError
 from .verify import Match, Verified
 
@@ -207,7 +205,7 @@ def plan_site(verified: Verified) -> SitePlan:
             events_of.setdefault(device_id, []).append(event)
 
     pages = [Page("", "home.html", content.site.title, {
-        **shared, "latest_events": list(reversed(events))[:6],
+        **shared, "latest_events": latest_events(events),
         "disagreements": every_pair,
     })]
     for device_id, device in devices:
@@ -236,6 +234,17 @@ def plan_site(verified: Verified) -> SitePlan:
     pages += plan_publishing(pages, claims, content.site)
     refuse_taken_urls(pages, content)
     return SitePlan(pages, claims, verdicts, passages)
+
+
+LATEST_EVENTS = 6
+
+
+def latest_events(events: list[ClaimView]) -> list[ClaimView]:
+    """Return the newest events, newest first, each placed at the last day its date may mean:
+    a statement known only to "2022" but made after a July launch is not older than it."""
+    def newest(view: ClaimView) -> tuple:
+        return (view.claim.date.last_day, view.claim.date.first_day, view.id)
+    return sorted(events, key=newest, reverse=True)[:LATEST_EVENTS]
 
 
 def refuse_taken_urls(pages: list[Page], content) -> None:
@@ -287,20 +296,6 @@ def plan_verdicts(content, claims: dict[str, ClaimView], superseded_by: dict[str
     return verdicts
 
 
-def date_bounds(date: PartialDate) -> tuple[datetime.date, datetime.date]:
-    """Return the first and last day a date may mean: "2022-07" is 1 to 31 July, "late 2022" September to December."""
-    if date.day:
-        day = datetime.date(date.year, date.month, date.day)
-        return day, day
-    if date.month:
-        last = calendar.monthrange(date.year, date.month)[1]
-        first_day, last_day = {"": (1, last), "early": (1, 10), "mid": (11, 20), "late": (21, last)}[date.part]
-        return datetime.date(date.year, date.month, first_day), datetime.date(date.year, date.month, last_day)
-    first_month, last_month = {"": (1, 12), "early": (1, 4), "mid": (5, 8), "late": (9, 12)}[date.part]
-    return (datetime.date(date.year, first_month, 1),
-            datetime.date(date.year, last_month, calendar.monthrange(date.year, last_month)[1]))
-
-
 def decide(chain: list[ClaimView]) -> tuple[str, tuple[ClaimView, ...]]:
     """Return the Europe answer of a chain of claims, and the claims that decide it.
 
@@ -312,7 +307,7 @@ def decide(chain: list[ClaimView]) -> tuple[str, tuple[ClaimView, ...]]:
     stances = [v for v in chain if v.claim.europe]
     if not stances:
         return "unclear", ()
-    bounds = {v.id: date_bounds(v.claim.date) for v in stances}
+    bounds = {v.id: (v.claim.date.first_day, v.claim.date.last_day) for v in stances}
     newest_start = max(first for first, _ in bounds.values())
     latest = [v for v in stances if bounds[v.id][1] >= newest_start]
     strongest = min(STANDINGS.index(v.claim.standing) for v in latest)

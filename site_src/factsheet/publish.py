@@ -14,8 +14,8 @@ SCHEMA_VERSION = 2  # 2: decided_by lists every deciding fact (a disputed answer
 
 
 def written_date(date: PartialDate) -> str:
-    """Return a date as editors write it: `2022-07`, `late 2022-03`."""
-    return f"{date.part} {date.iso}" if date.part else date.iso
+    """Return a date as editors write it: `2022-07`, `late 2022-03`, `2022-04/2022-06`."""
+    return date.written
 
 
 def export_fact(view: ClaimView, base: str, superseded_by: str | None) -> dict[str, Any]:
