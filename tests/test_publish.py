@@ -140,7 +140,7 @@ def test_export_validates_against_its_schema(sites, site: str):
     # an unknown field: the schema must be updated with the export
     lambda data: data["facts"][0].update(extra=1),
     # a newer, incompatible version
-    lambda data: data.update(schema_version=2),
+    lambda data: data.update(schema_version=3),
 ])
 def test_export_schema_rejects_a_changed_export(sites, invalid):
     export = read_export(sites["published"])
