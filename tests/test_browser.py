@@ -6,7 +6,9 @@ The site is served over loopback under a sub-path, as GitHub Pages serves a proj
 from __future__ import annotations
 
 import functools
+import json
 import os
+import re
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -149,6 +151,23 @@ def test_searching_for_12s_ultra_reaches_its_page(page_in, site_url) -> None:
     page.wait_for_load_state()
     assert page.url.startswith(site_url + "devices/xiaomi-12s-ultra/")
     assert page.locator("h1").inner_text() == "Xiaomi 12S Ultra"
+
+
+def word_only_in_translations(site: Path) -> str:
+    """Return a word that the site shows only inside its own translations of quotes."""
+    facts = json.loads((site / "facts.json").read_text("utf-8"))
+    translated = " ".join(c["translation"] or "" for fact in facts["facts"] for c in fact["citations"])
+    elsewhere = "".join(re.sub(r'<p class="translation".*?</p>', "", page.read_text("utf-8"), flags=re.S).lower()
+                        for page in site.rglob("*.html") if "pagefind" not in page.parts)
+    return next(w for w in sorted(set(re.findall(r"[a-z]{8,}", translated.lower()))) if w not in elsewhere)
+
+
+def test_search_finds_a_quote_by_the_words_of_its_translation(page_in, site_url, built_site) -> None:
+    word = word_only_in_translations(built_site)
+    page = page_in()
+    page.goto(site_url + f"search/?q={word}")
+    page.locator("#search-results li").first.wait_for(timeout=10_000)
+    assert page.locator("#search-results li").count() >= 1
 
 
 @pytest.mark.parametrize("width", [320, 390])
