@@ -166,7 +166,9 @@ def plan_site(verified: Verified) -> SitePlan:
 
     claims: dict[str, ClaimView] = {}
     for cid, located in content.claims.items():
-        if located.owner == "history":
+        if located.owner == "history" and located.path[0] == "background":
+            owner_title, page_url = "Background", "background/"
+        elif located.owner == "history":
             owner_title, page_url = "Partnership history", "history/"
         else:
             device_id = located.owner.split(":", 1)[1]
@@ -215,9 +217,10 @@ def plan_site(verified: Verified) -> SitePlan:
             **shared, "device_id": device_id, "device": device, "facts": facts, "related_events": related,
             "verdict": verdicts.get(device_id), "disagreements": pairs_touching(pairs_of, [c.id for c in device.facts]),
         }))
-    history_ids = {e.id for e in content.history.events} | {e.id for e in content.history.background}
-    pages.append(Page("history/", "history.html", "Partnership history", {**shared, "events": events,
-                      "background": background, "disagreements": disagreement_pairs(claims, history_ids)}))
+    pages.append(Page("history/", "history.html", "Partnership history", {**shared, "events": events, "background": background,
+                      "disagreements": disagreement_pairs(claims, {e.id for e in content.history.events})}))
+    pages.append(Page("background/", "background.html", "Background", {**shared, "background": background,
+                      "disagreements": disagreement_pairs(claims, {e.id for e in content.history.background})}))
     pages.append(Page("europe/", "europe.html", "Will it come to Europe?", shared))
     pages.append(Page("sources/", "sources.html", "Sources", {**shared, "passages": passages}))
     for source_id, source in sorted(sources.items()):

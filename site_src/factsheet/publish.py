@@ -25,7 +25,7 @@ def export_fact(view: ClaimView, base: str, superseded_by: str | None) -> dict[s
     devices = list(claim.devices) if event else [view.href.split("/")[1]]
     return {
         "id": claim.id,
-        "kind": "event" if event else "device-fact",
+        "kind": ("background" if view.href.startswith("background/") else "event") if event else "device-fact",
         "title": claim.title if event else None,
         "text": claim.text,
         "date": written_date(claim.date),
