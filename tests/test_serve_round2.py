@@ -177,10 +177,13 @@ def test_deleting_an_editor_leftover_brings_the_site_back(preview: Preview, left
     (None, "127.0.0.1", False),
     ("localhost:port", "127.0.0.1", False),
     ("[::1", "127.0.0.1", False),
+    ("evil.example@localhost:8000", "127.0.0.1", False),
+    ("localhost:8000/", "127.0.0.1", False),
     # --host names another name or address: that one too
     ("192.168.1.5:8000", "192.168.1.5", True),
     ("mybox.lan:8000", "mybox.lan", True),
     ("MyBox.lan:8000", "mybox.lan", True),
+    ("my_box:8000", "my_box", True),
     ("evil.example:8000", "mybox.lan", False),
     # every address: any address (a rebinding attack needs a name), still no foreign name
     ("192.168.1.5:8000", "0.0.0.0", True),

@@ -189,7 +189,7 @@ def host_allowed(header: str | None, listen: str) -> bool:
     """Return whether a request's Host header names this preview: a loopback name or address, the
     --host value, or any address when listening on every address. Any other name is refused: a
     web page's own name that resolves here (DNS rebinding) must not read the draft."""
-    if not header or not re.fullmatch(r"[A-Za-z0-9.\-\[\]:%]+", header):
+    if not header or not re.fullmatch(r"[\w.\-\[\]:%]+", header, re.ASCII):
         return False
     try:
         parts = urlsplit("//" + header)
@@ -308,7 +308,7 @@ def watch(project: Path, on_change, stop: threading.Event) -> None:
     project = project.resolve()
 
     def wanted(change: watchfiles.Change, path: str) -> bool:
-        return not is_ignored(Path(path).relative_to(project))
+        return not Path(path).is_relative_to(project) or not is_ignored(Path(path).relative_to(project))
 
     def present() -> list[Path]:
         return [project / name for name in WATCHED if (project / name).is_dir()]
