@@ -35,12 +35,12 @@ class Watcher:
 
     def __init__(self, project: Path):
         self.reports: list[list[Path]] = []
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=watch, args=(project, self.reports.append, self.stop), daemon=True)
+        self.stop, self.ready = threading.Event(), threading.Event()
+        self.thread = threading.Thread(target=watch, args=(project, self.reports.append, self.stop, self.ready), daemon=True)
 
     def __enter__(self) -> Watcher:
         self.thread.start()
-        time.sleep(0.5)  # the watcher is set up
+        assert self.ready.wait(timeout=TIMEOUT)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -382,3 +382,15 @@ def test_warning_banner_has_no_axe_violations_in_either_colour_scheme(preview: P
     page.goto(preview.url + "/devices/alpha/")
     assert page.get_by_role("complementary", name="Build warnings").is_visible()
     assert axe_violations(page) == []
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not ipv6_available(), reason="no IPv6")
+def test_a_page_opened_by_an_ipv6_address_connects_to_the_reload_socket(mini_project: Path, tmp_path: Path, page_in):  # noqa: F811
+    running = start(mini_project, tmp_path / "serve.log", "--host", "::1")
+    try:
+        page = page_in()
+        page.goto(f"http://[::1]:{running.port}/devices/alpha/")
+        page.wait_for_function("() => window.LiveReload && window.LiveReload.connector.protocol >= 7", timeout=TIMEOUT * 1000)
+    finally:
+        stop(running)

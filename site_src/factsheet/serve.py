@@ -298,13 +298,14 @@ h1 {{ color: #a00; }} li {{ margin: .5rem 0; }} code {{ white-space: pre-wrap; w
 """.encode("utf-8")
 
 
-def watch(project: Path, on_change, stop: threading.Event) -> None:
+def watch(project: Path, on_change, stop: threading.Event, ready: threading.Event | None = None) -> None:
     """Call `on_change` with the changed files once per settled burst of changes to the watched
     folders, until `stop` is set. The OS reports the changes (watchfiles: inotify and the like),
     so a site of thousands of files costs nothing while idle and a save is seen at once; a save
     during a build is reported after it. Only the names the loader skips are ignored (one list,
     in load.py). A watched folder that is deleted, moved away or created is watched again once
-    it is there, and reported whole: its files were not watched while it was away."""
+    it is there, and reported whole: its files were not watched while it was away. `ready` is set
+    once the folders are watched (within REARM_MS)."""
     project = project.resolve()
 
     def wanted(change: watchfiles.Change, path: str) -> bool:
@@ -316,12 +317,16 @@ def watch(project: Path, on_change, stop: threading.Event) -> None:
     folders, returned = present(), []
     while not stop.is_set():
         if not folders:
+            if ready is not None:
+                ready.set()  # nothing to watch yet
             stop.wait(REARM_MS / 1000)
             folders = returned = present()
             continue
         try:
             for changes in watchfiles.watch(*folders, watch_filter=wanted, stop_event=stop, step=SETTLE_MS,
                                             rust_timeout=REARM_MS, yield_on_timeout=True, raise_interrupt=False):
+                if ready is not None:
+                    ready.set()
                 # Reported once this watch is armed, so that nothing written after it is missed.
                 paths = sorted({Path(path) for _, path in changes} | set(returned))
                 returned = []
@@ -399,9 +404,10 @@ def serve(project: Path, host: str = "127.0.0.1", port: int = 8000) -> int:
         preview.update(paths)
         loop.add_callback(reload_browsers, sockets)
 
-    stop = threading.Event()
-    watcher = threading.Thread(target=watch, args=(project, changed, stop), daemon=True)
+    stop, ready = threading.Event(), threading.Event()
+    watcher = threading.Thread(target=watch, args=(project, changed, stop, ready), daemon=True)
     watcher.start()
+    ready.wait(timeout=5)  # a save right after "serving" is seen
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # clean up on kill as on Ctrl-C
     print(f"serving {project} on {url} (watching {', '.join(WATCHED)}; Ctrl-C stops)", flush=True)
     try:
