@@ -9,7 +9,7 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import yaml
@@ -35,6 +35,16 @@ CONTENT_LAYOUT = {
     "devices/*.yaml": "device",
     "pages/*.md": "page",
 }
+
+# The one list of names the generator skips without a word: hidden files and folders (.git, an
+# editor's .x.yaml.swp or .#x.yaml). serve's watcher ignores exactly these: every other file under
+# content/ or seeds/ is read or refused, so adding or deleting one (a leftover x.yaml~) must rebuild.
+IGNORED_PREFIXES = (".",)
+
+
+def is_ignored(relative: PurePath) -> bool:
+    """Return whether a path inside content/, seeds/ or templates/ is one the generator skips."""
+    return any(part.startswith(IGNORED_PREFIXES) for part in relative.parts)
 
 
 @dataclass(frozen=True)
@@ -433,7 +443,7 @@ def load_tree(project: Path, cache: dict[str, tuple] | None = None) -> RawConten
     for file in sorted(content_dir.rglob("*")):
         relative = file.relative_to(content_dir)
         shown = file.relative_to(project).as_posix()
-        if any(part.startswith(".") for part in relative.parts):
+        if is_ignored(relative):
             continue
         if not _inside(file, content_dir, real):  # a link, or a file inside a linked folder
             order.append(Problem(shown, 1, 1, "a link to a file outside content/; copy the file in instead"))
@@ -462,6 +472,8 @@ def load_tree(project: Path, cache: dict[str, tuple] | None = None) -> RawConten
     digests: dict[str, str] = {}
     sizes: dict[str, int] = {}
     for seed in sorted(seeds_dir.glob("*.txt")) if seeds_dir.is_dir() else []:
+        if is_ignored(PurePath(seed.name)):
+            continue
         if not _inside(seed, seeds_dir, real):
             problems.append(Problem(seed.relative_to(project).as_posix(), 1, 1, "a link to a file outside seeds/; copy the file in instead"))
             continue

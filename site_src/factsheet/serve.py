@@ -4,12 +4,20 @@ The site is served from memory and switched only after a build has finished, so 
 never sees a half-built site; while the content is broken, every page is replaced by the
 list of located errors, and the next good save brings the site back without a restart.
 A save re-checks everything but re-renders only the pages it touches (incremental.py);
-the search index is left out of the preview (the search page finds nothing there).
+the search index is left out of the preview (the search page finds nothing there). Warnings
+show as a banner above every page: the publish build (--strict) fails on them.
+
+The preview holds the draft, so it answers only its own pages: a request must name it by a
+loopback name or address (or the --host name), so that another site's name resolving here
+(DNS rebinding) is refused, and the reload socket takes only its own origin.
 """
 
 from __future__ import annotations
 
+import functools
 import html
+import ipaddress
+import json
 import logging
 import mimetypes
 import re
@@ -21,22 +29,49 @@ import traceback
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import jinja2
+import livereload
 import watchfiles
-from livereload import Server
-from livereload.handlers import LiveReloadHandler
 from tornado.ioloop import IOLoop
+from tornado.web import Application, FallbackHandler, HTTPError
+from tornado.websocket import WebSocketClosedError, WebSocketHandler
+from tornado.wsgi import WSGIContainer
 
 from .incremental import Build, rebuild
+from .load import is_ignored
 from .problems import ContentError, summarize
 
 WATCHED = ("content", "seeds", "templates")  # the sources of the site; never the output
 SETTLE_MS = 50  # saves less than this apart (an editor writing several files) make one rebuild
+REARM_MS = 300  # how often the watcher looks for a watched folder that was deleted and came back
 MAX_PATH = 2_000  # longer request paths cannot name a file of the site
-# The published pages forbid inline scripts; livereload injects one, so the preview drops the policy.
+EVERY_ADDRESS = ("0.0.0.0", "::", "")  # --host values that listen on all of this computer's addresses
+TEXT = ("Content-Type", "text/plain; charset=utf-8")
+REFUSED_HOST = (b"this preview answers only to localhost, 127.0.0.1, [::1] and the name given with --host "
+                b"(with --host 0.0.0.0, to any address of this computer); open it by one of those\n")
+# The published pages forbid inline scripts; the preview adds one, so it drops the policy.
 CSP_META = re.compile(rb'<meta http-equiv="Content-Security-Policy"[^>]*>\n?')
+# livereload.js (from the livereload package) finds the reload socket from its own address; the
+# page's host name is passed in full, as an IPv6 address in brackets would not be parsed from it.
+LIVE_SCRIPT = (b'<script>(function(){var s=document.createElement("script");'
+               b's.src="/livereload.js?host="+location.hostname+"&port="+(location.port||80);'
+               b'document.head.appendChild(s);})();</script>')
+RELOAD = {"command": "reload", "path": "*", "liveCSS": False, "liveImg": False}
+BODY_START = re.compile(rb"<body[^>]*>")
+# Its own colours in both schemes (whatever the page's are), in the flow of the page: it pushes the
+# page down and hides none of it.
+BANNER_STYLE = b"""<style>
+.preview-warnings { margin: 0; padding: .75rem 1rem; border-bottom: 3px solid #8a5a00;
+  background: #fff4ce; color: #3b2a00; font: 1rem/1.5 system-ui, sans-serif; }
+.preview-warnings * { color: inherit; background: transparent; }
+.preview-warnings p, .preview-warnings ul { margin: 0; }
+.preview-warnings code { font-family: ui-monospace, monospace; white-space: pre-wrap; word-break: break-word; }
+@media (prefers-color-scheme: dark) {
+  .preview-warnings { background: #3b2a00; color: #ffe7a3; border-color: #f0b400; }
+}
+</style>"""
 
 
 @dataclass(frozen=True)
@@ -45,6 +80,7 @@ class Served:
 
     files: Mapping[str, bytes] | None
     errors: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # of the last good build, shown above its pages
 
 
 def describe_failure(error: Exception) -> list[str]:
@@ -61,8 +97,9 @@ def describe_failure(error: Exception) -> list[str]:
 class Preview:
     """The site being previewed: rebuilt on demand, answered as a WSGI application."""
 
-    def __init__(self, project: Path):
+    def __init__(self, project: Path, host: str = "127.0.0.1"):
         self.project = project
+        self.host = host  # what --host said: the name requests may use besides the loopback ones
         self.served = Served(None, ("error: the site has not been built yet",))
         self.build: Build | None = None  # the last good build
         self.pending: set[Path] = set()  # files changed since the last good build
@@ -83,7 +120,7 @@ class Preview:
             print(warning, file=sys.stderr)
         print(f"built {build.plan.html_pages} pages in {time.perf_counter() - started:.2f} s "
               f"({len(build.changed)} changed); {summarize(build.warnings)}", flush=True)
-        return Served(build.files)
+        return Served(build.files, warnings=tuple(str(w) for w in build.warnings))
 
     def update(self, changed: Iterable[Path] = ()) -> None:
         """Rebuild and switch the served site in one assignment (a build's files are never changed later)."""
@@ -92,21 +129,26 @@ class Preview:
     def __call__(self, environ: dict, start_response) -> list[bytes]:
         """Answer one request; a crafted request gets an error status, never an exception."""
         method = environ.get("REQUEST_METHOD", "")
+        served = self.served  # one read: the files, errors and warnings belong to the same build
         try:
-            status, headers, body = self.respond(method, environ.get("PATH_INFO", ""))
+            if host_allowed(environ.get("HTTP_HOST"), self.host):
+                status, headers, body = self.respond(method, environ.get("PATH_INFO", ""), served)
+            else:
+                status, headers, body = "403 Forbidden", [TEXT], REFUSED_HOST
         except Exception:  # noqa: BLE001 - a bug must not take the preview down
             traceback.print_exc()
-            status, headers, body = "500 Internal Server Error", [("Content-Type", "text/plain; charset=utf-8")], b"internal error\n"
+            status, headers, body = "500 Internal Server Error", [TEXT], b"internal error\n"
         if dict(headers).get("Content-Type", "").startswith("text/html"):
-            body = CSP_META.sub(b"", body, count=1)
+            body = prepare_page(body, served.warnings)
         headers += [("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")]
         start_response(status, headers)
         return [b"" if method == "HEAD" else body]
 
-    def respond(self, method: str, path: str) -> tuple[str, list[tuple[str, str]], bytes]:
+    def respond(self, method: str, path: str, served: Served) -> tuple[str, list[tuple[str, str]], bytes]:
         if method not in ("GET", "HEAD"):
-            return "405 Method Not Allowed", [("Allow", "GET, HEAD"), ("Content-Type", "text/plain; charset=utf-8")], b"read-only preview\n"
-        served = self.served  # one read: the root and the errors belong to the same build
+            return "405 Method Not Allowed", [("Allow", "GET, HEAD"), TEXT], b"read-only preview\n"
+        if path == "/livereload.js":
+            return "200 OK", [("Content-Type", "application/javascript; charset=utf-8")], livereload_js()
         if served.errors:
             return "500 Internal Server Error", [("Content-Type", "text/html; charset=utf-8")], error_page(served.errors)
         parts = url_parts(path)
@@ -121,7 +163,7 @@ class Preview:
             if not path.endswith("/"):
                 # Relative links on the page only work from the directory URL.
                 location = "/" + "".join(quote(p) + "/" for p in parts)
-                return "301 Moved Permanently", [("Location", location), ("Content-Type", "text/plain; charset=utf-8")], b""
+                return "301 Moved Permanently", [("Location", location), TEXT], b""
             return "200 OK", [("Content-Type", "text/html; charset=utf-8")], files[index]
         return not_found(files)
 
@@ -141,6 +183,80 @@ def url_parts(path: str) -> list[str] | None:
     if any(p in (".", "..") or "\\" in p or "\x00" in p for p in parts):
         return None
     return parts
+
+
+def host_allowed(header: str | None, listen: str) -> bool:
+    """Return whether a request's Host header names this preview: a loopback name or address, the
+    --host value, or any address when listening on every address. Any other name is refused: a
+    web page's own name that resolves here (DNS rebinding) must not read the draft."""
+    if not header or not re.fullmatch(r"[\w.\-\[\]:%]+", header, re.ASCII):
+        return False
+    try:
+        parts = urlsplit("//" + header)
+        name, _ = parts.hostname, parts.port  # .port raises ValueError for a port that is no number
+    except ValueError:
+        return False
+    if not name:
+        return False
+    address = ip_address(name)
+    if name == "localhost" or (address is not None and address.is_loopback):
+        return True
+    if listen in EVERY_ADDRESS:
+        return address is not None
+    wanted = ip_address(listen)
+    return address == wanted if wanted is not None else name == listen.lower()
+
+
+def ip_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return None
+
+
+def listens_beyond_loopback(host: str) -> bool:
+    address = ip_address(host)
+    return host != "localhost" and not (address is not None and address.is_loopback)
+
+
+def url_of(host: str, port: int) -> str:
+    """Return the address of the preview as a browser takes it: an IPv6 address in brackets."""
+    if ":" in host:
+        return f"http://[{quote(host, safe=':')}]:{port}/"
+    return f"http://{host}:{port}/"
+
+
+@functools.cache
+def livereload_js() -> bytes:
+    return (Path(livereload.__file__).parent / "vendors" / "livereload.js").read_bytes()
+
+
+def prepare_page(page: bytes, warnings: tuple[str, ...]) -> bytes:
+    """Return an HTML page as the preview serves it: without its script policy, with the reload
+    script before the first `</head>`, and the warnings (if any) at the top of its body."""
+    page = CSP_META.sub(b"", page, count=1)
+    head_end = page.find(b"</head>")
+    if head_end < 0:
+        return page
+    page = page[:head_end] + LIVE_SCRIPT + (BANNER_STYLE if warnings else b"") + page[head_end:]
+    body = BODY_START.search(page, head_end)
+    if warnings and body:
+        page = page[:body.end()] + warning_banner(warnings) + page[body.end():]
+    return page
+
+
+def warning_banner(warnings: tuple[str, ...]) -> bytes:
+    """Return the banner listing a build's warnings (escaped), a labelled landmark of the page."""
+    items = "\n".join(f"<li><code>{html.escape(line)}</code></li>" for line in warnings)
+    count = f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
+    return f"""<aside class="preview-warnings" aria-label="Build warnings">
+<p><strong>{count}</strong>: the preview shows the site, but <code>make check</code> and the publish build
+(<code>--strict</code>) fail until {'they are' if len(warnings) != 1 else 'it is'} fixed.</p>
+<ul>
+{items}
+</ul>
+</aside>
+""".encode("utf-8")
 
 
 def not_found(files: Mapping[str, bytes] | None) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -182,41 +298,118 @@ h1 {{ color: #a00; }} li {{ margin: .5rem 0; }} code {{ white-space: pre-wrap; w
 """.encode("utf-8")
 
 
-def watch(project: Path, on_change, stop: threading.Event) -> None:
+def watch(project: Path, on_change, stop: threading.Event, ready: threading.Event | None = None) -> None:
     """Call `on_change` with the changed files once per settled burst of changes to the watched
     folders, until `stop` is set. The OS reports the changes (watchfiles: inotify and the like),
     so a site of thousands of files costs nothing while idle and a save is seen at once; a save
-    during a build is reported after it."""
-    folders = [project / name for name in WATCHED if (project / name).is_dir()]
-    for changes in watchfiles.watch(*folders, stop_event=stop, step=SETTLE_MS, raise_interrupt=False):
-        on_change(sorted({Path(path) for _, path in changes}))
+    during a build is reported after it. Only the names the loader skips are ignored (one list,
+    in load.py). A watched folder that is deleted, moved away or created is watched again once
+    it is there, and reported whole: its files were not watched while it was away. `ready` is set
+    once the folders are watched (within REARM_MS)."""
+    project = project.resolve()
+
+    def wanted(change: watchfiles.Change, path: str) -> bool:
+        return not Path(path).is_relative_to(project) or not is_ignored(Path(path).relative_to(project))
+
+    def present() -> list[Path]:
+        return [project / name for name in WATCHED if (project / name).is_dir()]
+
+    folders, returned = present(), []
+    while not stop.is_set():
+        if not folders:
+            if ready is not None:
+                ready.set()  # nothing to watch yet
+            stop.wait(REARM_MS / 1000)
+            folders = returned = present()
+            continue
+        try:
+            for changes in watchfiles.watch(*folders, watch_filter=wanted, stop_event=stop, step=SETTLE_MS,
+                                            rust_timeout=REARM_MS, yield_on_timeout=True, raise_interrupt=False):
+                if ready is not None:
+                    ready.set()
+                # Reported once this watch is armed, so that nothing written after it is missed.
+                paths = sorted({Path(path) for _, path in changes} | set(returned))
+                returned = []
+                if paths:
+                    on_change(paths)
+                gone = {Path(path) for change, path in changes if change == watchfiles.Change.deleted} & set(folders)
+                now = present()
+                if gone or now != folders:
+                    returned = [folder for folder in now if folder in gone or folder not in folders]
+                    folders = now
+                    break
+        except FileNotFoundError:  # a folder went between the look and the watch
+            folders = present()
+
+
+class ReloadSocket(WebSocketHandler):
+    """The browser's end of live reload, in the protocol livereload.js speaks: a handshake, then a
+    'reload' message after each build. tornado refuses a page of another origin; prepare() refuses
+    a Host that does not name the preview."""
+
+    PROTOCOL = "http://livereload.com/protocols/official-7"
+
+    def initialize(self, sockets: set, host: str) -> None:
+        self.sockets, self.host = sockets, host
+
+    def prepare(self) -> None:
+        if not host_allowed(self.request.headers.get("Host"), self.host):
+            raise HTTPError(403)
+
+    def on_message(self, message: str | bytes) -> None:
+        try:
+            command = json.loads(message).get("command")
+        except (ValueError, AttributeError):
+            return
+        if command == "hello":
+            self.write_message({"command": "hello", "protocols": [self.PROTOCOL], "serverName": "factsheet preview"})
+        elif command == "info":  # the page is ready for reloads
+            self.sockets.add(self)
+
+    def on_close(self) -> None:
+        self.sockets.discard(self)
+
+
+def reload_browsers(sockets: set[ReloadSocket]) -> None:
+    for socket in list(sockets):
+        try:
+            socket.write_message(RELOAD)
+        except WebSocketClosedError:
+            sockets.discard(socket)
 
 
 def serve(project: Path, host: str = "127.0.0.1", port: int = 8000) -> int:
     """Serve a live preview of `project` until interrupted; return the exit status."""
     project = project.resolve()
-    preview = Preview(project)
+    preview = Preview(project, host)
     preview.update()
-    # Requests are answered by our WSGI app; livereload adds the script and the reload socket.
-    # Its own watcher stays idle: it would poll the current folder, output included.
-    server = Server(app=preview)
+    sockets: set[ReloadSocket] = set()
+    app = Application([
+        (r"/livereload", ReloadSocket, {"sockets": sockets, "host": host}),
+        (r".*", FallbackHandler, {"fallback": WSGIContainer(preview)}),
+    ])
     logging.getLogger("tornado.access").setLevel(logging.CRITICAL)
+    url = url_of(host, port)
     try:
-        server.application(port, host, debug=False)
+        app.listen(port, address=host)
     except OSError as error:
-        print(f"error: cannot listen on {host}:{port} ({error.strerror}); pick another with --port", file=sys.stderr)
+        print(f"error: cannot listen on {url} ({error.strerror}); pick another with --port", file=sys.stderr)
         return 1
+    if listens_beyond_loopback(host):
+        print(f"warning: the preview listens beyond this computer ({url}): anyone on your network can read the "
+              "draft site, facts.json included; leave out --host to keep it on 127.0.0.1", file=sys.stderr, flush=True)
     loop = IOLoop.current()
 
     def changed(paths: list[Path]) -> None:
         preview.update(paths)
-        loop.add_callback(LiveReloadHandler.reload_waiters, "*")
+        loop.add_callback(reload_browsers, sockets)
 
-    stop = threading.Event()
-    watcher = threading.Thread(target=watch, args=(project, changed, stop), daemon=True)
+    stop, ready = threading.Event(), threading.Event()
+    watcher = threading.Thread(target=watch, args=(project, changed, stop, ready), daemon=True)
     watcher.start()
+    ready.wait(timeout=5)  # a save right after "serving" is seen
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # clean up on kill as on Ctrl-C
-    print(f"serving {project} on http://{host}:{port}/ (watching {', '.join(WATCHED)}; Ctrl-C stops)", flush=True)
+    print(f"serving {project} on {url} (watching {', '.join(WATCHED)}; Ctrl-C stops)", flush=True)
     try:
         loop.start()
     except KeyboardInterrupt:
