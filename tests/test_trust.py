@@ -289,3 +289,9 @@ def test_latest_events_place_a_range_at_its_end(mini_project: Path) -> None:
     pages = {p.url: p for p in plan_site(check_project(mini_project).verified).pages}
     assert [v.id for v in pages[""].context["latest_events"]] == ["after-launch", "alpha-launch"]
     assert [v.id for v in pages["history/"].context["events"]] == ["after-launch", "alpha-launch"]  # the timeline sorts by the start
+
+
+def test_an_open_range_is_a_date_or_later() -> None:
+    date = parse_partial_date("2022-07/..")
+    assert (str(date), date.written, date.first_day.isoformat()) == ("July 2022 or later", "2022-07/..", "2022-07-01")
+    assert date.last_day > parse_partial_date("2099").last_day  # later than any date the sources could give

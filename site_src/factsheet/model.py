@@ -16,7 +16,7 @@ MONTHS = ["January", "February", "March", "April", "May", "June", "July",
 _ONE_DATE = r"(?:(early|mid|late) )?(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?"
 _DATE = re.compile(rf"^{_ONE_DATE}$")
 # One date, or a range of two ("2022-04/2022-06", as in ISO 8601) when the sources only bound it.
-DATE_PATTERN = "^{0}(?:/{0})?$".format(_ONE_DATE.replace("(early", "(?:early").replace("(\\d", "(?:\\d"))
+DATE_PATTERN = "^{0}(?:/(?:{0}|\\.\\.))?$".format(_ONE_DATE.replace("(early", "(?:early").replace("(\\d", "(?:\\d"))
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class PartialDate:
     day: int = 0
     part: str = ""
     until: PartialDate | None = None  # the end of a range: the date lies somewhere from this one to that
+    open_end: bool = False  # a range with no end the sources give: "2022-07/.." is July 2022 or later
 
     @functools.cached_property  # sorting thousands of claims asks for it again and again
     def sort_key(self) -> tuple[int, int, int]:
@@ -50,6 +51,8 @@ class PartialDate:
     @functools.cached_property
     def last_day(self) -> datetime.date:
         """Return the last day the date may mean: "2022-07" is 31 July, "2022-04/2022-06" 30 June."""
+        if self.open_end:
+            return datetime.date.max
         if self.until is not None:
             return self.until.last_day
         if self.day:
@@ -64,6 +67,8 @@ class PartialDate:
     def written(self) -> str:
         """Return the date as editors write it: `2022-07`, `late 2022-03`, `2022-04/2022-06`."""
         text = f"{self.part} {self.iso}" if self.part else self.iso
+        if self.open_end:
+            return f"{text}/.."
         return f"{text}/{self.until.written}" if self.until is not None else text
 
     @property
@@ -83,6 +88,8 @@ class PartialDate:
 
     def __str__(self) -> str:
         """Return the date for readers, as precise as it is known: `late March 2022`, `2016`, `April–June 2022`."""
+        if self.open_end:
+            return f"{replace(self, open_end=False)} or later"
         end = self.until
         if end is not None:
             if end.year == self.year and self.month and end.month and not (self.day or end.day):
@@ -134,7 +141,10 @@ def parse_date_range(value: str) -> PartialDate:
     first, _, last = value.partition("/")
     if "/" in last:
         raise ValueError(f"'{value}' has more than one '/'; a range is two dates: \"2022-04/2022-06\"")
-    start, end = parse_partial_date(first), parse_partial_date(last)
+    start = parse_partial_date(first)
+    if last.strip() == "..":  # ISO 8601's open end: the sources say only "not before"
+        return replace(start, open_end=True)
+    end = parse_partial_date(last)
     if end.last_day < start.first_day:
         raise ValueError(f"'{value}' ends before it starts; write the earlier date first")
     if (start.first_day, start.last_day) == (end.first_day, end.last_day):
@@ -163,7 +173,7 @@ DateValue = Annotated[PartialDate, PlainValidator(parse_partial_date),
                       # What parse_partial_date accepts: the text forms, or a bare year YAML reads as a number.
                       WithJsonSchema({"anyOf": [{"type": "string", "pattern": DATE_PATTERN},
                                                 {"type": "integer", "minimum": 1000, "maximum": 9999}],
-                                      "description": 'a date as precise as known: "2022", "2022-07", "2022-07-05", "late 2022-03", or a range the sources bound it by: "2022-04/2022-06"'})]
+                                      "description": 'a date as precise as known: "2022", "2022-07", "2022-07-05", "late 2022-03", or a range the sources bound it by: "2022-04/2022-06", "2022-07/.." (July 2022 or later)'})]
 Id = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 Text = Annotated[str, Field(min_length=1, max_length=20_000), AfterValidator(_check_text)]
 Url = Annotated[str, Field(max_length=2_000), AfterValidator(_check_url)]
