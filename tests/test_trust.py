@@ -272,7 +272,7 @@ def test_a_date_range_reads_as_written_and_spans_its_days(written: str, shown: s
 @pytest.mark.parametrize("written, message", [
     ("2022-06/2022-04", "ends before it starts"),
     ("2022-07/2022-07", "starts and ends on the same date"),
-    ("2022/2023/2024", "more than one '/'"),
+    ("2022/2023/2024", "is not a date"),
     ("2022-07/July", "is not a date"),
 ])
 def test_a_malformed_date_range_says_how_to_write_it(written: str, message: str) -> None:

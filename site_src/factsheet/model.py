@@ -16,6 +16,7 @@ MONTHS = ["January", "February", "March", "April", "May", "June", "July",
 _ONE_DATE = r"(?:(early|mid|late) )?(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?"
 _DATE = re.compile(rf"^{_ONE_DATE}$")
 # One date, or a range of two ("2022-04/2022-06", as in ISO 8601) when the sources only bound it.
+_RANGE = re.compile(rf"^\s*{_ONE_DATE}\s*/\s*(?:{_ONE_DATE}|\.\.)\s*$")
 DATE_PATTERN = "^{0}(?:/(?:{0}|\\.\\.))?$".format(_ONE_DATE.replace("(early", "(?:early").replace("(\\d", "(?:\\d"))
 
 
@@ -117,7 +118,7 @@ def parse_partial_date(value: object) -> PartialDate:
         value = str(value)
     if not isinstance(value, str):
         raise ValueError(f"expected a date such as \"2022\", \"2022-07\" or \"late 2022-03\", got {value!r}")
-    if "/" in value:
+    if _RANGE.match(value):
         return parse_date_range(value)
     match = _DATE.match(value.strip())
     if not match:
@@ -139,8 +140,6 @@ def parse_partial_date(value: object) -> PartialDate:
 def parse_date_range(value: str) -> PartialDate:
     """Return the range "2022-04/2022-06" means; raise ValueError when either end is no date or it runs backwards."""
     first, _, last = value.partition("/")
-    if "/" in last:
-        raise ValueError(f"'{value}' has more than one '/'; a range is two dates: \"2022-04/2022-06\"")
     start = parse_partial_date(first)
     if last.strip() == "..":  # ISO 8601's open end: the sources say only "not before"
         return replace(start, open_end=True)
