@@ -32,8 +32,9 @@ system-deps:
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 
+# The browser tests drive the browser system-deps.sh finds (CHROMIUM_PATH, when set, wins).
 test: $(VENV)/.test-deps system-deps node_modules/.package-lock.json
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	CHROMIUM_PATH="$$(./scripts/system-deps.sh --browser)" $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Lighthouse scores of the home, a device and the Europe page (not part of `make test`).
 lighthouse: $(VENV)/.build-deps system-deps node_modules/.package-lock.json
