@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: build test check serve clean system-deps lighthouse bench screenshots
+.PHONY: build test fuzz check serve clean system-deps lighthouse bench screenshots
 
 $(VENV)/.build-deps: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ node_modules/.package-lock.json: package.json package-lock.json
 # The browser tests drive the browser system-deps.sh finds (CHROMIUM_PATH, when set, wins).
 test: $(VENV)/.test-deps system-deps node_modules/.package-lock.json
 	CHROMIUM_PATH="$$(./scripts/system-deps.sh --browser)" $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The long fuzz run (10,000 mutated inputs per test; `make test` runs 40), weekly in CI.
+fuzz: $(VENV)/.test-deps
+	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest tests/test_fuzz.py $(PYTEST_ARGS)
 
 # Lighthouse scores of the home, a device and the Europe page (not part of `make test`).
 lighthouse: $(VENV)/.build-deps system-deps node_modules/.package-lock.json
