@@ -29,7 +29,11 @@ serve: $(VENV)/.build-deps
 system-deps:
 	./scripts/system-deps.sh
 
+# The checkers `make test` runs; Lighthouse (an optional dependency, 200 packages) is left out.
 node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --ignore-scripts --omit=optional --no-audit --no-fund
+
+node_modules/.bin/lighthouse: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 
 # The browser tests drive the browser system-deps.sh finds (CHROMIUM_PATH, when set, wins).
@@ -41,7 +45,7 @@ fuzz: $(VENV)/.test-deps
 	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest tests/test_fuzz.py $(PYTEST_ARGS)
 
 # Lighthouse scores of the home, a device and the Europe page (not part of `make test`).
-lighthouse: $(VENV)/.build-deps system-deps node_modules/.package-lock.json
+lighthouse: $(VENV)/.build-deps system-deps node_modules/.bin/lighthouse
 	./scripts/lighthouse.sh
 
 # docs/screenshots/ taken again from a fresh build (Playwright on Chromium).
