@@ -102,6 +102,11 @@ def axe_violations(page, rules: list[str] | None = None) -> list[str]:
             for v in result["violations"]]
 
 
+# The dark scheme changes colours only (the same HTML, other custom properties): there axe runs
+# its colour rules, the slowest half of its work, and the light scheme runs every WCAG rule.
+COLOUR_RULES = ["color-contrast", "link-in-text-block"]
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_no_page_has_axe_wcag_21_aa_violations_in_either_colour_scheme(page_in, site_url, built_site, scheme) -> None:
     """Covers readable contrast in dark mode: axe's color-contrast rule runs on the dark palette."""
@@ -114,7 +119,7 @@ def test_no_page_has_axe_wcag_21_aa_violations_in_either_colour_scheme(page_in, 
         brightness = sum(int(c) for c in rgb[rgb.index("(") + 1:-1].split(",")[:3]) / 3
         assert (brightness < 64) == (scheme == "dark"), f"{path}: background {rgb} in the {scheme} scheme"
         page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")  # check the quotes too
-        if violations := axe_violations(page):
+        if violations := axe_violations(page, COLOUR_RULES if scheme == "dark" else None):
             found[path] = violations
     assert found == {}
 
