@@ -36,9 +36,10 @@ node_modules/.package-lock.json: package.json package-lock.json
 node_modules/.bin/lighthouse: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 
-# The browser tests drive the browser system-deps.sh finds (CHROMIUM_PATH, when set, wins).
+# On every core (pytest-xdist); the browser tests drive the browser system-deps.sh finds
+# (CHROMIUM_PATH, when set, wins). `make test PYTEST_ARGS="-n 0 tests/test_x.py"` runs one file serially.
 test: $(VENV)/.test-deps system-deps node_modules/.package-lock.json
-	CHROMIUM_PATH="$$(./scripts/system-deps.sh --browser)" $(BIN)/python -m pytest $(PYTEST_ARGS)
+	CHROMIUM_PATH="$$(./scripts/system-deps.sh --browser)" $(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 # The long fuzz run (10,000 mutated inputs per test; `make test` runs 40), weekly in CI.
 fuzz: $(VENV)/.test-deps
