@@ -44,7 +44,7 @@ def lint(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], str]:
     names = sorted(p.name for p in WORKFLOWS.glob("*.y*ml"))
     for name in names:
         (folder / ".github" / "workflows" / name).write_bytes((WORKFLOWS / name).read_bytes())
-    broken = (WORKFLOWS / "weekly.yml").read_text().replace("runs-on: ubuntu-latest", "runs-on: ubuntu-latest\n    needs: nope", 1)
+    broken = (WORKFLOWS / "pages.yml").read_text().replace("steps.pages.outputs.base_url", "steps.nope.outputs.base_url")
     (folder / ".github" / "workflows" / "zz-broken.yml").write_text(broken)
     result = subprocess.run([str(LINTER), ".github/workflows/*.y*ml"], cwd=folder, capture_output=True, text=True, timeout=300)
     report = result.stdout + result.stderr
@@ -59,7 +59,7 @@ def test_every_workflow_passes_actionlint(lint):
 
 
 def test_actionlint_catches_a_broken_workflow(lint):
-    # Proof that the check above can fail: a job that needs one that does not exist is an error.
+    # Proof that the check above can fail: an undefined step output is an error.
     _, report = lint
     assert re.search(r"^\.github/workflows/zz-broken\.yml:\d+:\d+ .*nope", report, re.M), report
 
