@@ -43,7 +43,7 @@ test: $(VENV)/.test-deps system-deps node_modules/.package-lock.json
 
 # The long fuzz run (10,000 mutated inputs per test; `make test` runs 40), weekly in CI.
 fuzz: $(VENV)/.test-deps
-	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest tests/test_fuzz.py $(PYTEST_ARGS)
+	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -n auto tests/test_fuzz.py $(PYTEST_ARGS)
 
 # Lighthouse scores of the home, a device and the Europe page (not part of `make test`).
 lighthouse: $(VENV)/.build-deps system-deps node_modules/.bin/lighthouse

@@ -44,7 +44,7 @@ find_browser() {
         found="$(command -v "$name" 2>/dev/null)" || continue
         usable "$found" && { echo "$found"; return 0; }
     done
-    for found in "${PLAYWRIGHT_BROWSERS_PATH:-$HOME/.cache/ms-playwright}"/chromium-*/chrome-linux*/chrome; do
+    for found in "${PLAYWRIGHT_BROWSERS_PATH:-${HOME:-/nonexistent}/.cache/ms-playwright}"/chromium-*/chrome-linux*/chrome; do
         usable "$found" && { echo "$found"; return 0; }
     done
     return 1
