@@ -97,6 +97,8 @@ def axe_violations(page, rules: list[str] | None = None) -> list[str]:
     require(AXE.is_file(), "axe-core is not installed (npm ci --ignore-scripts)")
     page.evaluate(AXE.read_text())  # evaluated by the browser itself: the page's CSP forbids script tags it does not ship
     options = {"runOnly": {"type": "rule", "values": rules}} if rules else {"runOnly": {"type": "tag", "values": WCAG}}
+    # Violations in full, one node per other result type: the same violations, about 40% less work.
+    options["resultTypes"] = ["violations"]
     result = page.evaluate("options => axe.run(document, options)", options)
     return [f"{v['id']} ({v['impact']}): {v['help']} at {', '.join(str(n['target']) for n in v['nodes'][:3])}"
             for v in result["violations"]]
