@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: build test check serve clean system-deps lighthouse bench screenshots
+.PHONY: build test fuzz check serve clean system-deps lighthouse bench screenshots
 
 $(VENV)/.build-deps: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,14 +29,24 @@ serve: $(VENV)/.build-deps
 system-deps:
 	./scripts/system-deps.sh
 
+# The checkers `make test` runs; Lighthouse (an optional dependency, 200 packages) is left out.
 node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --ignore-scripts --omit=optional --no-audit --no-fund
+
+node_modules/.bin/lighthouse: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 
+# On every core (pytest-xdist); the browser tests drive the browser system-deps.sh finds
+# (CHROMIUM_PATH, when set, wins). `make test PYTEST_ARGS="-n 0 tests/test_x.py"` runs one file serially.
 test: $(VENV)/.test-deps system-deps node_modules/.package-lock.json
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	CHROMIUM_PATH="$$(./scripts/system-deps.sh --browser)" $(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+
+# The long fuzz run (10,000 mutated inputs per test; `make test` runs 40), weekly in CI.
+fuzz: $(VENV)/.test-deps
+	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -n auto tests/test_fuzz.py $(PYTEST_ARGS)
 
 # Lighthouse scores of the home, a device and the Europe page (not part of `make test`).
-lighthouse: $(VENV)/.build-deps system-deps node_modules/.package-lock.json
+lighthouse: $(VENV)/.build-deps system-deps node_modules/.bin/lighthouse
 	./scripts/lighthouse.sh
 
 # docs/screenshots/ taken again from a fresh build (Playwright on Chromium).

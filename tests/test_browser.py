@@ -99,9 +99,16 @@ def axe_violations(page, rules: list[str] | None = None) -> list[str]:
     require(AXE.is_file(), "axe-core is not installed (npm ci --ignore-scripts)")
     page.evaluate(AXE.read_text())  # evaluated by the browser itself: the page's CSP forbids script tags it does not ship
     options = {"runOnly": {"type": "rule", "values": rules}} if rules else {"runOnly": {"type": "tag", "values": WCAG}}
+    # Violations in full, one node per other result type: the same violations, about 40% less work.
+    options["resultTypes"] = ["violations"]
     result = page.evaluate("options => axe.run(document, options)", options)
     return [f"{v['id']} ({v['impact']}): {v['help']} at {', '.join(str(n['target']) for n in v['nodes'][:3])}"
             for v in result["violations"]]
+
+
+# The dark scheme changes colours only (the same HTML, other custom properties): there axe runs
+# its colour rules, the slowest half of its work, and the light scheme runs every WCAG rule.
+COLOUR_RULES = ["color-contrast", "link-in-text-block"]
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -116,7 +123,7 @@ def test_no_page_has_axe_wcag_21_aa_violations_in_either_colour_scheme(page_in, 
         brightness = sum(int(c) for c in rgb[rgb.index("(") + 1:-1].split(",")[:3]) / 3
         assert (brightness < 64) == (scheme == "dark"), f"{path}: background {rgb} in the {scheme} scheme"
         page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")  # check the quotes too
-        if violations := axe_violations(page):
+        if violations := axe_violations(page, COLOUR_RULES if scheme == "dark" else None):
             found[path] = violations
     assert found == {}
 

