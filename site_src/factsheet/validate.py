@@ -14,7 +14,8 @@ from .load import Document, RawContent
 from .model import MODELS, Claim, Device, Europe, History, PageMeta, Site, Source
 from .problems import ContentError, Problem, did_you_mean
 
-ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # always fullmatch: `$` would let a trailing newline through
+ID_LENGTH = 80
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,11 @@ def validate_content(raw: RawContent) -> tuple[Content, list[Problem]]:
     for doc in raw.documents:
         key = doc.kind if doc.kind in REQUIRED else f"{doc.kind}:{doc.stem}"
         documents[key] = doc
-        if doc.kind not in REQUIRED and not ID.match(doc.stem):
-            problems.append(doc.problem((), f"file name '{doc.stem}' is not an id; use lower-case words joined by hyphens, like 'xiaomi-12s-ultra'"))
+        if doc.kind not in REQUIRED and (not ID.fullmatch(doc.stem) or len(doc.stem) > ID_LENGTH):
+            # The name is the id and the URL: `beta\n` must not pass for `beta`, nor a name no id can match.
+            why = "is not an id; use lower-case words joined by hyphens, like 'xiaomi-12s-ultra'" if ID.fullmatch(doc.stem) is None \
+                else f"is longer than the {ID_LENGTH} characters an id may have; shorten it"
+            problems.append(doc.problem((), f"file name '{doc.stem}' {why}"))
             failed.add(key)
             continue
         if doc.validated is None:  # a file unchanged since serve's last build keeps its result

@@ -1,0 +1,176 @@
+"""Hostile input, round 2: ids that only look like ids, base URLs that leave the site,
+non-characters that break the feed, and file names longer than an id may be."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from factsheet import cli
+from factsheet.model import check_base_url
+from factsheet.pipeline import check_project
+from factsheet.problems import ContentError
+from factsheet.scaffold import new_file
+
+
+def problems_of(project: Path) -> list[str]:
+    with pytest.raises(ContentError) as caught:
+        check_project(project)
+    return [str(p) for p in caught.value.problems]
+
+
+def edit(file: Path, old: str, new: str) -> None:
+    text = file.read_text(encoding="utf-8")
+    assert old in text
+    file.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+# Ids that pass a `^...$` match, or look like an id to a reader, but are not one.
+NOT_IDS = [
+    "beta\n",        # trailing newline: `$` matches before it
+    " beta",         # leading space
+    "beta ",         # trailing space
+    "b\u0435ta",     # Cyrillic е
+    "\uff42eta",     # fullwidth b
+    "beta\u200b",    # zero-width space
+    "beta\u00a0",    # no-break space
+]
+
+
+@pytest.mark.parametrize("stem", NOT_IDS)
+def test_a_device_file_whose_name_only_looks_like_an_id_is_refused(mini_project: Path, stem: str) -> None:
+    devices = mini_project / "content/devices"
+    (devices / f"{stem}.yaml").write_bytes((devices / "beta.yaml").read_bytes())
+    assert f"content/devices/{stem}.yaml:1:1: error: file name '{stem}' is not an id; use lower-case words joined by hyphens, like 'xiaomi-12s-ultra'" in problems_of(mini_project)
+
+
+@pytest.mark.parametrize("stem", ["europe\n", " europe", "europe\u200b"])
+def test_a_page_whose_name_only_looks_like_a_site_page_is_refused(mini_project: Path, stem: str) -> None:
+    pages = mini_project / "content/pages"
+    (pages / f"{stem}.md").write_bytes((pages / "about.md").read_bytes())
+    assert f"content/pages/{stem}.md:2:1: error: file name '{stem}' is not an id; use lower-case words joined by hyphens, like 'xiaomi-12s-ultra'" in problems_of(mini_project)
+
+
+@pytest.mark.parametrize("value", [*NOT_IDS, "alpha\n"])
+def test_an_id_inside_a_file_that_only_looks_like_one_is_a_located_error(mini_project: Path, value: str) -> None:
+    europe = mini_project / "content/europe.yaml"
+    edit(europe, "device: beta", f"device: {json.dumps(value)}")
+    found = [p for p in problems_of(mini_project) if p.startswith("content/europe.yaml:")]
+    assert any("is not an id" in p for p in found), found
+
+
+@pytest.mark.parametrize("id", [*NOT_IDS, "zeta\r"])
+def test_new_refuses_an_id_that_only_looks_like_one_and_writes_nothing(mini_project: Path, id: str, capsys) -> None:
+    before = sorted(p.name for p in (mini_project / "content/devices").iterdir())
+    assert new_file(mini_project, "device", id) == 1
+    assert f"error: '{id}' is not an id" in capsys.readouterr().err
+    assert sorted(p.name for p in (mini_project / "content/devices").iterdir()) == before
+
+
+def test_a_device_file_name_longer_than_an_id_may_be_is_refused(mini_project: Path) -> None:
+    devices = mini_project / "content/devices"
+    stem = "x" * 81
+    (devices / f"{stem}.yaml").write_bytes((devices / "beta.yaml").read_bytes())
+    assert f"content/devices/{stem}.yaml:1:1: error: file name '{stem}' is longer than the 80 characters an id may have; shorten it" in problems_of(mini_project)
+
+
+def test_a_device_file_name_of_80_characters_is_an_id(mini_project: Path) -> None:
+    devices = mini_project / "content/devices"
+    stem = "x" * 80
+    (devices / f"{stem}.yaml").write_bytes((devices / "beta.yaml").read_bytes())
+    assert not any("file name" in p for p in problems_of(mini_project))
+
+
+# Base URLs ---------------------------------------------------------------------------------
+
+GOOD_BASES = [
+    "https://owner.github.io/repo/",
+    "https://owner.github.io/repo",
+    "http://localhost:8000/",
+    "https://example.org",
+    "https://[::1]:8443/site/",
+]
+BAD_BASES = [
+    # not http(s)
+    "javascript:alert(document.domain)//",
+    "JavaScript://a.example/%0aalert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "ftp://a.example/",
+    "//a.example/",
+    "/repo/",
+    # no host
+    "https://",
+    "https:///repo/",
+    "https://:8000/",
+    # a path that browsers read as another host
+    "https://a.example//evil.example/",
+    "https://a.example/\\evil.example/",
+    # white space, quotes, angle brackets, controls
+    "https://a.example/\nDisallow: /",
+    "https://a.example/ x",
+    "https://a.example/\t",
+    'https://a.example/"onmouseover=alert(1)',
+    "https://a.example/'x",
+    "https://a.example/<x>",
+    "https://a.example/`x",
+    "https://a.example/\x00",
+    "https://a.example/\u2028",
+    # a query or fragment would end up in the middle of every URL
+    "https://a.example/?x=1",
+    "https://a.example/#top",
+    # a port that is no port
+    "https://a.example:99999/",
+    "https://a.example:x/",
+]
+
+
+@pytest.mark.parametrize("url", GOOD_BASES)
+def test_a_plain_base_url_is_accepted(url: str) -> None:
+    assert check_base_url(url) == url
+
+
+@pytest.mark.parametrize("url", BAD_BASES)
+def test_a_base_url_that_could_leave_the_site_is_refused(url: str) -> None:
+    with pytest.raises(ValueError, match="base URL"):
+        check_base_url(url)
+
+
+@pytest.mark.parametrize("url", BAD_BASES)
+def test_the_base_url_flag_is_refused_in_one_line_before_anything_is_written(mini_project: Path, url: str, capsys) -> None:
+    out = mini_project.parent / "out"
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["build", "--out", str(out), "--base-url", url], project=mini_project)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --base-url:" in err and "base URL" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("url", BAD_BASES)
+def test_a_base_url_in_site_yaml_is_a_located_error(mini_project: Path, url: str) -> None:
+    edit(mini_project / "content/site.yaml", 'base_url: ""', f"base_url: {json.dumps(url)}")
+    found = [p for p in problems_of(mini_project) if p.startswith("content/site.yaml:")]
+    assert len(found) == 1 and found[0].startswith("content/site.yaml:4:11: error: "), found
+
+
+@pytest.mark.parametrize("url", GOOD_BASES)
+def test_a_plain_base_url_in_site_yaml_is_accepted(mini_project: Path, url: str) -> None:
+    edit(mini_project / "content/site.yaml", 'base_url: ""', f'base_url: "{url}"')
+    check_project(mini_project)
+
+
+# Characters that XML refuses ---------------------------------------------------------------
+
+@pytest.mark.parametrize("escape, code", [
+    ("\\uFFFE", "FFFE"),
+    ("\\uFFFF", "FFFF"),
+    ("\\uFDD0", "FDD0"),
+    ("\\U0001FFFF", "1FFFF"),
+    ("\\x01", "0001"),
+])
+def test_a_non_character_written_as_a_yaml_escape_is_a_located_error(mini_project: Path, escape: str, code: str) -> None:
+    edit(mini_project / "content/devices/beta.yaml", "text: A successor is expected next year.",
+         f'text: "A successor{escape} is expected next year."')
+    assert any(p.startswith("content/devices/beta.yaml:") and f"U+{code}" in p for p in problems_of(mini_project))
