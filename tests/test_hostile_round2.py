@@ -4,15 +4,19 @@ non-characters that break the feed, and file names longer than an id may be."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import stat
 from pathlib import Path
 
 import pytest
 
 from factsheet import cli
 from factsheet.model import check_base_url
-from factsheet.pipeline import check_project
+from factsheet.pipeline import build_project, check_project, render_project
 from factsheet.problems import ContentError
 from factsheet.scaffold import new_file
+from factsheet.write import WriteError, write_site
 
 
 def problems_of(project: Path) -> list[str]:
@@ -174,3 +178,67 @@ def test_a_non_character_written_as_a_yaml_escape_is_a_located_error(mini_projec
     edit(mini_project / "content/devices/beta.yaml", "text: A successor is expected next year.",
          f'text: "A successor{escape} is expected next year."')
     assert any(p.startswith("content/devices/beta.yaml:") and f"U+{code}" in p for p in problems_of(mini_project))
+
+
+# The output folder ----------------------------------------------------------------------------
+
+def test_a_hand_made_folder_with_an_index_html_is_not_replaced(mini_project: Path, capsys) -> None:
+    out = mini_project.parent / "public"
+    out.mkdir()
+    (out / "index.html").write_text("<p>my own page</p>\n")
+    (out / "notes.txt").write_text("hand-written\n")
+    assert cli.main(["build", "--out", str(out)], project=mini_project) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: refusing to replace {out}: it holds files but no .factsheet-site, so it is no site built here "
+        "(a site built before that file was written: delete it once); choose a new or empty folder"]
+    assert sorted(p.name for p in out.iterdir()) == ["index.html", "notes.txt"]
+
+
+def test_a_site_built_here_is_replaced_by_the_next_build(mini_project: Path) -> None:
+    out = mini_project.parent / "public"
+    build_project(mini_project, out, search=False)
+    (out / "stale.html").write_text("from an older build\n")
+    build_project(mini_project, out, search=False)
+    assert (out / ".factsheet-site").is_file() and not (out / "stale.html").exists()
+
+
+def test_an_output_folder_that_is_a_mount_point_is_refused_before_anything_is_written(
+        mini_project: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    out = mini_project.parent / "mounted"
+    out.mkdir()
+    real = os.path.ismount
+    monkeypatch.setattr(os.path, "ismount", lambda path: Path(path) == out or real(path))
+    assert cli.main(["build", "--out", str(out)], project=mini_project) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: refusing to replace {out}: it is a mount point, which cannot be swapped for a new folder; "
+        f"build into a folder inside it, such as {out / '_site'}"]
+    assert sorted(os.listdir(mini_project.parent)) == ["mini", "mounted"] and not any(out.iterdir())
+
+
+@pytest.mark.parametrize("umask", [0o077, 0o027, 0o000])
+def test_the_site_is_readable_by_everyone_whatever_the_umask(mini_project: Path, umask: int) -> None:
+    out = mini_project.parent / "site"
+    before = os.umask(umask)
+    try:
+        build_project(mini_project, out)  # with Pagefind: its files too
+    finally:
+        os.umask(before)
+    modes = {stat.S_IMODE(p.stat().st_mode) for p in [out, *out.rglob("*")] if p.is_dir()}
+    assert modes == {0o755}
+    modes = {stat.S_IMODE(p.stat().st_mode) for p in out.rglob("*") if p.is_file()}
+    assert modes == {0o644}
+    assert os.umask(before) == before  # the build put the user's umask back
+
+
+def test_a_staging_folder_that_lost_part_of_the_site_is_never_swapped_in(mini_project: Path) -> None:
+    out = mini_project.parent / "site"
+    build_project(mini_project, out, search=False)
+    before = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
+
+    def another_build_deleted_pages(staging: Path) -> None:
+        shutil.rmtree(staging / "devices")
+
+    with pytest.raises(WriteError, match="the new site lost devices while it was being written"):
+        write_site(render_project(mini_project)[0], out, finish=another_build_deleted_pages)
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == before
+    assert sorted(os.listdir(out.parent)) == ["mini", "site"], "leftovers beside the site"
