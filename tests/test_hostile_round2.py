@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import stat
+import time
 from pathlib import Path
 
 import pytest
 
+from conftest import REPO
 from factsheet import cli
 from factsheet.model import check_base_url
 from factsheet.pipeline import build_project, check_project, render_project
 from factsheet.problems import ContentError
 from factsheet.scaffold import new_file
+from factsheet.verify import SearchableText, normalize
 from factsheet.write import WriteError, write_site
 
 
@@ -242,3 +246,66 @@ def test_a_staging_folder_that_lost_part_of_the_site_is_never_swapped_in(mini_pr
         write_site(render_project(mini_project)[0], out, finish=another_build_deleted_pages)
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == before
     assert sorted(os.listdir(out.parent)) == ["mini", "site"], "leftovers beside the site"
+
+
+# The closest-passage hint on a large source ------------------------------------------------
+
+@pytest.fixture(scope="module")
+def large_source() -> str:
+    """1.9 MB of sentences made of the seeds' words, every word used hundreds of times (the hard case)."""
+    words = " ".join(p.read_text(encoding="utf-8") for p in sorted((REPO / "seeds").glob("*.txt"))).split()
+    rng = random.Random(12)
+    sentences, size = [], 0
+    while size < 1_900_000:
+        sentence = " ".join(rng.choice(words) for _ in range(rng.randint(8, 25))) + "."
+        sentences.append(sentence)
+        size += len(sentence) + 1
+    return " ".join(sentences)
+
+
+def passage_at(text: str, at: int, length: int) -> str:
+    start = text.index(" ", at) + 1
+    return text[start:start + length]
+
+
+@pytest.mark.parametrize("at, edit", [
+    # a word added in the middle
+    (950_000, lambda q: q[:7000] + " WRONG " + q[7000:]),
+    # a word left out, and a typo
+    (300_000, lambda q: q[:5000] + q[5000:].split(" ", 2)[2].replace("e", "é", 1)),
+    # different case and white space throughout, and a wrong last word
+    (1_500_000, lambda q: q.upper().replace(" ", "\n  ")[:-8] + " wrong."),
+    # near the start of the text
+    (0, lambda q: "Wrong beginning: " + q),
+])
+def test_a_long_wrong_quote_in_a_large_source_is_reported_quickly_with_the_passage_it_came_from(
+        large_source: str, at: int, edit) -> None:
+    passage = passage_at(large_source, at, 14_800)
+    quote = edit(passage)
+    text = SearchableText(large_source)
+    started = time.perf_counter()
+    assert text.find(quote) is None
+    hint = text.closest(quote)
+    elapsed = time.perf_counter() - started
+    # The hint starts at the quote's first words (or one word before, for a quote that starts wrong).
+    first_words = normalize(" ".join(passage.split()[:6]))  # hints show the text as quotes are compared
+    assert first_words in hint[:200], (hint[:120], first_words)
+    assert len(hint) <= 200  # a passage, not the whole quote
+    assert elapsed < 30, f"{elapsed:.1f} s (difflib over the whole text took 9 minutes)"
+
+
+def test_a_large_source_sharing_no_two_words_with_the_quote_gives_no_hint(large_source: str) -> None:
+    assert SearchableText(large_source).closest("Zyxwvut qwerty plonk " * 20) == ""
+
+
+def test_a_long_wrong_quote_in_a_large_seed_stops_check_with_the_closest_passage(mini_project: Path, large_source: str) -> None:
+    (mini_project / "seeds/alpha.txt").write_text(large_source + "\n\n" + (mini_project / "seeds/alpha.txt").read_text())
+    passage = passage_at(large_source, 1_000_000, 14_800)
+    beta = mini_project / "content/devices/beta.yaml"
+    edit(beta, 'quote: "Its successor is expected next year - with a better camera."', f"quote: {json.dumps(passage[:9000] + ' x ' + passage[9000:])}")
+    started = time.perf_counter()
+    found = [p for p in problems_of(mini_project) if p.startswith("content/devices/beta.yaml:")]
+    elapsed = time.perf_counter() - started
+    assert len(found) == 1 and "quote not found in source 'alpha-news'" in found[0]
+    assert f'the closest passage is: "{normalize(" ".join(passage.split()[:6]))}' in found[0]
+    assert elapsed < 60, f"{elapsed:.1f} s"
