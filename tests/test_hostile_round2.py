@@ -309,3 +309,34 @@ def test_a_long_wrong_quote_in_a_large_seed_stops_check_with_the_closest_passage
     assert len(found) == 1 and "quote not found in source 'alpha-news'" in found[0]
     assert f'the closest passage is: "{normalize(" ".join(passage.split()[:6]))}' in found[0]
     assert elapsed < 60, f"{elapsed:.1f} s"
+
+
+# Templates --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("where", ["static/passwd.txt", "static/linked", "home-copy.html"])
+def test_a_link_in_templates_to_a_file_outside_is_refused_and_nothing_is_published(mini_project: Path, tmp_path: Path, where: str) -> None:
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "passwd.txt").write_text("root:x:0:0\n")
+    (mini_project / "templates" / where).symlink_to(secret / "passwd.txt" if where.endswith(".txt") or where.endswith(".html") else secret)
+    out = tmp_path / "site"
+    with pytest.raises(ContentError) as caught:
+        build_project(mini_project, out, search=False)
+    assert [str(p) for p in caught.value.problems] == [
+        f"templates/{where}:1:1: error: a link to a file outside templates/; copy the file in instead"]
+    assert not out.exists()
+
+
+def test_a_link_inside_templates_is_followed(mini_project: Path, tmp_path: Path) -> None:
+    (mini_project / "templates/static/site-copy.css").symlink_to(mini_project / "templates/static/site.css")
+    build_project(mini_project, tmp_path / "site", search=False)
+    assert (tmp_path / "site/static/site-copy.css").read_bytes() == (mini_project / "templates/static/site.css").read_bytes()
+
+
+def test_a_template_that_is_not_utf8_is_a_located_error_not_a_traceback(mini_project: Path, capsys) -> None:
+    page = mini_project / "templates/page.html"
+    page.write_bytes(page.read_bytes().replace(b"\n", b"\n\xe9t\xe9 ", 2).replace(b"\n\xe9t\xe9 ", b"\n", 1))
+    assert cli.main(["build", "--out", str(mini_project.parent / "site"), "--no-search"], project=mini_project) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.splitlines()[0] == "templates/page.html:3:1: error: not UTF-8 text (byte 0xE9); save the template as UTF-8"
