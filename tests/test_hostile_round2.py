@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shutil
 import stat
 import time
@@ -340,3 +341,18 @@ def test_a_template_that_is_not_utf8_is_a_located_error_not_a_traceback(mini_pro
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert err.splitlines()[0] == "templates/page.html:3:1: error: not UTF-8 text (byte 0xE9); save the template as UTF-8"
+
+
+# Output edge cases ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r\n \t"])
+def test_a_seed_is_split_into_paragraphs_at_blank_lines_whatever_its_line_endings(mini_project: Path, newline: str) -> None:
+    seed = mini_project / "seeds/alpha.txt"
+    seed.write_bytes(seed.read_text(encoding="utf-8").replace("\n", newline).encode("utf-8"))
+    files, _, _ = render_project(mini_project)
+    page = files["sources/alpha-news/index.html"].decode()
+    paragraphs = re.findall(r"<p[ >].*?</p>", page, re.S)
+    texts = [re.sub(r"<[^>]+>", "", p) for p in paragraphs]
+    for first_words in ["Alpha Phone launches", "The Alpha Phone was presented", "Its successor is expected"]:
+        assert sum(first_words in text for text in texts) == 1, texts
+    assert not any("Alpha Phone launches" in text and "Its successor" in text for text in texts)
