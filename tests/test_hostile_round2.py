@@ -3,6 +3,7 @@ non-characters that break the feed, and file names longer than an id may be."""
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import random
@@ -18,7 +19,7 @@ from conftest import REPO
 from factsheet import cli
 from factsheet.model import check_base_url
 from factsheet.pipeline import build_project, check_project, render_project
-from factsheet.problems import ContentError
+from factsheet.problems import ContentError, did_you_mean
 from factsheet.scaffold import new_file
 from factsheet.verify import SearchableText, normalize
 from factsheet.write import WriteError, write_site
@@ -356,3 +357,36 @@ def test_a_seed_is_split_into_paragraphs_at_blank_lines_whatever_its_line_ending
     for first_words in ["Alpha Phone launches", "The Alpha Phone was presented", "Its successor is expected"]:
         assert sum(first_words in text for text in texts) == 1, texts
     assert not any("Alpha Phone launches" in text and "Its successor" in text for text in texts)
+
+
+# Suggestions among many ids ---------------------------------------------------------------
+
+MANY_IDS = [f"{maker}-{i:04d}-{kind}" for maker in ("xiaomi", "leica", "huawei", "oppo", "vivo")
+            for i in range(1000) for kind in ("ultra", "pro")]
+
+
+@pytest.mark.parametrize("word, expected", [
+    # one letter wrong, left out, added, two swapped
+    ("xiaomi-0412-ultrq", "xiaomi-0412-ultra"),
+    ("xiaomi-0412-ulra", "xiaomi-0412-ultra"),
+    ("xiaomi-0412-ulltra", "xiaomi-0412-ultra"),
+    ("xaiomi-0412-ultra", "xiaomi-0412-ultra"),
+    ("leica-0999-por", "leica-0999-pro"),
+    # further off, still close
+    ("huawei-0007-ultra-max", "huawei-0007-ultra"),
+    ("Oppo-0123-Pro", "oppo-0123-pro"),
+    # nothing like it
+    ("zeta", ""),
+])
+def test_a_misspelt_id_among_ten_thousand_gets_the_suggestion_a_full_comparison_gives(word: str, expected: str) -> None:
+    full = difflib.get_close_matches(word, sorted(MANY_IDS), n=1, cutoff=0.6)
+    assert did_you_mean(word, MANY_IDS) == (f" (did you mean '{expected}'?)" if expected else "")
+    assert (full[0] if full else "") == expected
+
+
+def test_a_thousand_misspelt_ids_among_ten_thousand_are_suggested_in_seconds_not_minutes() -> None:
+    started = time.perf_counter()
+    hints = [did_you_mean(f"xiaomi-{i:04d}-utlra", MANY_IDS) for i in range(1000)]
+    elapsed = time.perf_counter() - started
+    assert hints == [f" (did you mean 'xiaomi-{i:04d}-ultra'?)" for i in range(1000)]
+    assert elapsed < 60, f"{elapsed:.1f} s (comparing with every id took minutes)"
