@@ -390,3 +390,11 @@ def test_a_thousand_misspelt_ids_among_ten_thousand_are_suggested_in_seconds_not
     elapsed = time.perf_counter() - started
     assert hints == [f" (did you mean 'xiaomi-{i:04d}-ultra'?)" for i in range(1000)]
     assert elapsed < 60, f"{elapsed:.1f} s (comparing with every id took minutes)"
+
+
+@pytest.mark.parametrize("url", ["https://a.example/\n", "https://a.example/\r\n", " https://a.example/"])
+def test_a_source_url_with_white_space_around_it_is_a_located_error(mini_project: Path, url: str) -> None:
+    source = mini_project / "content/sources/alpha-news.yaml"
+    source.write_text(source.read_text(encoding="utf-8") + f"url: {json.dumps(url)}\n", encoding="utf-8")
+    found = [p for p in problems_of(mini_project) if p.startswith("content/sources/alpha-news.yaml:")]
+    assert len(found) == 1 and "is not a web address" in found[0], found

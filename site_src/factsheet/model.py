@@ -90,7 +90,7 @@ def parse_partial_date(value: object) -> PartialDate:
 
 
 def _check_url(value: str) -> str:
-    if not re.match(r"^https?://[^\s/$.?#][^\s<>\"]*$", value):
+    if not re.fullmatch(r"https?://[^\s/$.?#][^\s<>\"]*", value):  # fullmatch: `$` lets a trailing newline through
         raise ValueError(f"'{value}' is not a web address; only https:// and http:// links are allowed")
     return value
 
