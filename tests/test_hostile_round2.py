@@ -398,3 +398,16 @@ def test_a_source_url_with_white_space_around_it_is_a_located_error(mini_project
     source.write_text(source.read_text(encoding="utf-8") + f"url: {json.dumps(url)}\n", encoding="utf-8")
     found = [p for p in problems_of(mini_project) if p.startswith("content/sources/alpha-news.yaml:")]
     assert len(found) == 1 and "is not a web address" in found[0], found
+
+
+@pytest.mark.parametrize("quote, hint", [
+    # pairs of words found once
+    ("Phonex 12Z Ultra kommt nicht nach Europa", "Phonex 12Z Ultra kommt nach Europa."),
+    ("Sonderbar Phonex 12Z Ultar", "Sonderbar Phonex 12Z Ultra"),
+    # no pair left whole: placed by its one rare word
+    ("Sonderbar Phonx 12Z Ultar", "Sonderbar Phonex 12Z Ultra"),
+])
+def test_a_short_wrong_quote_in_a_large_source_gets_a_hint(large_source: str, quote: str, hint: str) -> None:
+    middle = len(large_source) // 2
+    text = large_source[:middle] + " Sonderbar Phonex 12Z Ultra kommt nach Europa. " + large_source[middle:]
+    assert SearchableText(text).closest(quote).startswith(hint)

@@ -23,9 +23,10 @@ _PLAIN = str.maketrans({c: '"' for c in "„“”‟″«»"} | {c: "'" for c i
 _SPACE_RUN = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
 # The closest-passage hint: difflib up to this product of text and quote lengths (a 40 KB text
-# and a 100-character quote; about a second at worst), the pairs of words they share beyond it.
+# and a 100-character quote; about a second at worst), the words they share beyond it.
 DIFFLIB_WORK = 4_000_000
-COMMON_PAIR = 50  # two words found together more often than this do not help place a quote
+COMMON_WORDS = 50  # a word, or two together, found more often than this does not help place a quote
+MOST_HITS = 100_000  # for a quote of common words only: how many of their places are weighed
 NEAR = 32  # characters: offsets this close count as one place
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 
@@ -76,7 +77,7 @@ class SearchableText:
             self.shifts.append(dropped)
         self.normal = _SPACE_RUN.sub(" ", plain)
         self.found: dict[str, tuple[int, int] | None] = {}  # quote -> span, for serve's rebuilds
-        self._pairs: dict[str, list[int]] | None = None  # two words -> their offsets, for hints on large texts
+        self._words: dict[str, list[int]] | None = None  # a word or two -> their offsets, for hints on large texts
 
     def original(self, offset: int) -> int:
         k = bisect.bisect_left(self.starts, offset) - 1
@@ -125,33 +126,43 @@ class SearchableText:
 
     def _aligned_by_words(self, needle: str) -> int | None:
         """Return where the quote most likely starts in the text: the offset most of its pairs of
-        words agree on (a pair at text offset a and quote offset b votes for a - b), or None.
+        words agree on (a pair at text offset a and quote offset b votes for a - b), or, if the
+        text has none of its pairs, most of its single words; None if it has none of those either.
 
-        The work is bounded by the quote's length: a pair found more than COMMON_PAIR times (such
-        as "of the") says nothing about where the quote is, and is skipped.
+        The work is bounded by the quote's length: a word or pair found more than COMMON_WORDS
+        times (such as "of the") says little about where the quote is, and is weighed only when
+        the quote has nothing rarer, and then only up to MOST_HITS places.
         """
-        if self._pairs is None:  # built at the first large miss, then kept with the text
-            self._pairs = {}
-            for at, pair in _word_pairs(self.normal):
-                self._pairs.setdefault(pair, []).append(at)
-        hits: list[tuple[int, int]] = []  # (a pair's offset in the quote, where it puts the quote's start)
-        for b, pair in _word_pairs(needle):
-            found = self._pairs.get(pair, ())
-            if len(found) <= COMMON_PAIR:
-                hits += [(b, a - b) for a in found]
-        if not hits:
-            return None
+        if self._words is None:  # built at the first large miss, then kept with the text
+            self._words = {}
+            for at, key in _word_keys(self.normal):
+                self._words.setdefault(key, []).append(at)
+        keys = [(b, key, self._words.get(key, ())) for b, key in _word_keys(needle)]
+        hits: list[tuple[int, int]] = []  # (a key's offset in the quote, where it puts the quote's start)
+        for pairs in (True, False):
+            hits = [(b, a - b) for b, key, found in keys if (" " in key) == pairs and len(found) <= COMMON_WORDS for a in found]
+            if hits:
+                break
+        else:
+            # Only common words (a short quote such as "Xiaomi 12S Utlra"): the rarest of them, up to a bound.
+            for b, key, found in sorted(keys, key=lambda k: len(k[2])):
+                if hits and len(hits) + len(found) > MOST_HITS:
+                    break
+                hits += [(b, a - b) for a in found[:MOST_HITS]]
+            if not hits:
+                return None
         # An edit inside the quote shifts the words after it by a few characters: count nearby offsets together.
         near = Counter(offset // NEAR for _, offset in hits)
         best = max(near, key=lambda k: (near[k - 1] + near[k] + near[k + 1], -k))
-        # Aligned where the quote's first agreeing pair is, so the hint starts where the quote does.
+        # Aligned where the quote's first agreeing key is, so the hint starts where the quote does.
         return min((b, offset) for b, offset in hits if best - 1 <= offset // NEAR <= best + 1)[1]
 
 
-def _word_pairs(text: str) -> Iterator[tuple[int, str]]:
-    """Yield each two neighbouring words of `text`, lower-cased, with the offset of the first."""
+def _word_keys(text: str) -> Iterator[tuple[int, str]]:
+    """Yield each word of `text` and each two neighbouring words, lower-cased, with the offset of the first."""
     # Lower-cased word by word: lower() of a whole text may change its length, and so the offsets.
     words = [(m.start(), m.group().lower()) for m in _WORD.finditer(text)]
+    yield from words
     for (at, first), (_, second) in zip(words, words[1:]):
         yield at, f"{first} {second}"
 
