@@ -4,12 +4,16 @@ non-characters that break the feed, and file names longer than an id may be."""
 from __future__ import annotations
 
 import difflib
+import errno
 import json
 import os
 import random
 import re
 import shutil
+import signal
 import stat
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -22,7 +26,7 @@ from factsheet.pipeline import build_project, check_project, render_project
 from factsheet.problems import ContentError, did_you_mean
 from factsheet.scaffold import new_file
 from factsheet.verify import SearchableText, normalize
-from factsheet.write import WriteError, write_site
+from factsheet.write import WriteError, output_lock, recover, write_site
 
 
 def problems_of(project: Path) -> list[str]:
@@ -208,17 +212,113 @@ def test_a_site_built_here_is_replaced_by_the_next_build(mini_project: Path) -> 
     assert (out / ".factsheet-site").is_file() and not (out / "stale.html").exists()
 
 
-def test_an_output_folder_that_is_a_mount_point_is_refused_before_anything_is_written(
-        mini_project: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+def pretend_mount_point(monkeypatch: pytest.MonkeyPatch, out: Path) -> None:
+    """Make `out` a mount point to the build: os.path.ismount says so, and renaming it fails as it would."""
+    real_ismount, real_rename = os.path.ismount, os.rename
+
+    def rename(source, target, *args, **kwargs):
+        if Path(source) == out:
+            raise OSError(errno.EBUSY, os.strerror(errno.EBUSY), str(source))
+        return real_rename(source, target, *args, **kwargs)
+    monkeypatch.setattr(os.path, "ismount", lambda path: Path(path) == out or real_ismount(path))
+    monkeypatch.setattr(os, "rename", rename)
+
+
+def site_tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_site_built_into_a_mount_point_is_staged_and_swapped_inside_it(mini_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = mini_project.parent / "expected"
+    build_project(mini_project, expected, search=False)
     out = mini_project.parent / "mounted"
     out.mkdir()
-    real = os.path.ismount
-    monkeypatch.setattr(os.path, "ismount", lambda path: Path(path) == out or real(path))
-    assert cli.main(["build", "--out", str(out)], project=mini_project) == 1
-    assert capsys.readouterr().err.splitlines() == [
-        f"error: refusing to replace {out}: it is a mount point, which cannot be swapped for a new folder; "
-        f"build into a folder inside it, such as {out / '_site'}"]
-    assert sorted(os.listdir(mini_project.parent)) == ["mini", "mounted"] and not any(out.iterdir())
+    pretend_mount_point(monkeypatch, out)
+    beside = sorted(os.listdir(mini_project.parent))
+    build_project(mini_project, out, search=False)
+    (out / "stale.html").write_text("from the last build\n")
+    build_project(mini_project, out, search=False)  # replaces the site in it
+    assert site_tree(out) == site_tree(expected)
+    assert sorted(os.listdir(mini_project.parent)) == beside, "written beside the mount point"
+
+
+@pytest.mark.parametrize("on_call", [1, 3, 11, 12, 13, 14, 20])
+def test_a_failed_swap_inside_a_mount_point_is_undone_or_finished_and_said_in_one_line(
+        mini_project: Path, monkeypatch: pytest.MonkeyPatch, capsys, on_call: int) -> None:
+    out = mini_project.parent / "mounted"
+    out.mkdir()
+    pretend_mount_point(monkeypatch, out)
+    build_project(mini_project, out, search=False)
+    old = site_tree(out)
+    edit(mini_project / "content/site.yaml", "title: Mini fact sheet", "title: New title")
+    calls, rename = [0], os.rename
+
+    def failing_rename(source, target):
+        calls[0] += 1
+        if calls[0] == on_call:
+            raise OSError(errno.EIO, os.strerror(errno.EIO), str(source))
+        return rename(source, target)
+    monkeypatch.setattr(os, "rename", failing_rename)
+    status = cli.main(["build", "--out", str(out), "--no-search"], project=mini_project)
+    entries = len({name.split("/")[0] for name in old})  # the site's top-level files and folders
+    if on_call <= entries + 1:  # moving the old site aside, or renaming the staging folder: undone
+        assert status == 1 and len(capsys.readouterr().err.splitlines()) == 1
+        assert site_tree(out) == old
+    else:  # moving the new site in: finished
+        assert status == 0
+        assert "New title" in (out / "index.html").read_text() and (out / "devices/alpha/index.html").is_file()
+    assert not [name for name in os.listdir(out) if name.startswith(".factsheet-work-")]
+
+
+MOUNT_KILLER = """
+import os, signal, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from factsheet.pipeline import build_project
+project, out, nth = Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
+real_ismount, real_rename = os.path.ismount, os.rename
+calls = 0
+
+def rename(source, target):
+    global calls
+    calls += 1
+    if calls == nth:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real_rename(source, target)
+os.path.ismount = lambda path: Path(path) == out or real_ismount(path)
+os.rename = rename
+build_project(project, out, search=False)
+"""
+
+
+@pytest.mark.parametrize("step", ["first-out", "middle-out", "last-out", "all-out", "first-in", "last-in"])
+def test_a_build_into_a_mount_point_killed_at_any_rename_leaves_the_old_or_the_new_site_whole(
+        mini_project: Path, monkeypatch: pytest.MonkeyPatch, step: str) -> None:
+    root = mini_project.parent
+    build_project(mini_project, root / "old", search=False)
+    edit(mini_project / "content/site.yaml", "title: Mini fact sheet", "title: New title")
+    build_project(mini_project, root / "new", search=False)
+    old, new = site_tree(root / "old"), site_tree(root / "new")
+    out = root / "mounted"
+    out.mkdir()
+    for entry in (root / "old").iterdir():
+        os.rename(entry, out / entry.name)
+    entries = len(os.listdir(out))
+    nth = {"first-out": 1, "middle-out": entries // 2, "last-out": entries, "all-out": entries + 1,
+           "first-in": entries + 2, "last-in": 2 * entries + 1}[step]
+    killed = subprocess.run([sys.executable, "-c", MOUNT_KILLER, str(REPO / "site_src"), str(mini_project), str(out), str(nth)],
+                            capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    pretend_mount_point(monkeypatch, out)
+    with output_lock(out):  # what the next build does first
+        recover(out)
+    assert site_tree(out) in (old, new)
+    # A kill at a rename stops before it: from the rename of the staging folder on, the new site goes in.
+    expected = new if step in ("first-in", "last-in") else old
+    assert site_tree(out) == expected
+    build_project(mini_project, out, search=False)
+    assert site_tree(out) == new
+    assert not [name for name in os.listdir(out) if name.startswith(".factsheet-work-")]
 
 
 @pytest.mark.parametrize("umask", [0o077, 0o027, 0o000])

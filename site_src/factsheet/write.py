@@ -17,6 +17,8 @@ PROJECT_FOLDERS = ("content", "seeds", "templates", "site_src", "tests", ".git")
 # Written into every site built here: a folder without it is someone else's, never replaced.
 MARKER = ".factsheet-site"
 MARKER_TEXT = b"Built by build.py of the fact sheet: the next build replaces this whole folder.\n"
+# A mount point cannot be renamed: the build stages and swaps inside it, in folders named so.
+WORK = ".factsheet-work-"
 
 
 class WriteError(OSError):
@@ -30,12 +32,12 @@ def check_out(out: Path, project: Path) -> None:
         raise WriteError(f"refusing to write the site into {out}: it would replace the project's own files; choose a folder such as {project / '_site'}")
     if out.exists() and not out.is_dir():
         raise WriteError(f"refusing to replace {out}: it is a file, not a folder; choose a new or empty folder")
-    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
-        raise WriteError(f"refusing to replace {out}: it holds files but no {MARKER}, so it is no site built here "
-                         f"(a site built before that file was written: delete it once); choose a new or empty folder")
-    if os.path.ismount(out):
-        raise WriteError(f"refusing to replace {out}: it is a mount point, which cannot be swapped for a new folder; "
-                         f"build into a folder inside it, such as {out / '_site'}")
+    if out.is_dir() and not (out / MARKER).is_file():
+        names = {entry.name for entry in out.iterdir()}
+        # A swap inside a mount point that a killed build left half done is ours: recover() finishes it.
+        if names - {name for name in names if name.startswith(WORK)} and not names & {f"{WORK}old", f"{WORK}swap"}:
+            raise WriteError(f"refusing to replace {out}: it holds files but no {MARKER}, so it is no site built here "
+                             f"(a site built before that file was written: delete it once); choose a new or empty folder")
 
 
 @contextlib.contextmanager
@@ -44,7 +46,7 @@ def output_lock(out: Path) -> Iterator[None]:
 
     The kernel drops the lock of a build that dies, so a killed build never blocks the next one.
     """
-    lock = out.with_name(f".{out.name}.lock")
+    lock = out / f"{WORK}lock" if os.path.ismount(out) else out.with_name(f".{out.name}.lock")
     while True:
         fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
@@ -93,22 +95,27 @@ def write_site(files: Mapping[str, bytes] | Iterable[tuple[str, bytes]], out: Pa
     One build at a time writes into `out` (see output_lock); another one is refused at once.
     """
     out = out.resolve()
+    inside = os.path.ismount(out)  # the staging folder must be on the same disk as the site to be renamed in
     with contextlib.ExitStack() as held:
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
             held.enter_context(output_lock(out))
             held.enter_context(usual_modes())
             recover(out)  # holding the lock: every staging folder left is a dead build's
-            staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+            staging = Path(tempfile.mkdtemp(prefix=f"{WORK}new-", dir=out) if inside
+                           else tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
         except OSError as error:
             if isinstance(error, WriteError):
                 raise
             raise _write_error(out, error) from None
         try:
             _write_files(files, staging, finish)
-            swap_in(staging, out)
+            (swap_inside if inside else swap_in)(staging, out)
         except BaseException as error:
             shutil.rmtree(staging, ignore_errors=True)
+            if inside:
+                with contextlib.suppress(OSError):
+                    recover(out)  # put the old site back, if the swap failed while moving it aside
             if isinstance(error, OSError) and not isinstance(error, WriteError):
                 raise _write_error(out, error) from None
             raise
@@ -156,9 +163,48 @@ def swap_in(staging: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def swap_inside(staging: Path, out: Path) -> None:
+    """Swap the site in `staging` for the one in `out` entry by entry, both inside the mount point `out`.
+
+    The old site's entries go into WORK-old; then the staging folder is renamed WORK-swap, and from
+    that rename on recovery finishes moving the new site in instead of putting the old one back.
+    """
+    old, swap = out / f"{WORK}old", out / f"{WORK}swap"
+    old.mkdir()
+    for entry in sorted(out.iterdir()):
+        if not entry.name.startswith(WORK):
+            os.rename(entry, old / entry.name)
+    os.rename(staging, swap)
+    try:
+        for entry in sorted(swap.iterdir()):
+            os.rename(entry, out / entry.name)
+        os.rmdir(swap)
+    except OSError:
+        _recover_inside(out)  # the new site is going in: a second try finishes it, or the next build's does
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _recover_inside(out: Path) -> None:
+    old, swap = out / f"{WORK}old", out / f"{WORK}swap"
+    if swap.is_dir():  # killed while moving the new site in: finish that
+        for entry in sorted(swap.iterdir()):
+            os.rename(entry, out / entry.name)
+        os.rmdir(swap)
+    elif old.is_dir():  # killed while moving the old site aside: put it back
+        for entry in sorted(old.iterdir()):
+            os.rename(entry, out / entry.name)
+    shutil.rmtree(old, ignore_errors=True)
+    for leftover in out.glob(f"{WORK}new-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
 def recover(out: Path) -> None:
-    """Put back the previous site if a build was killed between the two renames of a swap,
-    and delete the staging folders of killed builds. Call it only while holding output_lock."""
+    """Put back the previous site if a build was killed between the two renames of a swap (or, in a
+    mount point, finish or undo a swap it was killed in), and delete the staging folders of killed
+    builds. Call it only while holding output_lock."""
+    if os.path.ismount(out):
+        _recover_inside(out)
+        return
     old = out.with_name(f".{out.name}.old")
     if old.is_dir() and not out.exists():
         os.rename(old, out)
