@@ -17,7 +17,7 @@ PROJECT_FOLDERS = ("content", "seeds", "templates", "site_src", "tests", ".git")
 # Written into every site built here: a folder without it is someone else's, never replaced.
 MARKER = ".factsheet-site"
 MARKER_TEXT = b"Built by build.py of the fact sheet: the next build replaces this whole folder.\n"
-# A mount point cannot be renamed: the build stages and swaps inside it, in folders named so.
+# A mount point cannot be renamed: the build stages and swaps inside it, in entries named so.
 WORK = ".factsheet-work-"
 
 
@@ -42,7 +42,8 @@ def check_out(out: Path, project: Path) -> None:
 
 @contextlib.contextmanager
 def output_lock(out: Path) -> Iterator[None]:
-    """Hold the lock on building into `out` (a file beside it); raise WriteError at once if another build holds it.
+    """Hold the lock on building into `out` (a file beside it, or in it if it is a mount point); raise
+    WriteError at once if another build holds it.
 
     The kernel drops the lock of a build that dies, so a killed build never blocks the next one.
     """
@@ -86,7 +87,7 @@ def usual_modes() -> Iterator[None]:
 
 def write_site(files: Mapping[str, bytes] | Iterable[tuple[str, bytes]], out: Path,
                finish: Callable[[Path], None] | None = None) -> None:
-    """Write `files` into a fresh folder beside `out`, run `finish` on it, then swap it in.
+    """Write `files` into a fresh folder beside `out` (inside it, if it is a mount point), run `finish` on it, then swap it in.
 
     `files` may be a stream of (path, bytes) pairs: each is written as it comes (less memory).
 
