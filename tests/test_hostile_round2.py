@@ -396,8 +396,6 @@ def test_a_long_wrong_quote_in_a_large_source_is_reported_quickly_with_the_passa
     assert elapsed < 30, f"{elapsed:.1f} s (difflib over the whole text took 9 minutes)"
 
 
-def test_a_large_source_sharing_no_two_words_with_the_quote_gives_no_hint(large_source: str) -> None:
-    assert SearchableText(large_source).closest("Zyxwvut qwerty plonk " * 20) == ""
 
 
 def test_a_long_wrong_quote_in_a_large_seed_stops_check_with_the_closest_passage(mini_project: Path, large_source: str) -> None:
@@ -500,6 +498,13 @@ def test_a_source_url_with_white_space_around_it_is_a_located_error(mini_project
     assert len(found) == 1 and "is not a web address" in found[0], found
 
 
+@pytest.fixture(scope="module")
+def large_with_phonex(large_source: str) -> SearchableText:
+    """The large source with one sentence of rare words in its middle, indexed once for the tests below."""
+    middle = len(large_source) // 2
+    return SearchableText(large_source[:middle] + " Sonderbar Phonex 12Z Ultra kommt nach Europa. " + large_source[middle:])
+
+
 @pytest.mark.parametrize("quote, hint", [
     # pairs of words found once
     ("Phonex 12Z Ultra kommt nicht nach Europa", "Phonex 12Z Ultra kommt nach Europa."),
@@ -507,7 +512,9 @@ def test_a_source_url_with_white_space_around_it_is_a_located_error(mini_project
     # no pair left whole: placed by its one rare word
     ("Sonderbar Phonx 12Z Ultar", "Sonderbar Phonex 12Z Ultra"),
 ])
-def test_a_short_wrong_quote_in_a_large_source_gets_a_hint(large_source: str, quote: str, hint: str) -> None:
-    middle = len(large_source) // 2
-    text = large_source[:middle] + " Sonderbar Phonex 12Z Ultra kommt nach Europa. " + large_source[middle:]
-    assert SearchableText(text).closest(quote).startswith(hint)
+def test_a_short_wrong_quote_in_a_large_source_gets_a_hint(large_with_phonex: SearchableText, quote: str, hint: str) -> None:
+    assert large_with_phonex.closest(quote).startswith(hint)
+
+
+def test_a_large_source_sharing_no_word_with_the_quote_gives_no_hint(large_with_phonex: SearchableText) -> None:
+    assert large_with_phonex.closest("Zyxwvut qwerty plonk " * 20) == ""
