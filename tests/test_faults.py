@@ -151,7 +151,7 @@ def test_a_failed_write_says_so_in_one_line_and_keeps_the_last_good_site(
 @pytest.mark.parametrize("out, message", [
     ("blocker/site", "cannot write the site into {root}/blocker/site: File exists ({root}/blocker)"),
     ("blocker", "refusing to replace {root}/blocker: it is a file, not a folder"),
-    ("notes", "refusing to replace {root}/notes: it holds files but no index.html"),
+    ("notes", "refusing to replace {root}/notes: it holds files but no .factsheet-site, so it is no site built here"),
     (".", "refusing to write the site into {root}: it would replace the project's own files"),
     ("content", "refusing to write the site into {root}/content: it would replace the project's own files"),
     ("seeds/x", "refusing to write the site into {root}/seeds/x: it would replace the project's own files"),

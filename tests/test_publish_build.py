@@ -192,6 +192,7 @@ def test_killed_build_leaves_old_or_new_complete_site(old_and_new, tmp_path: Pat
         build.stderr.close()
     assert build.returncode == -signal.SIGKILL
 
-    write.recover(out.resolve())  # what the next build does first
+    with write.output_lock(out.resolve()):  # what the next build does first
+        write.recover(out.resolve())
     assert snapshot(out) == {"old": old, "new": new}[expected]
     assert leftovers(out) == []

@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+from .model import check_base_url
 from .pipeline import build_project, check_project
 from .plan import plan_site
 from .problems import ContentError, format_problems, summarize
@@ -21,13 +22,21 @@ def report_failure(error: ContentError, strict: bool, project: Path) -> int:
     return 1
 
 
+def base_url_argument(value: str) -> str:
+    """Return the --base-url value if it is a plain http(s) address; argparse reports the ValueError's words."""
+    try:
+        return check_base_url(value) if value else value
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def main(argv: list[str] | None = None, project: Path | None = None) -> int:
     project = project or Path(__file__).resolve().parents[2]
     parser = argparse.ArgumentParser(prog="build.py", description="Build the Xiaomi × Leica fact sheet.")
     commands = parser.add_subparsers(dest="command")
     build = commands.add_parser("build", help="check the content and write the site (the default)")
     build.add_argument("--out", type=Path, default=project / "_site", help="output folder (default: _site)")
-    build.add_argument("--base-url", default="", help="absolute URL the site is published at, e.g. https://owner.github.io/repo/")
+    build.add_argument("--base-url", default="", type=base_url_argument, help="absolute URL the site is published at, e.g. https://owner.github.io/repo/")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     build.add_argument("--no-search", dest="search", action="store_false",
                        help="skip the full-text search index (faster; the search page then finds nothing)")

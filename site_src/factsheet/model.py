@@ -8,6 +8,7 @@ import functools
 import re
 from dataclasses import dataclass, replace
 from typing import Annotated, Literal, Optional
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 
@@ -152,19 +153,49 @@ def parse_date_range(value: str) -> PartialDate:
 
 
 def _check_url(value: str) -> str:
-    if not re.match(r"^https?://[^\s/$.?#][^\s<>\"]*$", value):
+    if not re.fullmatch(r"https?://[^\s/$.?#][^\s<>\"]*", value):  # fullmatch: `$` lets a trailing newline through
         raise ValueError(f"'{value}' is not a web address; only https:// and http:// links are allowed")
     return value
 
 
-# Control characters (only a YAML escape such as "\x01" can write them) make invalid HTML and XML.
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Control characters and Unicode's non-characters (only a YAML escape such as "\x01" or
+# "\uFFFE" can write them) make invalid HTML and XML.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef"
+                     + "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17)) + "]")
 
 
 def _check_text(value: str) -> str:
     found = CONTROL.search(value)
     if found:
-        raise ValueError(f"the text holds the invisible control character U+{ord(found.group()):04X} (character {found.start() + 1}); delete it")
+        what = "control character" if ord(found.group()) < 0xA0 else "non-character"
+        raise ValueError(f"the text holds the invisible {what} U+{ord(found.group()):04X} (character {found.start() + 1}); delete it")
+    return value
+
+
+# A base URL ends up in href attributes, robots.txt and the feed: refuse anything that is not
+# plainly a web address, or that a browser would read as another host (`//host`, `\host`).
+_NOT_IN_BASE_URL = re.compile(r"[\s\x00-\x1f\x7f-\x9f\"'<>`\\]")
+
+
+def check_base_url(value: str) -> str:
+    """Return `value` if it is an http(s) address with a host the site may be published at; raise ValueError saying why not."""
+    hint = "write it as https://owner.github.io/repo/"
+    found = _NOT_IN_BASE_URL.search(value)
+    if found:
+        raise ValueError(f"the base URL holds {found.group()!r} (character {found.start() + 1}); {hint}")
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not value.lower().startswith(parts.scheme.lower() + "://"):
+        raise ValueError(f"the base URL '{value}' is not an http:// or https:// address; {hint}")
+    try:
+        port_ok = parts.port is None or parts.port > 0  # raises ValueError for a port that is no number or out of range
+    except ValueError:
+        port_ok = False
+    if not parts.hostname or not port_ok:
+        raise ValueError(f"the base URL '{value}' names no host (or a bad port); {hint}")
+    if parts.path.startswith("//"):
+        raise ValueError(f"the base URL '{value}' has a path starting with '//', which browsers read as another host; {hint}")
+    if parts.query or parts.fragment or "?" in value or "#" in value:
+        raise ValueError(f"the base URL '{value}' has a query or fragment ('?' or '#'); {hint}")
     return value
 
 
@@ -267,7 +298,7 @@ class Site(Strict):
     title: Text = Field(description="the site's name, in every page title")
     description: Text = Field(description="one sentence on what the site is, for search engines and link previews")
     language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")] = Field(description="the site's language: a code such as en")
-    base_url: Annotated[str, Field(pattern=r"^(https?://\S+)?$")] = Field("", description="the address the site is published at, e.g. https://owner.github.io/repo/; empty leaves absolute links out")
+    base_url: Annotated[str, Field(pattern=r"^(https?://\S+)?$"), AfterValidator(lambda v: v and check_base_url(v))] = Field("", description="the address the site is published at, e.g. https://owner.github.io/repo/; empty leaves absolute links out")
     as_of: DateValue = Field(description="the date the facts are current as of")
 
 

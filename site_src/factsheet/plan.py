@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -343,13 +344,20 @@ class Piece:
     first: bool = False  # the piece that carries the passage's anchor
 
 
+# A blank line ends a paragraph, whatever the line endings (a seed saved on Windows has \r\n).
+_BLANK_LINE = re.compile(r"\r?\n[ \t\r]*\n")
+
+
 def split_paragraphs(text: str, passages: list[Passage]) -> list[list[Piece]]:
     """Return the source's paragraphs as runs of plain and highlighted text."""
     paragraphs: list[list[Piece]] = []
-    position = 0
-    for block in text.split("\n\n"):
-        start, end = position, position + len(block)
-        position = end + 2
+    blocks, position = [], 0
+    for blank in _BLANK_LINE.finditer(text):
+        blocks.append((position, blank.start()))
+        position = blank.end()
+    blocks.append((position, len(text)))
+    for start, end in blocks:
+        block = text[start:end]
         if not block.strip():
             continue
         pieces, cursor = [], start

@@ -87,6 +87,26 @@ def template_problem(error: jinja2.TemplateError, page: Page, templates: Path) -
     return Problem(f"templates/{name}", line, 1 if line else 0, f"{kind} while rendering /{page.url}: {error.message or error}")
 
 
+def check_templates(templates: Path) -> list[Problem]:
+    """Return a problem for each file in `templates` that links outside it (it would be published, or
+    rendered) and each template that is not UTF-8 text (Jinja would stop with a traceback)."""
+    problems = []
+    root = templates.resolve()
+    for file in sorted(templates.rglob("*")):
+        shown = "templates/" + file.relative_to(templates).as_posix()
+        if not file.resolve().is_relative_to(root):
+            problems.append(Problem(shown, 1, 1, "a link to a file outside templates/; copy the file in instead"))
+        elif file.is_file() and file.relative_to(templates).parts[0] != "static":
+            raw = file.read_bytes()
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                before = raw[:error.start]
+                problems.append(Problem(shown, before.count(b"\n") + 1, len(before) - (before.rfind(b"\n") + 1) + 1,
+                                        f"not UTF-8 text (byte 0x{raw[error.start]:02X}); save the template as UTF-8"))
+    return problems
+
+
 OPTIONS = {"autoescape": True, "undefined": jinja2.StrictUndefined, "trim_blocks": True,
            "lstrip_blocks": True, "keep_trailing_newline": True}
 
@@ -160,7 +180,11 @@ def render_site(plan: SitePlan, site: Site, templates: Path, base_url: str = "",
 def render_files(plan: SitePlan, site: Site, templates: Path, base_url: str = "",
                  workers: int | None = None, kept: Kept | None = None) -> Iterator[tuple[str, bytes]]:
     """Yield every output file's path and bytes as soon as it is rendered, so they can be written
-    without holding the whole site in memory; raise ContentError once all are rendered if a page failed."""
+    without holding the whole site in memory; raise ContentError once all are rendered if a page failed,
+    and before any is rendered if a template is a link outside templates/ or not UTF-8."""
+    problems = check_templates(templates)
+    if problems:
+        raise ContentError(problems)
     env = kept.env if kept else make_environment(templates)
     facts = kept.facts if kept else None
     base_url = (base_url or site.base_url or "").rstrip("/") + "/" if (base_url or site.base_url) else ""

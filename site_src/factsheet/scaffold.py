@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # always fullmatch: `$` would let a trailing newline through
 FOLDERS = {"device": "devices", "source": "sources"}
 
 # Every placeholder is "": the model refuses an empty value with a located error, so a
@@ -193,7 +193,7 @@ def suggest_id(text: str) -> str:
 
 def new_file(project: Path, kind: str, id: str) -> int:
     """Write the starter file content/<kind>s/<id>.yaml (or append an event); refuse a bad id or an existing file. Return the exit status."""
-    if not ID.match(id) or len(id) > 80:
+    if not ID.fullmatch(id) or len(id) > 80:
         suggestion = suggest_id(id)
         hint = f" (did you mean '{suggestion}'?)" if suggestion and suggestion != id else ""
         print(f"error: '{id}' is not an id{hint}; an id is lower-case words and digits joined by single hyphens "

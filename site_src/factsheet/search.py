@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
 import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from pagefind_bin import get_executable
@@ -10,6 +15,24 @@ from pagefind_bin import get_executable
 from .write import WriteError
 
 BUNDLE = "pagefind"  # the index folder inside the site; search.js loads it by a relative path
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _die_with_parent(parent: int) -> Callable[[], None] | None:
+    """Return what the indexer runs before it starts so that it is killed when the build dies (Linux;
+    elsewhere None). Otherwise a killed build leaves Pagefind running for minutes, writing into a
+    staging folder that was cleaned up."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up here: the child between fork and exec should do little
+
+    def arm() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the build died before the signal was armed
+            os.kill(os.getpid(), signal.SIGKILL)
+    return arm
 
 
 def index_site(folder: Path) -> None:
@@ -21,7 +44,7 @@ def index_site(folder: Path) -> None:
     try:
         result = subprocess.run(
             [str(get_executable()), "--site", str(folder), "--output-subdir", BUNDLE, "--keep-index-url", "--silent"],
-            stdin=subprocess.DEVNULL, capture_output=True, text=True,
+            stdin=subprocess.DEVNULL, capture_output=True, text=True, preexec_fn=_die_with_parent(os.getpid()),
         )
     except OSError as error:
         raise WriteError(f"cannot run the search indexer (Pagefind): {error}; reinstall with `make build`, or build with --no-search") from None

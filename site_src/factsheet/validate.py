@@ -16,7 +16,8 @@ from .model import MODELS, Claim, Device, Europe, History, PageMeta, Site, Sourc
 from .problems import ContentError, Problem, did_you_mean
 from .scaffold import suggest_id
 
-ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # always fullmatch: `$` would let a trailing newline through
+ID_LENGTH = 80
 SEED_AS_SOURCE = re.compile(r"^'(.+\.txt)' is an archived text in seeds/")
 
 
@@ -69,12 +70,16 @@ def validate_content(raw: RawContent) -> tuple[Content, list[Problem]]:
     for doc in raw.documents:
         key = doc.kind if doc.kind in REQUIRED else f"{doc.kind}:{doc.stem}"
         documents[key] = doc
-        if doc.kind not in REQUIRED and not ID.match(doc.stem):
+        if doc.kind not in REQUIRED and not ID.fullmatch(doc.stem):
             suggestion = suggest_id(doc.stem)
             renamed = f"{suggestion}{Path(doc.path).suffix}"
             rename = "" if not suggestion else (f" ({renamed}, its kebab-case name, is taken)" if f"{doc.kind}:{suggestion}" in taken
                                                 else f" (rename it to '{renamed}')")
             problems.append(doc.problem((), f"file name '{doc.stem}' is not an id{rename}; use lower-case words joined by hyphens, like 'xiaomi-12s-ultra'"))
+            failed.add(key)
+            continue
+        if doc.kind not in REQUIRED and len(doc.stem) > ID_LENGTH:  # the name is the id and the URL
+            problems.append(doc.problem((), f"file name '{doc.stem}' is longer than the {ID_LENGTH} characters an id may have; shorten it"))
             failed.add(key)
             continue
         if doc.validated is None:  # a file unchanged since serve's last build keeps its result

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 
 # Folders of the project a build must never replace, even when told to write there.
 PROJECT_FOLDERS = ("content", "seeds", "templates", "site_src", "tests", ".git")
+
+# Written into every site built here: a folder without it is someone else's, never replaced.
+MARKER = ".factsheet-site"
+MARKER_TEXT = b"Built by build.py of the fact sheet: the next build replaces this whole folder.\n"
+# A mount point cannot be renamed: the build stages and swaps inside it, in entries named so.
+WORK = ".factsheet-work-"
 
 
 class WriteError(OSError):
@@ -24,43 +32,116 @@ def check_out(out: Path, project: Path) -> None:
         raise WriteError(f"refusing to write the site into {out}: it would replace the project's own files; choose a folder such as {project / '_site'}")
     if out.exists() and not out.is_dir():
         raise WriteError(f"refusing to replace {out}: it is a file, not a folder; choose a new or empty folder")
-    if out.is_dir() and any(out.iterdir()) and not (out / "index.html").is_file():
-        raise WriteError(f"refusing to replace {out}: it holds files but no index.html, so it is no site built here; choose a new or empty folder")
+    if out.is_dir() and not (out / MARKER).is_file():
+        names = {entry.name for entry in out.iterdir()}
+        # A swap inside a mount point that a killed build left half done is ours: recover() finishes it.
+        if names - {name for name in names if name.startswith(WORK)} and not names & {f"{WORK}old", f"{WORK}swap"}:
+            raise WriteError(f"refusing to replace {out}: it holds files but no {MARKER}, so it is no site built here "
+                             f"(a site built before that file was written: delete it once); choose a new or empty folder")
+
+
+@contextlib.contextmanager
+def output_lock(out: Path) -> Iterator[None]:
+    """Hold the lock on building into `out` (a file beside it, or in it if it is a mount point); raise
+    WriteError at once if another build holds it.
+
+    The kernel drops the lock of a build that dies, so a killed build never blocks the next one.
+    """
+    lock = out / f"{WORK}lock" if os.path.ismount(out) else out.with_name(f".{out.name}.lock")
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode("ascii", "replace").strip()
+            os.close(fd)
+            raise WriteError(f"another build (process {holder or 'unknown'}) is writing into {out}; "
+                             f"wait for it to finish, or build into another folder with --out") from None
+        except BaseException:
+            os.close(fd)
+            raise
+        # The holder before us deletes the file as it lets go: lock only the file that is still there.
+        with contextlib.suppress(FileNotFoundError):
+            if os.stat(lock).st_ino == os.fstat(fd).st_ino:
+                break
+        os.close(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock)
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def usual_modes() -> Iterator[None]:
+    """Create files 0644 and folders 0755 (Pagefind's too) whatever the user's umask: a site is for everyone to read."""
+    before = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(before)
 
 
 def write_site(files: Mapping[str, bytes] | Iterable[tuple[str, bytes]], out: Path,
                finish: Callable[[Path], None] | None = None) -> None:
-    """Write `files` into a fresh folder beside `out`, run `finish` on it, then swap it in.
+    """Write `files` into a fresh folder beside `out` (inside it, if it is a mount point), run `finish` on it, then swap it in.
 
     `files` may be a stream of (path, bytes) pairs: each is written as it comes (less memory).
 
     A build that fails or is killed before the swap leaves the previous site untouched.
     `finish` (the search indexer) sees the complete staging folder, never a half-written one.
+    One build at a time writes into `out` (see output_lock); another one is refused at once.
     """
     out = out.resolve()
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        recover(out)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-    except OSError as error:
-        raise _write_error(out, error) from None
-    try:
-        folders = {staging}
-        for relative, data in sorted(files.items()) if isinstance(files, Mapping) else files:
-            target = staging / relative
-            if target.parent not in folders:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                folders.add(target.parent)
-            target.write_bytes(data)
-        if finish:
-            finish(staging)
-        os.chmod(staging, 0o755)
-        swap_in(staging, out)
-    except BaseException as error:
-        shutil.rmtree(staging, ignore_errors=True)
-        if isinstance(error, OSError):
+    inside = os.path.ismount(out)  # the staging folder must be on the same disk as the site to be renamed in
+    with contextlib.ExitStack() as held:
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            held.enter_context(output_lock(out))
+            held.enter_context(usual_modes())
+            recover(out)  # holding the lock: every staging folder left is a dead build's
+            staging = Path(tempfile.mkdtemp(prefix=f"{WORK}new-", dir=out) if inside
+                           else tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+        except OSError as error:
+            if isinstance(error, WriteError):
+                raise
             raise _write_error(out, error) from None
-        raise
+        try:
+            _write_files(files, staging, finish)
+            (swap_inside if inside else swap_in)(staging, out)
+        except BaseException as error:
+            shutil.rmtree(staging, ignore_errors=True)
+            if inside:
+                with contextlib.suppress(OSError):
+                    recover(out)  # put the old site back, if the swap failed while moving it aside
+            if isinstance(error, OSError) and not isinstance(error, WriteError):
+                raise _write_error(out, error) from None
+            raise
+
+
+def _write_files(files: Mapping[str, bytes] | Iterable[tuple[str, bytes]], staging: Path,
+                 finish: Callable[[Path], None] | None) -> None:
+    """Write the site into `staging` and run `finish`; raise WriteError unless all of it is still there then."""
+    folders = {staging}
+    tops = set()  # the first part of every path written
+    for relative, data in sorted(files.items()) if isinstance(files, Mapping) else files:
+        target = staging / relative
+        if target.parent not in folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(target.parent)
+        target.write_bytes(data)
+        tops.add(relative.split("/", 1)[0])
+    if finish:
+        finish(staging)
+    (staging / MARKER).write_bytes(MARKER_TEXT)
+    os.chmod(staging, 0o755)
+    # Nothing is swapped in but a whole site, even if something else deleted part of the staging folder.
+    lost = sorted(name for name in tops if not (staging / name).exists())
+    if lost:
+        raise WriteError(f"the new site lost {lost[0]} while it was being written in {staging}; the last good site is left as it was")
 
 
 def _write_error(out: Path, error: OSError) -> WriteError:
@@ -83,8 +164,48 @@ def swap_in(staging: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def swap_inside(staging: Path, out: Path) -> None:
+    """Swap the site in `staging` for the one in `out` entry by entry, both inside the mount point `out`.
+
+    The old site's entries go into WORK-old; then the staging folder is renamed WORK-swap, and from
+    that rename on recovery finishes moving the new site in instead of putting the old one back.
+    """
+    old, swap = out / f"{WORK}old", out / f"{WORK}swap"
+    old.mkdir()
+    for entry in sorted(out.iterdir()):
+        if not entry.name.startswith(WORK):
+            os.rename(entry, old / entry.name)
+    os.rename(staging, swap)
+    try:
+        for entry in sorted(swap.iterdir()):
+            os.rename(entry, out / entry.name)
+        os.rmdir(swap)
+    except OSError:
+        _recover_inside(out)  # the new site is going in: a second try finishes it, or the next build's does
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _recover_inside(out: Path) -> None:
+    old, swap = out / f"{WORK}old", out / f"{WORK}swap"
+    if swap.is_dir():  # killed while moving the new site in: finish that
+        for entry in sorted(swap.iterdir()):
+            os.rename(entry, out / entry.name)
+        os.rmdir(swap)
+    elif old.is_dir():  # killed while moving the old site aside: put it back
+        for entry in sorted(old.iterdir()):
+            os.rename(entry, out / entry.name)
+    shutil.rmtree(old, ignore_errors=True)
+    for leftover in out.glob(f"{WORK}new-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
 def recover(out: Path) -> None:
-    """Put back the previous site if a build was killed between the two renames of a swap."""
+    """Put back the previous site if a build was killed between the two renames of a swap (or, in a
+    mount point, finish or undo a swap it was killed in), and delete the staging folders of killed
+    builds. Call it only while holding output_lock."""
+    if os.path.ismount(out):
+        _recover_inside(out)
+        return
     old = out.with_name(f".{out.name}.old")
     if old.is_dir() and not out.exists():
         os.rename(old, out)
