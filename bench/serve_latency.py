@@ -56,8 +56,11 @@ def main() -> int:
         url = f"http://127.0.0.1:{port}/devices/{device.stem}/"
         log = project / "serve.log"
         with log.open("wb") as out:
-            server = subprocess.Popen([sys.executable, str(REPO / "build.py"), "serve", "--project", str(project), "--port", str(port)],
-                                      stdout=out, stderr=subprocess.STDOUT)
+            server = subprocess.Popen(
+                [sys.executable, str(REPO / "build.py"), "serve", "--project", str(project), "--port", str(port)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         try:
             while name not in fetch(url):
                 if server.poll() is not None:
@@ -79,8 +82,10 @@ def main() -> int:
         finally:
             server.terminate()
             server.wait(timeout=10)
-    print(f"save-to-served, {args.runs} runs: median {statistics.median(timings) * 1000:.0f} ms, "
-          f"min {min(timings) * 1000:.0f} ms, max {max(timings) * 1000:.0f} ms")
+    print(
+        f"save-to-served, {args.runs} runs: median {statistics.median(timings) * 1000:.0f} ms, "
+        f"min {min(timings) * 1000:.0f} ms, max {max(timings) * 1000:.0f} ms"
+    )
     print("runs (ms):", " ".join(f"{t * 1000:.0f}" for t in timings))
     return 0
 

@@ -42,7 +42,7 @@ SHOTS = {
 
 class SubPathHandler(SimpleHTTPRequestHandler):
     def translate_path(self, path: str) -> str:
-        return super().translate_path("/" + path[len(PREFIX):] if path.startswith(PREFIX) else path)
+        return super().translate_path("/" + path[len(PREFIX) :] if path.startswith(PREFIX) else path)
 
     def log_message(self, format: str, *args: object) -> None:
         pass

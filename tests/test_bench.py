@@ -24,8 +24,13 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_generated_corpus_builds_without_problems(corpus: Path):
     files, plan, warnings = render_project(corpus)
     assert warnings == []
-    assert {"devices/phone-00000/index.html", "devices/phone-00029/index.html",
-            "sources/quelle-00002/index.html", "history/index.html", "europe/index.html"} <= set(files)
+    assert {
+        "devices/phone-00000/index.html",
+        "devices/phone-00029/index.html",
+        "sources/quelle-00002/index.html",
+        "history/index.html",
+        "europe/index.html",
+    } <= set(files)
     assert len(plan.claims) == 30 * 10 + 1  # ten facts per device, one history event at N=30
 
 

@@ -45,7 +45,7 @@ class SubPathHandler(SimpleHTTPRequestHandler):
 
     def translate_path(self, path: str) -> str:
         if path.startswith(PREFIX):
-            path = "/" + path[len(PREFIX):]
+            path = "/" + path[len(PREFIX) :]
         return super().translate_path(path)
 
     def log_message(self, format: str, *args: object) -> None:
@@ -72,9 +72,17 @@ def browser() -> Iterator[object]:
         require(False, "playwright is not installed (requirements-test.txt)")
     require(Path(CHROMIUM).exists(), f"{CHROMIUM} is missing (scripts/system-deps.sh installs it)")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         yield browser
         browser.close()
 
@@ -85,8 +93,7 @@ def page_in(browser):
     contexts = []
 
     def make(width: int = 1280, scheme: str = "light", javascript: bool = True):
-        context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme,
-                                      java_script_enabled=javascript)
+        context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme, java_script_enabled=javascript)
         contexts.append(context)
         return context.new_page()
 
@@ -102,8 +109,9 @@ def axe_violations(page, rules: list[str] | None = None) -> list[str]:
     # Violations in full, one node per other result type: the same violations, about 40% less work.
     options["resultTypes"] = ["violations"]
     result = page.evaluate("options => axe.run(document, options)", options)
-    return [f"{v['id']} ({v['impact']}): {v['help']} at {', '.join(str(n['target']) for n in v['nodes'][:3])}"
-            for v in result["violations"]]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {', '.join(str(n['target']) for n in v['nodes'][:3])}" for v in result["violations"]
+    ]
 
 
 # The dark scheme changes colours only (the same HTML, other custom properties): there axe runs
@@ -120,7 +128,7 @@ def test_no_page_has_axe_wcag_21_aa_violations_in_either_colour_scheme(page_in, 
         page.goto(site_url + path)
         # The scheme's palette must really be in use, or the contrast check proves nothing.
         rgb = page.evaluate("getComputedStyle(document.body).backgroundColor")
-        brightness = sum(int(c) for c in rgb[rgb.index("(") + 1:-1].split(",")[:3]) / 3
+        brightness = sum(int(c) for c in rgb[rgb.index("(") + 1 : -1].split(",")[:3]) / 3
         assert (brightness < 64) == (scheme == "dark"), f"{path}: background {rgb} in the {scheme} scheme"
         page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")  # check the quotes too
         if violations := axe_violations(page, COLOUR_RULES if scheme == "dark" else None):
@@ -133,11 +141,16 @@ def test_following_a_citation_lands_on_its_highlighted_passage(page_in, site_url
     page.goto(site_url + "devices/xiaomi-12s-ultra/")
     cite = page.locator("a.cite").first
     passage = cite.get_attribute("href").split("#", 1)[1]
-    plain = page.evaluate("() => { const m = document.createElement('mark'); document.body.append(m); return getComputedStyle(m).backgroundColor; }")
+    plain = page.evaluate(
+        "() => { const m = document.createElement('mark'); document.body.append(m); return getComputedStyle(m).backgroundColor; }"
+    )
     cite.click()
     page.wait_for_url(f"**#{passage}")
     # Scrolled into view (smoothly, where motion is welcome): wait until the passage is on screen.
-    page.wait_for_function("() => { const r = document.querySelector(':target')?.getBoundingClientRect(); return r && r.top >= 0 && r.top < innerHeight; }", timeout=5_000)
+    page.wait_for_function(
+        "() => { const r = document.querySelector(':target')?.getBoundingClientRect(); return r && r.top >= 0 && r.top < innerHeight; }",
+        timeout=5_000,
+    )
     target = page.evaluate("""() => { const t = document.querySelector(':target');
         if (!t) return null;
         const s = getComputedStyle(t);
@@ -164,8 +177,11 @@ def word_only_in_translations(site: Path) -> str:
     """Return a word that the site shows only inside its own translations of quotes."""
     facts = json.loads((site / "facts.json").read_text("utf-8"))
     translated = " ".join(c["translation"] or "" for fact in facts["facts"] for c in fact["citations"])
-    elsewhere = "".join(re.sub(r'<p class="translation".*?</p>', "", page.read_text("utf-8"), flags=re.S).lower()
-                        for page in site.rglob("*.html") if "pagefind" not in page.parts)
+    elsewhere = "".join(
+        re.sub(r'<p class="translation".*?</p>', "", page.read_text("utf-8"), flags=re.S).lower()
+        for page in site.rglob("*.html")
+        if "pagefind" not in page.parts
+    )
     return next(w for w in sorted(set(re.findall(r"[a-z]{8,}", translated.lower()))) if w not in elsewhere)
 
 

@@ -41,13 +41,17 @@ exec "{pagefind}" "$@"
 
 
 def tree(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def start_build(project: Path, out: Path, indexer: Path | None = None) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", BUILD, str(REPO / "site_src"), str(project), str(out), str(indexer or "-")],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", BUILD, str(REPO / "site_src"), str(project), str(out), str(indexer or "-")],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_for(path: Path, timeout: float = 60) -> None:
@@ -89,7 +93,8 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
 
 
 def test_a_second_build_while_the_first_indexes_is_refused_in_one_line_and_the_first_site_comes_out_whole(
-        reference, slow_indexer, tmp_path: Path) -> None:
+    reference, slow_indexer, tmp_path: Path
+) -> None:
     project, expected = reference
     script, started, go = slow_indexer
     out = tmp_path / "public" / "site"
@@ -99,8 +104,10 @@ def test_a_second_build_while_the_first_indexes_is_refused_in_one_line_and_the_f
         second = start_build(project, out)
         _, err = second.communicate(timeout=120)
         assert second.returncode == 1
-        assert err.splitlines() == [f"error: another build (process {first.pid}) is writing into {out}; "
-                                    "wait for it to finish, or build into another folder with --out"]
+        assert err.splitlines() == [
+            f"error: another build (process {first.pid}) is writing into {out}; "
+            "wait for it to finish, or build into another folder with --out"
+        ]
         assert not out.exists()
     finally:
         go.touch()

@@ -57,8 +57,7 @@ pipeline.build_project(project, out)
 
 def tree(folder: Path) -> dict[str, str]:
     """Return every file under `folder` with a digest of its bytes."""
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def retitle(project: Path, title: str) -> None:
@@ -90,18 +89,25 @@ def last_good(sites, tmp_path: Path) -> Path:
     return out
 
 
-@pytest.mark.parametrize("step, nth", [
-    ("write", 1),       # the first page of the new site
-    ("write", 8),       # half-way through the pages
-    ("index", 1),       # all pages written, search index being built
-    ("rename", 1),      # about to move the old site aside
-    ("rename", 2),      # old site moved aside, new one not yet in place
-    ("rmtree", 1),      # new site in place, old one being deleted
-])
+@pytest.mark.parametrize(
+    "step, nth",
+    [
+        ("write", 1),  # the first page of the new site
+        ("write", 8),  # half-way through the pages
+        ("index", 1),  # all pages written, search index being built
+        ("rename", 1),  # about to move the old site aside
+        ("rename", 2),  # old site moved aside, new one not yet in place
+        ("rmtree", 1),  # new site in place, old one being deleted
+    ],
+)
 def test_a_build_killed_at_any_step_leaves_the_old_or_the_new_site_whole(sites, last_good: Path, step: str, nth: int) -> None:
     project, old, new = sites
-    killed = subprocess.run([sys.executable, "-c", KILLER, str(REPO / "site_src"), str(project), str(last_good), step, str(nth)],
-                            capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLER, str(REPO / "site_src"), str(project), str(last_good), step, str(nth)],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
     recover(last_good)  # what the next build does first
     assert tree(last_good) in (old, new)
@@ -119,23 +125,27 @@ def failing(original, code: int, on_call: int = 1):
         if calls[0] == on_call:
             raise OSError(code, os.strerror(code), str(args[0]) if args else None)
         return original(*args, **kwargs)
+
     return wrapped
 
 
-@pytest.mark.parametrize("target, name, code, on_call", [
-    # disk full while writing pages
-    (Path, "write_bytes", errno.ENOSPC, 1),
-    (Path, "write_bytes", errno.ENOSPC, 5),
-    # read-only: the staging folder cannot be made, or the swap cannot happen
-    (tempfile, "mkdtemp", errno.EROFS, 1),
-    (Path, "mkdir", errno.EROFS, 1),
-    (os, "rename", errno.EROFS, 1),
-    (os, "rename", errno.EROFS, 2),
-    (os, "chmod", errno.EPERM, 1),
-])
+@pytest.mark.parametrize(
+    "target, name, code, on_call",
+    [
+        # disk full while writing pages
+        (Path, "write_bytes", errno.ENOSPC, 1),
+        (Path, "write_bytes", errno.ENOSPC, 5),
+        # read-only: the staging folder cannot be made, or the swap cannot happen
+        (tempfile, "mkdtemp", errno.EROFS, 1),
+        (Path, "mkdir", errno.EROFS, 1),
+        (os, "rename", errno.EROFS, 1),
+        (os, "rename", errno.EROFS, 2),
+        (os, "chmod", errno.EPERM, 1),
+    ],
+)
 def test_a_failed_write_says_so_in_one_line_and_keeps_the_last_good_site(
-        sites, last_good: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture,
-        target, name: str, code: int, on_call: int) -> None:
+    sites, last_good: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, target, name: str, code: int, on_call: int
+) -> None:
     project, old, _ = sites
     monkeypatch.setattr(target, name, failing(getattr(target, name), code, on_call))
     status = cli.main(["build", "--out", str(last_good)], project=project)
@@ -148,15 +158,18 @@ def test_a_failed_write_says_so_in_one_line_and_keeps_the_last_good_site(
     assert os.listdir(last_good.parent) == ["site"], "leftovers beside the site"
 
 
-@pytest.mark.parametrize("out, message", [
-    ("blocker/site", "cannot write the site into {root}/blocker/site: File exists ({root}/blocker)"),
-    ("blocker", "refusing to replace {root}/blocker: it is a file, not a folder"),
-    ("notes", "refusing to replace {root}/notes: it holds files but no .factsheet-site, so it is no site built here"),
-    (".", "refusing to write the site into {root}: it would replace the project's own files"),
-    ("content", "refusing to write the site into {root}/content: it would replace the project's own files"),
-    ("seeds/x", "refusing to write the site into {root}/seeds/x: it would replace the project's own files"),
-    ("..", "refusing to write the site into {parent}: it would replace the project's own files"),
-])
+@pytest.mark.parametrize(
+    "out, message",
+    [
+        ("blocker/site", "cannot write the site into {root}/blocker/site: File exists ({root}/blocker)"),
+        ("blocker", "refusing to replace {root}/blocker: it is a file, not a folder"),
+        ("notes", "refusing to replace {root}/notes: it holds files but no .factsheet-site, so it is no site built here"),
+        (".", "refusing to write the site into {root}: it would replace the project's own files"),
+        ("content", "refusing to write the site into {root}/content: it would replace the project's own files"),
+        ("seeds/x", "refusing to write the site into {root}/seeds/x: it would replace the project's own files"),
+        ("..", "refusing to write the site into {parent}: it would replace the project's own files"),
+    ],
+)
 def test_an_unusable_output_folder_is_refused_in_one_line_without_a_traceback(tmp_path: Path, out: str, message: str) -> None:
     root = standalone(copy_project(MINI, tmp_path / "mini"))
     (root / "blocker").write_text("a file where a folder should be\n")
@@ -168,7 +181,9 @@ def test_an_unusable_output_folder_is_refused_in_one_line_without_a_traceback(tm
     assert "Traceback" not in run.stderr
     lines = run.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: " + message.format(root=root.resolve(), parent=tmp_path.resolve())), run.stderr
-    assert {k: v for k, v in tree(root).items() if not k.startswith(".run.")} == {k: v for k, v in before.items() if not k.startswith(".run.")}
+    assert {k: v for k, v in tree(root).items() if not k.startswith(".run.")} == {
+        k: v for k, v in before.items() if not k.startswith(".run.")
+    }
 
 
 def test_a_failing_search_indexer_is_one_clear_line_and_the_old_site_stays(mini_project, monkeypatch, capsys) -> None:

@@ -32,8 +32,12 @@ from factsheet.pipeline import render_project
 from factsheet.problems import ContentError
 from payloads import run_build, standalone
 
-_common = dict(deadline=None, database=None, print_blob=True,
-               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+_common = dict(
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+)
 settings.register_profile("ci", max_examples=40, **_common)
 settings.register_profile("long", max_examples=10_000, **_common)
 PROFILE_NAME = os.environ.get("HYPOTHESIS_PROFILE", "ci")
@@ -46,11 +50,20 @@ HUGE_LIST = 50_000 if PROFILE_NAME == "long" else 5_000
 SYNTAX = list(":-[]{}&*!|>'\"%@`#,?\t\n \\<") + ["\x00", "\x01", "\x1b", "\x7f", "\x85", "\u2028", "\u202e", "\ufeff", "\U0001f600"]
 UNICODE = st.characters(exclude_categories=("Cs",))  # anything a UTF-8 file can hold
 SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(10 ** 30), max_value=10 ** 30),
-    st.floats(allow_nan=True, allow_infinity=True), st.text(UNICODE, max_size=40),
-    st.dates(min_value=datetime.date(1, 1, 1)), st.sampled_from([25_000, 100_000]).map(lambda n: "x" * n), st.just(""),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(UNICODE, max_size=40),
+    st.dates(min_value=datetime.date(1, 1, 1)),
+    st.sampled_from([25_000, 100_000]).map(lambda n: "x" * n),
+    st.just(""),
 )
-VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(UNICODE, max_size=10), inner, max_size=3)), max_leaves=6)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(UNICODE, max_size=10), inner, max_size=3)),
+    max_leaves=6,
+)
 
 
 def paths(data, path=()) -> list[tuple]:
@@ -89,8 +102,13 @@ def mutate(draw, text: str, is_yaml: bool) -> bytes:
                 data = yaml.load(text, Loader=yaml.CSafeLoader)
             except yaml.YAMLError:
                 pass
-        kind = draw(st.sampled_from(["delete", "swap", "insert", "huge", "truncate", "splice", "line", "bytes"]
-                                    if isinstance(data, (dict, list)) else ["truncate", "splice", "line", "bytes", "insert-raw"]))
+        kind = draw(
+            st.sampled_from(
+                ["delete", "swap", "insert", "huge", "truncate", "splice", "line", "bytes"]
+                if isinstance(data, (dict, list))
+                else ["truncate", "splice", "line", "bytes", "insert-raw"]
+            )
+        )
         if kind in ("delete", "swap", "insert", "huge"):
             places = paths(data)
             path = draw(st.sampled_from(places[1:] if kind == "delete" and len(places) > 1 else places))
@@ -117,7 +135,7 @@ def mutate(draw, text: str, is_yaml: bool) -> bytes:
             index = draw(st.integers(0, max(len(lines) - 1, 0)))
             action = draw(st.sampled_from(["drop", "repeat", "indent", "dedent"]))
             line = lines[index] if lines else ""
-            lines[index:index + 1] = {"drop": [], "repeat": [line, line], "indent": ["  " + line], "dedent": [line.lstrip()]}[action]
+            lines[index : index + 1] = {"drop": [], "repeat": [line, line], "indent": ["  " + line], "dedent": [line.lstrip()]}[action]
             text = "\n".join(lines)
         else:  # bytes that are not UTF-8, or a file that is not text at all
             raw = text.encode("utf-8")
@@ -142,8 +160,9 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def files_of(project: Path) -> list[str]:
-    return sorted(p.relative_to(project).as_posix() for folder in ("content", "seeds")
-                  for p in (project / folder).rglob("*") if p.is_file())
+    return sorted(
+        p.relative_to(project).as_posix() for folder in ("content", "seeds") for p in (project / folder).rglob("*") if p.is_file()
+    )
 
 
 def assert_located(project: Path, error: ContentError) -> None:
@@ -185,9 +204,16 @@ def test_mutated_content_builds_or_fails_with_located_errors(projects: dict[str,
 
 
 @PROFILE
-@given(body=st.lists(st.one_of(st.sampled_from(SYNTAX + ["](", "![", "<", ">", "*", "_", "\n\n", "javascript:", "data:", "[x]: ", "---"]),
-                               st.text(UNICODE, max_size=6)), max_size=60).map("".join),
-       front=st.dictionaries(st.sampled_from(["title", "description", "extra"]), VALUES, max_size=3))
+@given(
+    body=st.lists(
+        st.one_of(
+            st.sampled_from(SYNTAX + ["](", "![", "<", ">", "*", "_", "\n\n", "javascript:", "data:", "[x]: ", "---"]),
+            st.text(UNICODE, max_size=6),
+        ),
+        max_size=60,
+    ).map("".join),
+    front=st.dictionaries(st.sampled_from(["title", "description", "extra"]), VALUES, max_size=3),
+)
 def test_any_page_builds_or_fails_with_located_errors(projects: dict[str, Path], body: str, front: dict) -> None:
     page = projects["mini"] / "content/pages/about.md"
     original = page.read_bytes()

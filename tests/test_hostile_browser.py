@@ -24,7 +24,6 @@ from payloads import inject, xss_payloads
 pytestmark = pytest.mark.browser
 
 
-
 def require(ok: bool, why: str) -> None:
     """Skip when the browser is missing on a developer machine; under CI that is a failure."""
     if not ok:
@@ -126,20 +125,35 @@ def test_no_payload_runs_in_search_results(browser, payload_site) -> None:
     assert dialogs == [] and errors == []
 
 
-@pytest.mark.parametrize("path", ["index.html", "devices/xiaomi-12s-ultra/index.html", "sources/index.html", "europe/index.html",
-                                  "history/index.html", "about/index.html", "404.html", "search/index.html?q=Leica"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "index.html",
+        "devices/xiaomi-12s-ultra/index.html",
+        "sources/index.html",
+        "europe/index.html",
+        "history/index.html",
+        "about/index.html",
+        "404.html",
+        "search/index.html?q=Leica",
+    ],
+)
 def test_the_sites_own_pages_break_no_content_security_rule(browser, own_site, path) -> None:
     def settle(page) -> None:
         if "?q=" in path:
             page.locator("#search-results li").first.wait_for(timeout=10_000)  # the search bundle loaded and ran
+
     dialogs, errors = visit(browser, own_site + path, settle)
     assert errors == [] and dialogs == []
 
 
 def test_the_policy_blocks_an_inline_script_and_reports_it(browser, own_site) -> None:
     def smuggle(page) -> None:
-        with pytest.raises(Exception):
+        from playwright.sync_api import Error as PlaywrightError
+
+        with pytest.raises(PlaywrightError):  # the policy refuses the script: adding it fails
             page.add_script_tag(content="alert('inline ran')")
+
     dialogs, errors = visit(browser, own_site + "index.html", smuggle)
     assert dialogs == []
     assert any("Content Security Policy" in error for error in errors), errors

@@ -45,13 +45,13 @@ def edit(file: Path, old: str, new: str) -> None:
 
 # Ids that pass a `^...$` match, or look like an id to a reader, but are not one.
 NOT_IDS = [
-    "beta\n",        # trailing newline: `$` matches before it
-    " beta",         # leading space
-    "beta ",         # trailing space
-    "b\u0435ta",     # Cyrillic е
-    "\uff42eta",     # fullwidth b
-    "beta\u200b",    # zero-width space
-    "beta\u00a0",    # no-break space
+    "beta\n",  # trailing newline: `$` matches before it
+    " beta",  # leading space
+    "beta ",  # trailing space
+    "b\u0435ta",  # Cyrillic е
+    "\uff42eta",  # fullwidth b
+    "beta\u200b",  # zero-width space
+    "beta\u00a0",  # no-break space
 ]
 
 
@@ -59,16 +59,26 @@ NOT_IDS = [
 def test_a_device_file_whose_name_only_looks_like_an_id_is_refused(mini_project: Path, stem: str) -> None:
     devices = mini_project / "content/devices"
     (devices / f"{stem}.yaml").write_bytes((devices / "beta.yaml").read_bytes())
-    assert any(re.fullmatch(rf"content/devices/{re.escape(printable(stem))}\.yaml:1:1: error: file name '{re.escape(printable(stem))}' is not an id( \(.*\))?; use lower-case words joined by hyphens, like 'xiaomi-12s-ultra'", p)
-               for p in problems_of(mini_project)), problems_of(mini_project)
+    assert any(
+        re.fullmatch(
+            rf"content/devices/{re.escape(printable(stem))}\.yaml:1:1: error: file name '{re.escape(printable(stem))}' is not an id( \(.*\))?; use lower-case words joined by hyphens, like 'xiaomi-12s-ultra'",
+            p,
+        )
+        for p in problems_of(mini_project)
+    ), problems_of(mini_project)
 
 
 @pytest.mark.parametrize("stem", ["europe\n", " europe", "europe\u200b"])
 def test_a_page_whose_name_only_looks_like_a_site_page_is_refused(mini_project: Path, stem: str) -> None:
     pages = mini_project / "content/pages"
     (pages / f"{stem}.md").write_bytes((pages / "about.md").read_bytes())
-    assert any(re.fullmatch(rf"content/pages/{re.escape(printable(stem))}\.md:2:1: error: file name '{re.escape(printable(stem))}' is not an id( \(.*\))?; use lower-case words joined by hyphens, like 'xiaomi-12s-ultra'", p)
-               for p in problems_of(mini_project)), problems_of(mini_project)
+    assert any(
+        re.fullmatch(
+            rf"content/pages/{re.escape(printable(stem))}\.md:2:1: error: file name '{re.escape(printable(stem))}' is not an id( \(.*\))?; use lower-case words joined by hyphens, like 'xiaomi-12s-ultra'",
+            p,
+        )
+        for p in problems_of(mini_project)
+    ), problems_of(mini_project)
 
 
 @pytest.mark.parametrize("value", [*NOT_IDS, "alpha\n"])
@@ -91,7 +101,10 @@ def test_a_device_file_name_longer_than_an_id_may_be_is_refused(mini_project: Pa
     devices = mini_project / "content/devices"
     stem = "x" * 81
     (devices / f"{stem}.yaml").write_bytes((devices / "beta.yaml").read_bytes())
-    assert f"content/devices/{stem}.yaml:1:1: error: file name '{stem}' is longer than the 80 characters an id may have; shorten it" in problems_of(mini_project)
+    assert (
+        f"content/devices/{stem}.yaml:1:1: error: file name '{stem}' is longer than the 80 characters an id may have; shorten it"
+        in problems_of(mini_project)
+    )
 
 
 def test_a_device_file_name_of_80_characters_is_an_id(mini_project: Path) -> None:
@@ -181,20 +194,28 @@ def test_a_plain_base_url_in_site_yaml_is_accepted(mini_project: Path, url: str)
 
 # Characters that XML refuses ---------------------------------------------------------------
 
-@pytest.mark.parametrize("escape, code", [
-    ("\\uFFFE", "FFFE"),
-    ("\\uFFFF", "FFFF"),
-    ("\\uFDD0", "FDD0"),
-    ("\\U0001FFFF", "1FFFF"),
-    ("\\x01", "0001"),
-])
+
+@pytest.mark.parametrize(
+    "escape, code",
+    [
+        ("\\uFFFE", "FFFE"),
+        ("\\uFFFF", "FFFF"),
+        ("\\uFDD0", "FDD0"),
+        ("\\U0001FFFF", "1FFFF"),
+        ("\\x01", "0001"),
+    ],
+)
 def test_a_non_character_written_as_a_yaml_escape_is_a_located_error(mini_project: Path, escape: str, code: str) -> None:
-    edit(mini_project / "content/devices/beta.yaml", "text: A successor is expected next year.",
-         f'text: "A successor{escape} is expected next year."')
+    edit(
+        mini_project / "content/devices/beta.yaml",
+        "text: A successor is expected next year.",
+        f'text: "A successor{escape} is expected next year."',
+    )
     assert any(p.startswith("content/devices/beta.yaml:") and f"U+{code}" in p for p in problems_of(mini_project))
 
 
 # The output folder ----------------------------------------------------------------------------
+
 
 def test_a_hand_made_folder_with_an_index_html_is_not_replaced(mini_project: Path, capsys) -> None:
     out = mini_project.parent / "public"
@@ -204,7 +225,8 @@ def test_a_hand_made_folder_with_an_index_html_is_not_replaced(mini_project: Pat
     assert cli.main(["build", "--out", str(out)], project=mini_project) == 1
     assert capsys.readouterr().err.splitlines() == [
         f"error: refusing to replace {out}: it holds files but no .factsheet-site, so it is no site built here "
-        "(a site built before that file was written: delete it once); choose a new or empty folder"]
+        "(a site built before that file was written: delete it once); choose a new or empty folder"
+    ]
     assert sorted(p.name for p in out.iterdir()) == ["index.html", "notes.txt"]
 
 
@@ -224,6 +246,7 @@ def pretend_mount_point(monkeypatch: pytest.MonkeyPatch, out: Path) -> None:
         if Path(source) == out:
             raise OSError(errno.EBUSY, os.strerror(errno.EBUSY), str(source))
         return real_rename(source, target, *args, **kwargs)
+
     monkeypatch.setattr(os.path, "ismount", lambda path: Path(path) == out or real_ismount(path))
     monkeypatch.setattr(os, "rename", rename)
 
@@ -248,7 +271,8 @@ def test_a_site_built_into_a_mount_point_is_staged_and_swapped_inside_it(mini_pr
 
 @pytest.mark.parametrize("on_call", [1, 3, 11, 12, 13, 14, 20])
 def test_a_failed_swap_inside_a_mount_point_is_undone_or_finished_and_said_in_one_line(
-        mini_project: Path, monkeypatch: pytest.MonkeyPatch, capsys, on_call: int) -> None:
+    mini_project: Path, monkeypatch: pytest.MonkeyPatch, capsys, on_call: int
+) -> None:
     out = mini_project.parent / "mounted"
     out.mkdir()
     pretend_mount_point(monkeypatch, out)
@@ -262,6 +286,7 @@ def test_a_failed_swap_inside_a_mount_point_is_undone_or_finished_and_said_in_on
         if calls[0] == on_call:
             raise OSError(errno.EIO, os.strerror(errno.EIO), str(source))
         return rename(source, target)
+
     monkeypatch.setattr(os, "rename", failing_rename)
     status = cli.main(["build", "--out", str(out), "--no-search"], project=mini_project)
     entries = len({name.split("/")[0] for name in old})  # the site's top-level files and folders
@@ -297,7 +322,8 @@ build_project(project, out, search=False)
 
 @pytest.mark.parametrize("step", ["first-out", "middle-out", "last-out", "all-out", "first-in", "last-in"])
 def test_a_build_into_a_mount_point_killed_at_any_rename_leaves_the_old_or_the_new_site_whole(
-        mini_project: Path, monkeypatch: pytest.MonkeyPatch, step: str) -> None:
+    mini_project: Path, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
     root = mini_project.parent
     build_project(mini_project, root / "old", search=False)
     edit(mini_project / "content/site.yaml", "title: Mini fact sheet", "title: New title")
@@ -308,10 +334,20 @@ def test_a_build_into_a_mount_point_killed_at_any_rename_leaves_the_old_or_the_n
     for entry in (root / "old").iterdir():
         os.rename(entry, out / entry.name)
     entries = len(os.listdir(out))
-    nth = {"first-out": 1, "middle-out": entries // 2, "last-out": entries, "all-out": entries + 1,
-           "first-in": entries + 2, "last-in": 2 * entries + 1}[step]
-    killed = subprocess.run([sys.executable, "-c", MOUNT_KILLER, str(REPO / "site_src"), str(mini_project), str(out), str(nth)],
-                            capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    nth = {
+        "first-out": 1,
+        "middle-out": entries // 2,
+        "last-out": entries,
+        "all-out": entries + 1,
+        "first-in": entries + 2,
+        "last-in": 2 * entries + 1,
+    }[step]
+    killed = subprocess.run(
+        [sys.executable, "-c", MOUNT_KILLER, str(REPO / "site_src"), str(mini_project), str(out), str(nth)],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
     pretend_mount_point(monkeypatch, out)
     with output_lock(out):  # what the next build does first
@@ -356,6 +392,7 @@ def test_a_staging_folder_that_lost_part_of_the_site_is_never_swapped_in(mini_pr
 
 # The closest-passage hint on a large source ------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def large_source() -> str:
     """1.9 MB of sentences made of the seeds' words, every word used hundreds of times (the hard case)."""
@@ -371,21 +408,23 @@ def large_source() -> str:
 
 def passage_at(text: str, at: int, length: int) -> str:
     start = text.index(" ", at) + 1
-    return text[start:start + length]
+    return text[start : start + length]
 
 
-@pytest.mark.parametrize("at, edit", [
-    # a word added in the middle
-    (950_000, lambda q: q[:7000] + " WRONG " + q[7000:]),
-    # a word left out, and a typo
-    (300_000, lambda q: q[:5000] + q[5000:].split(" ", 2)[2].replace("e", "é", 1)),
-    # different case and white space throughout, and a wrong last word
-    (1_500_000, lambda q: q.upper().replace(" ", "\n  ")[:-8] + " wrong."),
-    # near the start of the text
-    (0, lambda q: "Wrong beginning: " + q),
-])
-def test_a_long_wrong_quote_in_a_large_source_is_reported_quickly_with_the_passage_it_came_from(
-        large_source: str, at: int, edit) -> None:
+@pytest.mark.parametrize(
+    "at, edit",
+    [
+        # a word added in the middle
+        (950_000, lambda q: q[:7000] + " WRONG " + q[7000:]),
+        # a word left out, and a typo
+        (300_000, lambda q: q[:5000] + q[5000:].split(" ", 2)[2].replace("e", "é", 1)),
+        # different case and white space throughout, and a wrong last word
+        (1_500_000, lambda q: q.upper().replace(" ", "\n  ")[:-8] + " wrong."),
+        # near the start of the text
+        (0, lambda q: "Wrong beginning: " + q),
+    ],
+)
+def test_a_long_wrong_quote_in_a_large_source_is_reported_quickly_with_the_passage_it_came_from(large_source: str, at: int, edit) -> None:
     passage = passage_at(large_source, at, 14_800)
     quote = edit(passage)
     text = SearchableText(large_source)
@@ -400,13 +439,15 @@ def test_a_long_wrong_quote_in_a_large_source_is_reported_quickly_with_the_passa
     assert elapsed < 30, f"{elapsed:.1f} s (difflib over the whole text took 9 minutes)"
 
 
-
-
 def test_a_long_wrong_quote_in_a_large_seed_stops_check_with_the_closest_passage(mini_project: Path, large_source: str) -> None:
     (mini_project / "seeds/alpha.txt").write_text(large_source + "\n\n" + (mini_project / "seeds/alpha.txt").read_text())
     passage = passage_at(large_source, 1_000_000, 14_800)
     beta = mini_project / "content/devices/beta.yaml"
-    edit(beta, 'quote: "Its successor is expected next year - with a better camera."', f"quote: {json.dumps(passage[:9000] + ' x ' + passage[9000:])}")
+    edit(
+        beta,
+        'quote: "Its successor is expected next year - with a better camera."',
+        f"quote: {json.dumps(passage[:9000] + ' x ' + passage[9000:])}",
+    )
     started = time.perf_counter()
     found = [p for p in problems_of(mini_project) if p.startswith("content/devices/beta.yaml:")]
     elapsed = time.perf_counter() - started
@@ -416,6 +457,7 @@ def test_a_long_wrong_quote_in_a_large_seed_stops_check_with_the_closest_passage
 
 
 # Templates --------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("where", ["static/passwd.txt", "static/linked", "home-copy.html"])
 def test_a_link_in_templates_to_a_file_outside_is_refused_and_nothing_is_published(mini_project: Path, tmp_path: Path, where: str) -> None:
@@ -427,7 +469,8 @@ def test_a_link_in_templates_to_a_file_outside_is_refused_and_nothing_is_publish
     with pytest.raises(ContentError) as caught:
         build_project(mini_project, out, search=False)
     assert [str(p) for p in caught.value.problems] == [
-        f"templates/{where}:1:1: error: a link to a file outside templates/; copy the file in instead"]
+        f"templates/{where}:1:1: error: a link to a file outside templates/; copy the file in instead"
+    ]
     assert not out.exists()
 
 
@@ -448,6 +491,7 @@ def test_a_template_that_is_not_utf8_is_a_located_error_not_a_traceback(mini_pro
 
 # Output edge cases ------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r\n \t"])
 def test_a_seed_is_split_into_paragraphs_at_blank_lines_whatever_its_line_endings(mini_project: Path, newline: str) -> None:
     seed = mini_project / "seeds/alpha.txt"
@@ -466,23 +510,27 @@ def test_a_seed_is_split_into_paragraphs_at_blank_lines_whatever_its_line_ending
 
 # Suggestions among many ids ---------------------------------------------------------------
 
-MANY_IDS = [f"{maker}-{i:04d}-{kind}" for maker in ("xiaomi", "leica", "huawei", "oppo", "vivo")
-            for i in range(1000) for kind in ("ultra", "pro")]
+MANY_IDS = [
+    f"{maker}-{i:04d}-{kind}" for maker in ("xiaomi", "leica", "huawei", "oppo", "vivo") for i in range(1000) for kind in ("ultra", "pro")
+]
 
 
-@pytest.mark.parametrize("word, expected", [
-    # one letter wrong, left out, added, two swapped
-    ("xiaomi-0412-ultrq", "xiaomi-0412-ultra"),
-    ("xiaomi-0412-ulra", "xiaomi-0412-ultra"),
-    ("xiaomi-0412-ulltra", "xiaomi-0412-ultra"),
-    ("xaiomi-0412-ultra", "xiaomi-0412-ultra"),
-    ("leica-0999-por", "leica-0999-pro"),
-    # further off, still close
-    ("huawei-0007-ultra-max", "huawei-0007-ultra"),
-    ("Oppo-0123-Pro", "oppo-0123-pro"),
-    # nothing like it
-    ("zeta", ""),
-])
+@pytest.mark.parametrize(
+    "word, expected",
+    [
+        # one letter wrong, left out, added, two swapped
+        ("xiaomi-0412-ultrq", "xiaomi-0412-ultra"),
+        ("xiaomi-0412-ulra", "xiaomi-0412-ultra"),
+        ("xiaomi-0412-ulltra", "xiaomi-0412-ultra"),
+        ("xaiomi-0412-ultra", "xiaomi-0412-ultra"),
+        ("leica-0999-por", "leica-0999-pro"),
+        # further off, still close
+        ("huawei-0007-ultra-max", "huawei-0007-ultra"),
+        ("Oppo-0123-Pro", "oppo-0123-pro"),
+        # nothing like it
+        ("zeta", ""),
+    ],
+)
 def test_a_misspelt_id_among_ten_thousand_gets_the_suggestion_a_full_comparison_gives(word: str, expected: str) -> None:
     full = difflib.get_close_matches(word, sorted(MANY_IDS), n=1, cutoff=0.6)
     assert did_you_mean(word, MANY_IDS) == (f" (did you mean '{expected}'?)" if expected else "")
@@ -512,13 +560,16 @@ def large_with_phonex(large_source: str) -> SearchableText:
     return SearchableText(large_source[:middle] + " Sonderbar Phonex 12Z Ultra kommt nach Europa. " + large_source[middle:])
 
 
-@pytest.mark.parametrize("quote, hint", [
-    # pairs of words found once
-    ("Phonex 12Z Ultra kommt nicht nach Europa", "Phonex 12Z Ultra kommt nach Europa."),
-    ("Sonderbar Phonex 12Z Ultar", "Sonderbar Phonex 12Z Ultra"),
-    # no pair left whole: placed by its one rare word
-    ("Sonderbar Phonx 12Z Ultar", "Sonderbar Phonex 12Z Ultra"),
-])
+@pytest.mark.parametrize(
+    "quote, hint",
+    [
+        # pairs of words found once
+        ("Phonex 12Z Ultra kommt nicht nach Europa", "Phonex 12Z Ultra kommt nach Europa."),
+        ("Sonderbar Phonex 12Z Ultar", "Sonderbar Phonex 12Z Ultra"),
+        # no pair left whole: placed by its one rare word
+        ("Sonderbar Phonx 12Z Ultar", "Sonderbar Phonex 12Z Ultra"),
+    ],
+)
 def test_a_short_wrong_quote_in_a_large_source_gets_a_hint(large_with_phonex: SearchableText, quote: str, hint: str) -> None:
     assert large_with_phonex.closest(quote).startswith(hint)
 

@@ -28,29 +28,35 @@ def edit(file: Path, old: str, new: str) -> None:
     file.write_text(text.replace(old, new, 1))
 
 
-@pytest.mark.parametrize("file_value", [
-    "../../etc/passwd",
-    "/etc/passwd",
-    "../seeds/alpha.txt",
-    "sub/alpha.txt",
-    "..\\\\alpha.txt",
-    "alpha.txt/../../x.txt",
-    "~/alpha.txt",
-])
+@pytest.mark.parametrize(
+    "file_value",
+    [
+        "../../etc/passwd",
+        "/etc/passwd",
+        "../seeds/alpha.txt",
+        "sub/alpha.txt",
+        "..\\\\alpha.txt",
+        "alpha.txt/../../x.txt",
+        "~/alpha.txt",
+    ],
+)
 def test_a_seed_file_outside_seeds_is_a_located_error(mini_project: Path, file_value: str) -> None:
     edit(mini_project / "content/sources/alpha-news.yaml", "file: alpha.txt", f'file: "{file_value}"')
     problems = problems_of(mini_project)
     assert any(re.match(r"content/sources/alpha-news\.yaml:4:7: error: .* is not a file name in seeds/", p) for p in problems), problems
 
 
-@pytest.mark.parametrize("where, old, new", [
-    # ids become URLs and file names: only kebab-case words
-    ("content/devices/alpha.yaml", "id: alpha-presented", "id: ../../etc/passwd"),
-    ("content/devices/alpha.yaml", "successor: beta", "successor: ../beta"),
-    ("content/devices/alpha.yaml", "- source: alpha-news", "- source: /etc/alpha-news"),
-    ("content/europe.yaml", "device: alpha", "device: ../../alpha"),
-    ("content/history.yaml", "devices: [alpha]", "devices: ['..%2Falpha']"),
-])
+@pytest.mark.parametrize(
+    "where, old, new",
+    [
+        # ids become URLs and file names: only kebab-case words
+        ("content/devices/alpha.yaml", "id: alpha-presented", "id: ../../etc/passwd"),
+        ("content/devices/alpha.yaml", "successor: beta", "successor: ../beta"),
+        ("content/devices/alpha.yaml", "- source: alpha-news", "- source: /etc/alpha-news"),
+        ("content/europe.yaml", "device: alpha", "device: ../../alpha"),
+        ("content/history.yaml", "devices: [alpha]", "devices: ['..%2Falpha']"),
+    ],
+)
 def test_an_id_that_is_a_path_is_a_located_error(mini_project: Path, where: str, old: str, new: str) -> None:
     edit(mini_project / where, old, new)
     line = next(n for n, text in enumerate((mini_project / where).read_text().splitlines(), 1) if new.split(": ", 1)[1] in text)
@@ -89,19 +95,25 @@ def test_a_pipe_in_content_is_refused_rather_than_read_forever(mini_project: Pat
     assert "content/devices/gamma.yaml:1:1: error: not a regular file; content/ holds only text files" in problems_of(mini_project)
 
 
-@pytest.mark.parametrize("name, hint", [
-    # the kebab-case name is taken: say so rather than suggest it
-    ("Beta.yaml", " (beta.yaml, its kebab-case name, is taken)"),
-    ("BETA.yaml", " (beta.yaml, its kebab-case name, is taken)"),
-    ("bêta.yaml", " (beta.yaml, its kebab-case name, is taken)"),
-    ("beta .yaml", " (beta.yaml, its kebab-case name, is taken)"),
-    ("beta_2.yaml", " (rename it to 'beta-2.yaml')"),
-])
+@pytest.mark.parametrize(
+    "name, hint",
+    [
+        # the kebab-case name is taken: say so rather than suggest it
+        ("Beta.yaml", " (beta.yaml, its kebab-case name, is taken)"),
+        ("BETA.yaml", " (beta.yaml, its kebab-case name, is taken)"),
+        ("bêta.yaml", " (beta.yaml, its kebab-case name, is taken)"),
+        ("beta .yaml", " (beta.yaml, its kebab-case name, is taken)"),
+        ("beta_2.yaml", " (rename it to 'beta-2.yaml')"),
+    ],
+)
 def test_device_files_that_would_collide_as_urls_are_refused(mini_project: Path, name: str, hint: str) -> None:
     devices = mini_project / "content/devices"
     (devices / name).write_bytes((devices / "beta.yaml").read_bytes())
     stem = name[:-5]
-    assert f"content/devices/{name}:1:1: error: file name '{stem}' is not an id{hint}; use lower-case words joined by hyphens, like 'xiaomi-12s-ultra'" in problems_of(mini_project)
+    assert (
+        f"content/devices/{name}:1:1: error: file name '{stem}' is not an id{hint}; use lower-case words joined by hyphens, like 'xiaomi-12s-ultra'"
+        in problems_of(mini_project)
+    )
 
 
 @pytest.mark.parametrize("name", ["history", "europe", "sources", "search"])
@@ -111,7 +123,8 @@ def test_a_page_named_like_a_site_page_is_refused_not_overwriting_it(mini_projec
     with pytest.raises(ContentError) as caught:
         build_project(mini_project, mini_project.parent / "out")
     assert [str(p) for p in caught.value.problems] == [
-        f"content/pages/{name}.md:2:1: error: the page name '{name}' is taken by the site's own /{name}/ page; rename the file"]
+        f"content/pages/{name}.md:2:1: error: the page name '{name}' is taken by the site's own /{name}/ page; rename the file"
+    ]
     assert not (mini_project.parent / "out").exists()
 
 

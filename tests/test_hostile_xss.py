@@ -46,12 +46,20 @@ class Inert(HTMLParser):
                 self.bad.append(f"<{tag} {name}=...>")
             if name in URL_ATTRIBUTES and value is not None:
                 # as a browser reads the scheme: blanks and controls around, tabs and newlines anywhere, dropped
-                seen = re.sub(r"[\t\n\r]", "", value).strip("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10\x11"
-                                                             "\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f ").lower()
+                seen = (
+                    re.sub(r"[\t\n\r]", "", value)
+                    .strip(
+                        "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10\x11"
+                        "\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f "
+                    )
+                    .lower()
+                )
                 if seen.startswith(CODE_SCHEMES):
                     self.bad.append(f"<{tag} {name}={value!r}>")
         if tag == "script":
-            own = values.get("type") in OWN_SCRIPT_TYPES and (values.get("type") != "module" or re.match(r"^(\.\./)*static/[\w.-]+\.js$", values.get("src") or ""))
+            own = values.get("type") in OWN_SCRIPT_TYPES and (
+                values.get("type") != "module" or re.match(r"^(\.\./)*static/[\w.-]+\.js$", values.get("src") or "")
+            )
             if not own:
                 self.bad.append(f"<script {values}>")
         if tag == "meta" and "http-equiv" in values and values["http-equiv"].lower() != "content-security-policy":
@@ -157,27 +165,31 @@ def test_a_reference_link_to_code_is_a_located_error(mini_project: Path) -> None
     with pytest.raises(ContentError) as caught:
         check_project(mini_project)
     assert [str(p) for p in caught.value.problems] == [
-        "content/pages/about.md:9:6: error: link to 'javascript:alert(1)' refused: links may only be https://, http:// or relative; remove it or link to a web page"]
+        "content/pages/about.md:9:6: error: link to 'javascript:alert(1)' refused: links may only be https://, http:// or relative; remove it or link to a web page"
+    ]
 
 
-@pytest.mark.parametrize("url, kept", [
-    # web and relative links stay links
-    ("https://example.org/", True),
-    ("http://example.org/a?b#c", True),
-    ("../sources/alpha-news/", True),
-    ("#p-1234", True),
-    ("//example.org/x", True),
-    # anything else becomes text
-    ("javascript:alert(1)", False),
-    (" JavaScript:alert(1)", False),
-    ("data:image/png;base64,AAAA", False),
-    ("vbscript:x", False),
-    ("mailto:a@example.org", False),
-    ("file:///etc/passwd", False),
-    # percent-encoded by the renderer, so no scheme a browser would read: kept, harmless
-    ("java\tscript:alert(1)", None),
-    ("\x01javascript:alert(1)", None),
-])
+@pytest.mark.parametrize(
+    "url, kept",
+    [
+        # web and relative links stay links
+        ("https://example.org/", True),
+        ("http://example.org/a?b#c", True),
+        ("../sources/alpha-news/", True),
+        ("#p-1234", True),
+        ("//example.org/x", True),
+        # anything else becomes text
+        ("javascript:alert(1)", False),
+        (" JavaScript:alert(1)", False),
+        ("data:image/png;base64,AAAA", False),
+        ("vbscript:x", False),
+        ("mailto:a@example.org", False),
+        ("file:///etc/passwd", False),
+        # percent-encoded by the renderer, so no scheme a browser would read: kept, harmless
+        ("java\tscript:alert(1)", None),
+        ("\x01javascript:alert(1)", None),
+    ],
+)
 def test_the_markdown_renderer_keeps_only_web_and_relative_links(url: str, kept: bool | None) -> None:
     html = str(render.inline_markdown(f"[x](<{url}>)"))
     assert scan_html(html).bad == []

@@ -12,13 +12,28 @@ from factsheet.problems import ContentError
 
 EDITS = [
     # a fact's words: its device page, the source page that lists it, the export
-    ("devices/alpha.yaml", "presented in *Berlin*.", "presented in *Munich*.", {"devices/alpha/index.html", "sources/alpha-news/index.html"}),
+    (
+        "devices/alpha.yaml",
+        "presented in *Berlin*.",
+        "presented in *Munich*.",
+        {"devices/alpha/index.html", "sources/alpha-news/index.html"},
+    ),
     # a device's name: every page that names or links it
-    ("devices/beta.yaml", "name: Beta Phone", "name: Gamma Phone", {"devices/beta/index.html", "devices/alpha/index.html", "index.html", "europe/index.html"}),
+    (
+        "devices/beta.yaml",
+        "name: Beta Phone",
+        "name: Gamma Phone",
+        {"devices/beta/index.html", "devices/alpha/index.html", "index.html", "europe/index.html"},
+    ),
     # a fact's standing: shown on its page and beside the disagreement it is part of
     ("devices/beta.yaml", "standing: rumour", "standing: report", {"devices/beta/index.html", "devices/alpha/index.html"}),
     # a source's title: its pages and every quote that names it
-    ("sources/alpha-news.yaml", "title: Alpha Phone launches", "title: Alpha Phone arrives", {"sources/alpha-news/index.html", "sources/index.html", "devices/alpha/index.html"}),
+    (
+        "sources/alpha-news.yaml",
+        "title: Alpha Phone launches",
+        "title: Alpha Phone arrives",
+        {"sources/alpha-news/index.html", "sources/index.html", "devices/alpha/index.html"},
+    ),
     # an event's title: the history and the home page's latest events
     ("history.yaml", "title: Alpha Phone presented", "title: Alpha Phone shown", {"history/index.html", "index.html"}),
     # a Europe reasoning: the Europe page only
@@ -42,7 +57,12 @@ def test_rebuild_after_an_edit_equals_a_full_build(mini_project: Path, file: str
 def test_rebuild_reports_a_removed_device_page(mini_project: Path):
     first = rebuild(mini_project, None)
     europe = mini_project / "content" / "europe.yaml"
-    europe.write_text(europe.read_text("utf-8").replace("  - device: beta\n    reasoning: A rumour says a successor comes.\n    claims: [beta-expected]\n", ""), "utf-8")
+    europe.write_text(
+        europe.read_text("utf-8").replace(
+            "  - device: beta\n    reasoning: A rumour says a successor comes.\n    claims: [beta-expected]\n", ""
+        ),
+        "utf-8",
+    )
     (mini_project / "content" / "devices" / "beta.yaml").unlink()
     alpha = mini_project / "content" / "devices" / "alpha.yaml"
     alpha.write_text(alpha.read_text("utf-8").replace("successor: beta\n", ""), "utf-8")

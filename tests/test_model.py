@@ -9,30 +9,36 @@ import pytest
 from factsheet.model import PartialDate, parse_partial_date
 
 
-@pytest.mark.parametrize("written, shown, iso", [
-    # year, month, day
-    ("2016", "2016", "2016"),
-    ("2022-03", "March 2022", "2022-03"),
-    ("2022-07-05", "5 July 2022", "2022-07-05"),
-    # narrowed to part of a period
-    ("late 2022-03", "late March 2022", "2022-03"),
-    ("early 2022", "early 2022", "2022"),
-    # what YAML hands over unquoted
-    (2016, "2016", "2016"),
-    (datetime.date(2022, 7, 5), "5 July 2022", "2022-07-05"),
-])
+@pytest.mark.parametrize(
+    "written, shown, iso",
+    [
+        # year, month, day
+        ("2016", "2016", "2016"),
+        ("2022-03", "March 2022", "2022-03"),
+        ("2022-07-05", "5 July 2022", "2022-07-05"),
+        # narrowed to part of a period
+        ("late 2022-03", "late March 2022", "2022-03"),
+        ("early 2022", "early 2022", "2022"),
+        # what YAML hands over unquoted
+        (2016, "2016", "2016"),
+        (datetime.date(2022, 7, 5), "5 July 2022", "2022-07-05"),
+    ],
+)
 def test_dates_show_only_the_precision_they_have(written, shown, iso) -> None:
     date = parse_partial_date(written)
     assert (str(date), date.iso) == (shown, iso)
 
 
-@pytest.mark.parametrize("written, message", [
-    ("July 2022", "'July 2022' is not a date; write \"2022\", \"2022-07\", \"2022-07-05\" or \"late 2022-03\""),
-    ("2022-13", "'2022-13' has no month 13; months run from 01 to 12"),
-    ("2022-02-30", "'2022-02-30' is not a day of the calendar"),
-    ("late 2022-03-05", "'late 2022-03-05': early/mid/late narrows a month or a year, not a day; drop the word"),
-    (True, "expected a date such as \"2022\", \"2022-07\" or \"late 2022-03\", got True"),
-])
+@pytest.mark.parametrize(
+    "written, message",
+    [
+        ("July 2022", '\'July 2022\' is not a date; write "2022", "2022-07", "2022-07-05" or "late 2022-03"'),
+        ("2022-13", "'2022-13' has no month 13; months run from 01 to 12"),
+        ("2022-02-30", "'2022-02-30' is not a day of the calendar"),
+        ("late 2022-03-05", "'late 2022-03-05': early/mid/late narrows a month or a year, not a day; drop the word"),
+        (True, 'expected a date such as "2022", "2022-07" or "late 2022-03", got True'),
+    ],
+)
 def test_impossible_or_malformed_dates_say_how_to_write_one(written, message) -> None:
     with pytest.raises(ValueError) as error:
         parse_partial_date(written)

@@ -32,22 +32,26 @@ def test_passage_anchors_are_stable_when_other_quotes_change(mini_project: Path)
     assert plan_for(mini_project).claims["beta-expected"].citations[0].passage == before
 
 
-@pytest.mark.parametrize("chain, stances, expected", [
-    # the latest dated claim with a stance decides
-    (["old", "new"], {"old": ("2022-03", "no"), "new": ("2022-07", "expected")}, "expected"),
-    # list order does not matter, dates do
-    (["new", "old"], {"old": ("2022-03", "no"), "new": ("2022-07", "expected")}, "expected"),
-    # a claim without a stance does not decide
-    (["old", "new"], {"old": ("2022-03", "no"), "new": ("2022-07", None)}, "no"),
-    # no stance at all: unclear
-    (["old"], {"old": ("2022-03", None)}, "unclear"),
-])
+@pytest.mark.parametrize(
+    "chain, stances, expected",
+    [
+        # the latest dated claim with a stance decides
+        (["old", "new"], {"old": ("2022-03", "no"), "new": ("2022-07", "expected")}, "expected"),
+        # list order does not matter, dates do
+        (["new", "old"], {"old": ("2022-03", "no"), "new": ("2022-07", "expected")}, "expected"),
+        # a claim without a stance does not decide
+        (["old", "new"], {"old": ("2022-03", "no"), "new": ("2022-07", None)}, "no"),
+        # no stance at all: unclear
+        (["old"], {"old": ("2022-03", None)}, "unclear"),
+    ],
+)
 def test_europe_answer_follows_the_latest_dated_claim(mini_project: Path, chain, stances, expected) -> None:
     facts = "".join(
-        f"  - id: {cid}\n    text: Claim {cid}.\n    date: \"{date}\"\n    standing: report\n"
-        + (f"    europe: \"{stance}\"\n" if stance else "")
-        + "    citations:\n      - source: alpha-news\n        quote: \"Alpha Phone launches\"\n"
-        for cid, (date, stance) in stances.items())
+        f'  - id: {cid}\n    text: Claim {cid}.\n    date: "{date}"\n    standing: report\n'
+        + (f'    europe: "{stance}"\n' if stance else "")
+        + '    citations:\n      - source: alpha-news\n        quote: "Alpha Phone launches"\n'
+        for cid, (date, stance) in stances.items()
+    )
     gamma = "name: Gamma\nmaker: Alpha\nstatus: expected\nleica: unknown\nfacts:\n" + facts
     (mini_project / "content" / "devices" / "gamma.yaml").write_text(gamma)
     europe = mini_project / "content" / "europe.yaml"
@@ -61,8 +65,11 @@ def test_a_superseded_claim_no_longer_decides(mini_project: Path) -> None:
     beta = mini_project / "content" / "devices" / "beta.yaml"
     beta.write_text(beta.read_text().replace("    contradicts: alpha-not-europe\n", "    supersedes: alpha-not-europe\n"))
     europe = mini_project / "content" / "europe.yaml"
-    europe.write_text(europe.read_text().replace("claims: [alpha-not-europe]", "claims: [alpha-not-europe]").replace(
-        "reasoning: A spokesperson said no.", "reasoning: Said no, then expected."))
+    europe.write_text(
+        europe.read_text()
+        .replace("claims: [alpha-not-europe]", "claims: [alpha-not-europe]")
+        .replace("reasoning: A spokesperson said no.", "reasoning: Said no, then expected.")
+    )
     plan = plan_for(mini_project)
     assert plan.claims["alpha-not-europe"].superseded_by == "beta-expected"
 

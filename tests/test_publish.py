@@ -41,6 +41,7 @@ def read_export(site: Path) -> dict:
 
 # --- sitemap and robots.txt -----------------------------------------------------------------
 
+
 def test_sitemap_lists_every_indexable_page_by_absolute_url(sites):
     root = ET.parse(sites["published"] / "sitemap.xml").getroot()
     assert root.tag == f"{SITEMAP}urlset"
@@ -49,7 +50,7 @@ def test_sitemap_lists_every_indexable_page_by_absolute_url(sites):
     html_pages = {p.relative_to(sites["published"]).as_posix() for p in sites["published"].rglob("*.html")}
     for loc in locs:
         assert loc.startswith(BASE)
-        path = loc[len(BASE):]
+        path = loc[len(BASE) :]
         assert (path + "index.html" if path == "" or path.endswith("/") else path) in html_pages
     for expected in ["", "devices/alpha/", "sources/alpha-news/", "history/", "europe/", "about/"]:
         assert BASE + expected in locs
@@ -74,6 +75,7 @@ def test_without_base_url_no_sitemap_or_feed_is_written_and_robots_names_none(si
 
 
 # --- Atom feed ------------------------------------------------------------------------------
+
 
 def test_feed_is_valid_atom_with_every_required_element(sites):
     feed = ET.parse(sites["published"] / "feed.xml").getroot()
@@ -114,7 +116,7 @@ def test_feed_entry_content_is_escaped_html_naming_its_sources(sites):
     for entry in feed.findall(f"{ATOM}entry"):
         content = entry.find(f"{ATOM}content")
         assert content.get("type") == "html"
-        assert "<a href=\"" + BASE + "sources/" in content.text  # parsed text is the HTML, links absolute
+        assert '<a href="' + BASE + "sources/" in content.text  # parsed text is the HTML, links absolute
 
 
 # --- facts.json -----------------------------------------------------------------------------
@@ -133,14 +135,17 @@ def test_export_validates_against_its_schema(sites, site: str):
     assert export["schema_version"] == SCHEMA["properties"]["schema_version"]["const"]
 
 
-@pytest.mark.parametrize("invalid", [
-    # a citation without its quote
-    lambda data: data["facts"][0]["citations"][0].pop("quote"),
-    # an unknown field: the schema must be updated with the export
-    lambda data: data["facts"][0].update(extra=1),
-    # a newer, incompatible version
-    lambda data: data.update(schema_version=3),
-])
+@pytest.mark.parametrize(
+    "invalid",
+    [
+        # a citation without its quote
+        lambda data: data["facts"][0]["citations"][0].pop("quote"),
+        # an unknown field: the schema must be updated with the export
+        lambda data: data["facts"][0].update(extra=1),
+        # a newer, incompatible version
+        lambda data: data.update(schema_version=3),
+    ],
+)
 def test_export_schema_rejects_a_changed_export(sites, invalid):
     export = read_export(sites["published"])
     invalid(export)
@@ -159,8 +164,7 @@ def test_export_has_every_fact_citation_and_verdict_of_the_content(sites):
     for claim in claims:
         exported = by_id[claim["id"]]
         assert exported["text"] == claim["text"]
-        assert [(c["source"], c["quote"]) for c in exported["citations"]] == \
-               [(c["source"], c["quote"]) for c in claim["citations"]]
+        assert [(c["source"], c["quote"]) for c in exported["citations"]] == [(c["source"], c["quote"]) for c in claim["citations"]]
         for citation in exported["citations"]:
             assert citation["url"] == f"{BASE}sources/{citation['source']}/#{citation['passage']}"
             assert citation["language"]
@@ -179,6 +183,7 @@ def test_export_urls_are_relative_to_it_without_a_base_url(sites):
 
 
 # --- head tags ------------------------------------------------------------------------------
+
 
 class Head(HTMLParser):
     def __init__(self) -> None:
@@ -210,13 +215,16 @@ def head_of(site: Path, page: str) -> Head:
     return head
 
 
-@pytest.mark.parametrize("page, url, ld_type", [
-    ("index.html", "", "WebSite"),
-    ("sources/alpha-news/index.html", "sources/alpha-news/", "Article"),
-    # a rumoured or announced phone is no Product on sale: no structured data claims it is
-    ("devices/beta/index.html", "devices/beta/", None),
-    ("history/index.html", "history/", None),
-])
+@pytest.mark.parametrize(
+    "page, url, ld_type",
+    [
+        ("index.html", "", "WebSite"),
+        ("sources/alpha-news/index.html", "sources/alpha-news/", "Article"),
+        # a rumoured or announced phone is no Product on sale: no structured data claims it is
+        ("devices/beta/index.html", "devices/beta/", None),
+        ("history/index.html", "history/", None),
+    ],
+)
 def test_pages_carry_description_open_graph_icon_and_fitting_structured_data(sites, page, url, ld_type):
     head = head_of(sites["published"], page)
     assert head.meta["description"]

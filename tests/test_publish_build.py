@@ -40,21 +40,29 @@ def run_build(project: Path, out: Path, env: dict[str, str], prelude: str = "") 
         build_project(Path({str(project)!r}), Path({str(out)!r}), strict=True, base_url={BASE!r})
         print("done", flush=True)
     """)
-    return subprocess.Popen([sys.executable, "-c", script], cwd=project, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "PYTHONPATH": str(REPO / "site_src"), **env})
+    return subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=project,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(REPO / "site_src"), **env},
+    )
 
 
 # --- reproducible -----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("source", [MINI, REPO], ids=["mini", "real site"])
 def test_two_clean_builds_give_byte_identical_trees(source: Path, tmp_path: Path):
     project = copy_project(source, tmp_path / "project")
     # Different hash seeds, time zones, SOURCE_DATE_EPOCH and output folders: none may show in the output.
     outs = [tmp_path / "first" / "_site", tmp_path / "second" / "elsewhere"]
-    envs = [{"PYTHONHASHSEED": "1", "TZ": "UTC", "SOURCE_DATE_EPOCH": "0"},
-            {"PYTHONHASHSEED": "2", "TZ": "Asia/Shanghai", "SOURCE_DATE_EPOCH": "2000000000"}]
-    for out, env in zip(outs, envs):
+    envs = [
+        {"PYTHONHASHSEED": "1", "TZ": "UTC", "SOURCE_DATE_EPOCH": "0"},
+        {"PYTHONHASHSEED": "2", "TZ": "Asia/Shanghai", "SOURCE_DATE_EPOCH": "2000000000"},
+    ]
+    for out, env in zip(outs, envs, strict=True):
         build = run_build(project, out, env)
         stdout, stderr = build.communicate(timeout=120)
         assert build.returncode == 0, stderr
@@ -66,6 +74,7 @@ def test_two_clean_builds_give_byte_identical_trees(source: Path, tmp_path: Path
 
 
 # --- a build that fails late leaves the previous site alone -------------------------------------
+
 
 def break_template(project: Path) -> None:
     # robots.txt is among the last pages rendered: every page before it rendered fine.
@@ -93,26 +102,32 @@ def fail_in_finish(monkeypatch: pytest.MonkeyPatch) -> None:
             if finish:
                 finish(staging)
             raise RuntimeError("indexer crashed")
+
         return real(files, out, finish_then_fail)
 
     monkeypatch.setattr("factsheet.pipeline.write_site", broken_finish)
 
 
-@pytest.mark.parametrize("breakage, error", [
-    # a template error on a late page (reported as a located ContentError where render does so)
-    (lambda project, mp: break_template(project), (ContentError, jinja2.UndefinedError)),
-    # the disk fills up halfway through writing
-    (lambda project, mp: fail_while_writing(mp), OSError),
-    # the step after writing (the search index) fails
-    (lambda project, mp: fail_in_finish(mp), RuntimeError),
-])
-def test_failed_build_leaves_previous_site_byte_for_byte(mini_project: Path, tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch, breakage, error):
+@pytest.mark.parametrize(
+    "breakage, error",
+    [
+        # a template error on a late page (reported as a located ContentError where render does so)
+        (lambda project, mp: break_template(project), (ContentError, jinja2.UndefinedError)),
+        # the disk fills up halfway through writing
+        (lambda project, mp: fail_while_writing(mp), OSError),
+        # the step after writing (the search index) fails
+        (lambda project, mp: fail_in_finish(mp), RuntimeError),
+    ],
+)
+def test_failed_build_leaves_previous_site_byte_for_byte(
+    mini_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, breakage, error
+):
     out = tmp_path / "_site"
     build_project(mini_project, out, base_url=BASE)
     before = snapshot(out)
     (mini_project / "content" / "site.yaml").write_text(
-        (mini_project / "content" / "site.yaml").read_text().replace("Mini fact sheet", "Changed fact sheet"))
+        (mini_project / "content" / "site.yaml").read_text().replace("Mini fact sheet", "Changed fact sheet")
+    )
     breakage(mini_project, monkeypatch)
     with pytest.raises(error):
         build_project(mini_project, out, base_url=BASE)
@@ -165,16 +180,20 @@ def old_and_new(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, P
     return project, root / "old", root / "new", len(render_project(project, True, BASE)[0])
 
 
-@pytest.mark.parametrize("prelude, at, expected", [
-    # killed while writing the first, a middle and the last page: the old site stays
-    (PAUSE_AT_FILE, 1, "old"),
-    (PAUSE_AT_FILE, 8, "old"),
-    (PAUSE_AT_FILE, "last", "old"),
-    # killed between moving the old site aside and moving the new one in: recover() restores the old
-    (PAUSE_AFTER_RENAME, 1, "old"),
-    # killed after the swap, while the old site is being deleted: the new one is in place
-    (PAUSE_AFTER_RENAME, 2, "new"),
-], ids=["first-file", "middle-file", "last-file", "between-renames", "after-swap"])
+@pytest.mark.parametrize(
+    "prelude, at, expected",
+    [
+        # killed while writing the first, a middle and the last page: the old site stays
+        (PAUSE_AT_FILE, 1, "old"),
+        (PAUSE_AT_FILE, 8, "old"),
+        (PAUSE_AT_FILE, "last", "old"),
+        # killed between moving the old site aside and moving the new one in: recover() restores the old
+        (PAUSE_AFTER_RENAME, 1, "old"),
+        # killed after the swap, while the old site is being deleted: the new one is in place
+        (PAUSE_AFTER_RENAME, 2, "new"),
+    ],
+    ids=["first-file", "middle-file", "last-file", "between-renames", "after-swap"],
+)
 def test_killed_build_leaves_old_or_new_complete_site(old_and_new, tmp_path: Path, prelude: str, at, expected: str):
     project, old_site, new_site, rendered = old_and_new
     out = tmp_path / "_site"

@@ -36,7 +36,7 @@ class PagesHandler(http.server.SimpleHTTPRequestHandler):
     def send_head(self):
         path = urlsplit(self.path).path
         site = Path(self.directory)
-        relative = path[len(self.mount):] if path.startswith(self.mount) else None
+        relative = path[len(self.mount) :] if path.startswith(self.mount) else None
         target = site / relative if relative is not None else None
         if target is not None and target.is_dir() and path.endswith("/"):
             target = target / "index.html"
@@ -105,11 +105,15 @@ def urls_in(content_type: str, url: str, body: bytes) -> list[str]:
     if url.endswith(".xml"):
         root = ET.fromstring(body)
         return [e.text for e in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")] + [
-            e.get("href") for e in root.iter("{http://www.w3.org/2005/Atom}link")]
+            e.get("href") for e in root.iter("{http://www.w3.org/2005/Atom}link")
+        ]
     if url.endswith("facts.json"):
         data = json.loads(body)
-        return ([f["url"] for f in data["facts"]] + [c["url"] for f in data["facts"] for c in f["citations"]]
-                + [v["url"] for v in data["europe"]])
+        return (
+            [f["url"] for f in data["facts"]]
+            + [c["url"] for f in data["facts"] for c in f["citations"]]
+            + [v["url"] for v in data["europe"]]
+        )
     return []
 
 
@@ -120,7 +124,7 @@ def crawl(origin: str, mount: str, base_url: str) -> tuple[dict[str, int], list[
     def local(url: str, referrer: str) -> str | None:
         url = urljoin(referrer, url)
         if base_url and url.startswith(base_url):  # the absolute URLs of the published site
-            url = start + url[len(base_url):]
+            url = start + url[len(base_url) :]
         return url if url.startswith(origin) else None
 
     statuses: dict[str, int] = {}
@@ -161,10 +165,10 @@ def crawl(origin: str, mount: str, base_url: str) -> tuple[dict[str, int], list[
     return statuses, sorted(set(broken))
 
 
-SUB_PATH = pytest.mark.parametrize("served", [(MINI, BASE, MOUNT), (REPO, BASE, MOUNT)], indirect=True,
-                                   ids=["mini", "real site"])
-BOTH = pytest.mark.parametrize("served", [(MINI, BASE, MOUNT), (MINI, "", "/")], indirect=True,
-                               ids=["sub-path with base URL", "root without base URL"])
+SUB_PATH = pytest.mark.parametrize("served", [(MINI, BASE, MOUNT), (REPO, BASE, MOUNT)], indirect=True, ids=["mini", "real site"])
+BOTH = pytest.mark.parametrize(
+    "served", [(MINI, BASE, MOUNT), (MINI, "", "/")], indirect=True, ids=["sub-path with base URL", "root without base URL"]
+)
 
 
 @SUB_PATH
@@ -172,10 +176,20 @@ def test_every_link_and_anchor_resolves_under_a_sub_path(served):
     origin, mount, base_url = served
     statuses, broken = crawl(origin, mount, base_url)
     assert broken == []
-    reached = {url[len(origin + mount):] for url in statuses}
+    reached = {url[len(origin + mount) :] for url in statuses}
     # the crawl reached every kind of output, not just the home page
-    for expected in ["", "history/index.html", "europe/index.html", "sources/index.html", "static/site.css",
-                     "static/favicon.svg", "robots.txt", "sitemap.xml", "feed.xml", "facts.json"]:
+    for expected in [
+        "",
+        "history/index.html",
+        "europe/index.html",
+        "sources/index.html",
+        "static/site.css",
+        "static/favicon.svg",
+        "robots.txt",
+        "sitemap.xml",
+        "feed.xml",
+        "facts.json",
+    ]:
         assert expected in reached
     assert any(re.match(r"devices/[a-z0-9-]+/index\.html$", url) for url in reached)
     assert any(re.match(r"sources/[a-z0-9-]+/index\.html$", url) for url in reached)

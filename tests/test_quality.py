@@ -108,21 +108,25 @@ def page_weight(site: Path, page: Path) -> int:
 
 # --- the checkers themselves catch what they should (so a green run means something) ---
 
-@pytest.mark.parametrize("html, expected", [
-    # fine
-    ('<a href="b.html">b</a><a href="#top" id="top">top</a>', []),
-    ('<a href="https://example.org/missing">external</a>', []),
-    ('<a href="b.html#here">b</a>', []),
-    ('<a href="./">folder index</a>', []),
-    # a missing file
-    ('<a href="c.html">c</a>', ["a.html: c.html (no such file)"]),
-    ('<link rel="stylesheet" href="static/none.css">', ["a.html: static/none.css (no such file)"]),
-    # a missing anchor, here or on another page
-    ('<a href="#nowhere">x</a>', ["a.html: #nowhere (no element with id 'nowhere')"]),
-    ('<a href="b.html#gone">x</a>', ["a.html: b.html#gone (no element with id 'gone')"]),
-    # a link that climbs out of the site
-    ('<a href="../outside.html">x</a>', ["a.html: ../outside.html (no such file)"]),
-])
+
+@pytest.mark.parametrize(
+    "html, expected",
+    [
+        # fine
+        ('<a href="b.html">b</a><a href="#top" id="top">top</a>', []),
+        ('<a href="https://example.org/missing">external</a>', []),
+        ('<a href="b.html#here">b</a>', []),
+        ('<a href="./">folder index</a>', []),
+        # a missing file
+        ('<a href="c.html">c</a>', ["a.html: c.html (no such file)"]),
+        ('<link rel="stylesheet" href="static/none.css">', ["a.html: static/none.css (no such file)"]),
+        # a missing anchor, here or on another page
+        ('<a href="#nowhere">x</a>', ["a.html: #nowhere (no element with id 'nowhere')"]),
+        ('<a href="b.html#gone">x</a>', ["a.html: b.html#gone (no element with id 'gone')"]),
+        # a link that climbs out of the site
+        ('<a href="../outside.html">x</a>', ["a.html: ../outside.html (no such file)"]),
+    ],
+)
 def test_link_checker_reports_missing_files_and_anchors(tmp_path: Path, html: str, expected: list[str]) -> None:
     site = tmp_path / "site"
     site.mkdir()
@@ -143,6 +147,7 @@ def test_page_weight_counts_the_page_and_each_asset_once(tmp_path: Path) -> None
 
 # --- the real site ---
 
+
 def test_site_has_every_kind_of_page(built_site: Path) -> None:
     names = {p.relative_to(built_site).as_posix() for p in html_pages(built_site)}
     for expected in ("index.html", "history/index.html", "europe/index.html", "sources/index.html", "search/index.html", "404.html"):
@@ -155,11 +160,18 @@ def test_every_page_is_valid_html_for_the_nu_checker(built_site: Path) -> None:
     require(java is not None, "java is not installed (scripts/system-deps.sh installs default-jre-headless)")
     require(VNU.is_file(), "vnu-jar is not installed (npm ci --ignore-scripts)")
     pages = html_pages(built_site)
-    result = subprocess.run([java, "-jar", str(VNU), "--errors-only", "--format", "json", "--exit-zero-always", *map(str, pages)],
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [java, "-jar", str(VNU), "--errors-only", "--format", "json", "--exit-zero-always", *map(str, pages)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     messages = json.loads(result.stderr or '{"messages": []}')["messages"]
-    errors = [f"{Path(urlsplit(m.get('url', '')).path).relative_to(built_site)}:{m.get('lastLine', '?')}: {m['message']}"
-              for m in messages if m.get("type") == "error" or m.get("subType") == "fatal"]
+    errors = [
+        f"{Path(urlsplit(m.get('url', '')).path).relative_to(built_site)}:{m.get('lastLine', '?')}: {m['message']}"
+        for m in messages
+        if m.get("type") == "error" or m.get("subType") == "fatal"
+    ]
     assert errors == [], f"{len(errors)} Nu Html Checker errors in {len(pages)} pages:\n" + "\n".join(errors)
 
 
@@ -221,7 +233,11 @@ def test_timeline_shows_each_date_only_as_precisely_as_it_is_known(built_site: P
     for marker, iso, text in parser.entries:
         vague = text.split()[0] in ("early", "mid", "late") or "–" in text or text.endswith(" or later")  # part of a period, or a range
         text = text.removesuffix(" or later")
-        expected = {1: "precision-year", 2: "precision-year" if vague else "precision-month", 3: "precision-year" if vague else "precision-day"}[iso.count("-") + 1]
+        expected = {
+            1: "precision-year",
+            2: "precision-year" if vague else "precision-month",
+            3: "precision-year" if vague else "precision-day",
+        }[iso.count("-") + 1]
         assert marker == expected, f"{text!r} ({iso}) is drawn as {marker}"
         # The shown date ends in the year, and a year-only date shows nothing more precise.
         assert text.split()[-1] == iso[:4] and (iso.count("-") > 0 or text in (iso, f"{text.split()[0]} {iso}"))

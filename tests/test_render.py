@@ -12,30 +12,36 @@ from factsheet.plan import Page
 from factsheet.render import _template_cache, block_markdown, inline_markdown, relative_link
 
 
-@pytest.mark.parametrize("page_url, target, expected", [
-    # from the home page
-    ("", "devices/xiaomi-12/", "devices/xiaomi-12/index.html"),
-    ("", "", "index.html"),
-    # from a nested page, with a fragment
-    ("sources/a/", "devices/x/#fact-1", "../../devices/x/index.html#fact-1"),
-    ("history/", "static/site.css", "../static/site.css"),
-    # a fragment on the same page stays a fragment
-    ("europe/", "#xiaomi-12", "#xiaomi-12"),
-])
+@pytest.mark.parametrize(
+    "page_url, target, expected",
+    [
+        # from the home page
+        ("", "devices/xiaomi-12/", "devices/xiaomi-12/index.html"),
+        ("", "", "index.html"),
+        # from a nested page, with a fragment
+        ("sources/a/", "devices/x/#fact-1", "../../devices/x/index.html#fact-1"),
+        ("history/", "static/site.css", "../static/site.css"),
+        # a fragment on the same page stays a fragment
+        ("europe/", "#xiaomi-12", "#xiaomi-12"),
+    ],
+)
 def test_links_are_relative_to_the_page(page_url, target, expected) -> None:
     assert relative_link(Page(page_url, "x.html", "x"), target) == expected
 
 
-@pytest.mark.parametrize("text, html", [
-    # plain text is escaped
-    ("Leica & Xiaomi <3", "Leica &amp; Xiaomi &lt;3"),
-    # inline Markdown formats
-    ("the *12S Ultra*", "the <em>12S Ultra</em>"),
-    # raw HTML stays text
-    ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
-    # a javascript: link is not made a link
-    ("[x](javascript:alert(1))", "[x](javascript:alert(1))"),
-])
+@pytest.mark.parametrize(
+    "text, html",
+    [
+        # plain text is escaped
+        ("Leica & Xiaomi <3", "Leica &amp; Xiaomi &lt;3"),
+        # inline Markdown formats
+        ("the *12S Ultra*", "the <em>12S Ultra</em>"),
+        # raw HTML stays text
+        ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+        # a javascript: link is not made a link
+        ("[x](javascript:alert(1))", "[x](javascript:alert(1))"),
+    ],
+)
 def test_inline_markdown_formats_but_never_passes_html(text, html) -> None:
     assert str(inline_markdown(text)) == html
 

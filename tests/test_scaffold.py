@@ -20,12 +20,27 @@ PLACEHOLDER = re.compile(r'^(\s*(?:- )?)(\w+): ""$', re.MULTILINE)  # an uncomme
 GAMMA = "Gamma Phone arrives. It was presented this week.\n"
 # What an editor would write in place of each placeholder, by key.
 FILLED = {
-    "device": {"name": "Gamma Phone", "maker": "Gamma", "status": "announced", "leica": "unknown",
-               "id": "gamma-presented", "text": "The Gamma Phone was presented.", "date": "2022-07",
-               "standing": "report", "source": "alpha-news", "quote": "presented in \"Berlin\" this week"},
+    "device": {
+        "name": "Gamma Phone",
+        "maker": "Gamma",
+        "status": "announced",
+        "leica": "unknown",
+        "id": "gamma-presented",
+        "text": "The Gamma Phone was presented.",
+        "date": "2022-07",
+        "standing": "report",
+        "source": "alpha-news",
+        "quote": 'presented in "Berlin" this week',
+    },
     "source": {"title": "Gamma Phone arrives", "language": "en", "file": "gamma.txt", "sha256": hashlib.sha256(GAMMA.encode()).hexdigest()},
-    "event": {"date": "2022-07", "title": "Alpha presented", "text": "The Alpha Phone was presented.",
-              "standing": "report", "source": "alpha-news", "quote": "presented in \"Berlin\" this week"},
+    "event": {
+        "date": "2022-07",
+        "title": "Alpha presented",
+        "text": "The Alpha Phone was presented.",
+        "standing": "report",
+        "source": "alpha-news",
+        "quote": 'presented in "Berlin" this week',
+    },
 }
 FIELDS = {"device": [MODELS["device"], Claim, Citation], "source": [MODELS["source"], Relay], "event": [Event, Citation]}
 FOLDER = {"device": "devices", "source": "sources"}
@@ -56,7 +71,9 @@ def test_starter_file_fails_check_at_every_placeholder_and_passes_once_filled(pr
     capsys.readouterr()
 
     assert main(["check"], project=project) == 1
-    reported = {int(line.split(":")[1]) for line in capsys.readouterr().err.splitlines() if line.startswith(f"content/{FOLDER[kind]}/gamma.yaml:")}
+    reported = {
+        int(line.split(":")[1]) for line in capsys.readouterr().err.splitlines() if line.startswith(f"content/{FOLDER[kind]}/gamma.yaml:")
+    }
     assert reported == placeholder_lines(text)
 
     filled = fill(text, FILLED[kind])
@@ -90,11 +107,20 @@ def test_a_starter_source_filled_in_with_the_listed_pin_passes_check(project: Pa
     main(["new", "source", "gamma-news"], project=project)
     starter = project / "content/sources/gamma-news.yaml"
     pin = re.search(r"gamma\.txt  sha256: ([0-9a-f]{64})", starter.read_text()).group(1)
-    starter.write_text(starter.read_text().replace('title: ""', 'title: Gamma').replace('language: ""', "language: en")
-                       .replace('file: ""', "file: gamma.txt").replace('sha256: ""', f"sha256: {pin}"))
-    (project / "content/devices/alpha.yaml").write_text((project / "content/devices/alpha.yaml").read_text() + (
-        "  - id: gamma-cited\n    text: Gamma says so.\n    date: \"2022\"\n    standing: report\n"
-        "    citations:\n      - source: gamma-news\n        quote: \"It was presented this week.\"\n"))
+    starter.write_text(
+        starter.read_text()
+        .replace('title: ""', "title: Gamma")
+        .replace('language: ""', "language: en")
+        .replace('file: ""', "file: gamma.txt")
+        .replace('sha256: ""', f"sha256: {pin}")
+    )
+    (project / "content/devices/alpha.yaml").write_text(
+        (project / "content/devices/alpha.yaml").read_text()
+        + (
+            '  - id: gamma-cited\n    text: Gamma says so.\n    date: "2022"\n    standing: report\n'
+            '    citations:\n      - source: gamma-news\n        quote: "It was presented this week."\n'
+        )
+    )
     assert main(["check", "--strict"], project=project) == 0
 
 
@@ -150,18 +176,21 @@ def test_new_refuses_to_overwrite_an_existing_file(project: Path, kind: str, id:
     assert f"content/{FOLDER[kind]}/{id}.yaml exists already" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("id, suggestion", [
-    ("Gamma", "gamma"),
-    ("gamma phone", "gamma-phone"),
-    ("gamma_phone", "gamma-phone"),
-    ("gamma-", "gamma"),
-    ("gamma--phone", "gamma-phone"),
-    ("../gamma", "gamma"),
-    ("gämma", "gamma"),
-    ("Xiaomi 12S Ultra", "xiaomi-12s-ultra"),
-    ("a" * 81, "a" * 80),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    "id, suggestion",
+    [
+        ("Gamma", "gamma"),
+        ("gamma phone", "gamma-phone"),
+        ("gamma_phone", "gamma-phone"),
+        ("gamma-", "gamma"),
+        ("gamma--phone", "gamma-phone"),
+        ("../gamma", "gamma"),
+        ("gämma", "gamma"),
+        ("Xiaomi 12S Ultra", "xiaomi-12s-ultra"),
+        ("a" * 81, "a" * 80),
+        ("", None),
+    ],
+)
 def test_new_refuses_an_id_that_is_not_kebab_case(project: Path, id: str, suggestion: str | None, capsys):
     before = sorted(project.rglob("*"))
     assert main(["new", "device", id], project=project) == 1

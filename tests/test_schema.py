@@ -21,9 +21,7 @@ from factsheet.schema import render_schemas
 
 SCHEMAS = render_schemas()
 YAML_FILES = sorted(
-    (file, kind)
-    for pattern, kind in CONTENT_LAYOUT.items() if pattern.endswith(".yaml")
-    for file in (REPO / "content").glob(pattern)
+    (file, kind) for pattern, kind in CONTENT_LAYOUT.items() if pattern.endswith(".yaml") for file in (REPO / "content").glob(pattern)
 )
 
 
@@ -34,7 +32,9 @@ def committed(kind: str) -> dict:
 @pytest.mark.parametrize("name", sorted(SCHEMAS))
 def test_committed_schema_equals_the_one_generated_from_the_model(name: str):
     file = REPO / "schema" / name
-    assert file.is_file() and file.read_bytes() == SCHEMAS[name], f"schema/{name} is out of date: run `python build.py schema` and commit it"
+    assert file.is_file() and file.read_bytes() == SCHEMAS[name], (
+        f"schema/{name} is out of date: run `python build.py schema` and commit it"
+    )
 
 
 @pytest.mark.parametrize("kind", sorted(MODELS))
@@ -163,46 +163,49 @@ VALID = {
 }
 
 
-@pytest.mark.parametrize("kind, key, value, accepted", [
-    # as it stands
-    ("device", None, None, True),
-    ("source", None, None, True),
-    # partial dates: text, or a bare year YAML reads as a number
-    ("site", "as_of", "2022", True),
-    ("site", "as_of", 2022, True),
-    ("site", "as_of", "2022-07-05", True),
-    ("site", "as_of", "late 2022-03", True),
-    ("site", "as_of", "early 2022", True),
-    ("site", "as_of", "July 2022", False),
-    ("site", "as_of", "soon", False),
-    ("site", "as_of", 22, False),
-    ("site", "as_of", 2022.5, False),
-    ("site", "as_of", True, False),
-    ("device", "announced", None, True),
-    # unknown and missing keys
-    ("device", "anounced", "2022", False),
-    ("device", "maker", ..., False),
-    ("site", "as_of", ..., False),
-    # fixed choices
-    ("device", "status", "rumoured", True),
-    ("device", "status", "anounced", False),
-    ("device", "leica", "not-branded", True),
-    ("device", "leica", False, False),
-    # ids, text, lists
-    ("device", "predecessor", "xiaomi-12", True),
-    ("device", "predecessor", "Xiaomi 12", False),
-    ("device", "name", 12, False),
-    ("device", "name", "", False),
-    ("device", "markets", "China", False),
-    ("device", "markets", ["China"], True),
-    ("source", "file", "../secret.txt", False),
-    ("source", "language", "German", False),
-    # a fact needs a citation
-    ("device", "facts", [{**FACT, "citations": []}], False),
-    ("device", "facts", [{k: v for k, v in FACT.items() if k != "citations"}], False),
-    ("device", "facts", [{**FACT, "standing": "gossip"}], False),
-    ("device", "facts", [{**FACT, "date": 2022}], True),
-])
+@pytest.mark.parametrize(
+    "kind, key, value, accepted",
+    [
+        # as it stands
+        ("device", None, None, True),
+        ("source", None, None, True),
+        # partial dates: text, or a bare year YAML reads as a number
+        ("site", "as_of", "2022", True),
+        ("site", "as_of", 2022, True),
+        ("site", "as_of", "2022-07-05", True),
+        ("site", "as_of", "late 2022-03", True),
+        ("site", "as_of", "early 2022", True),
+        ("site", "as_of", "July 2022", False),
+        ("site", "as_of", "soon", False),
+        ("site", "as_of", 22, False),
+        ("site", "as_of", 2022.5, False),
+        ("site", "as_of", True, False),
+        ("device", "announced", None, True),
+        # unknown and missing keys
+        ("device", "anounced", "2022", False),
+        ("device", "maker", ..., False),
+        ("site", "as_of", ..., False),
+        # fixed choices
+        ("device", "status", "rumoured", True),
+        ("device", "status", "anounced", False),
+        ("device", "leica", "not-branded", True),
+        ("device", "leica", False, False),
+        # ids, text, lists
+        ("device", "predecessor", "xiaomi-12", True),
+        ("device", "predecessor", "Xiaomi 12", False),
+        ("device", "name", 12, False),
+        ("device", "name", "", False),
+        ("device", "markets", "China", False),
+        ("device", "markets", ["China"], True),
+        ("source", "file", "../secret.txt", False),
+        ("source", "language", "German", False),
+        # a fact needs a citation
+        ("device", "facts", [{**FACT, "citations": []}], False),
+        ("device", "facts", [{k: v for k, v in FACT.items() if k != "citations"}], False),
+        ("device", "facts", [{**FACT, "standing": "gossip"}], False),
+        ("device", "facts", [{**FACT, "date": 2022}], True),
+    ],
+)
 def test_schema_and_loader_agree(kind: str, key: str | None, value: typing.Any, accepted: bool):
     data = dict(VALID[kind])
     if value is ...:

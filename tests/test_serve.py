@@ -168,39 +168,45 @@ def raw_status(port: int, request: bytes) -> int:
     return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
 
 
-@pytest.mark.parametrize("target, expected", [
-    # plain and encoded traversal out of the built site (its parent holds the other builds)
-    (b"/../build-1/index.html", {404}),
-    (b"/%2e%2e/build-1/index.html", {404}),
-    (b"/%2E%2E/%2E%2E/etc/passwd", {404}),
-    (b"/..%2fbuild-1%2findex.html", {404}),
-    (b"/static/..%2f..%2f..%2fetc%2fpasswd", {404}),
-    (b"/static/..%5c..%5cetc%5cpasswd", {404}),
-    # absolute paths
-    (b"//etc/passwd", {404}),
-    (b"/%2fetc%2fpasswd", {404}),
-    (b"http://127.0.0.1/../etc/passwd", {404}),
-    # bad bytes
-    (b"/%00", {404}),
-    (b"/%ff%fe/", {404}),
-    (b"/\xff\xfe", {400, 404}),
-    # huge path
-    (b"/" + b"a" * 5_000, {404}),
-    (b"/" + b"a/" * 200_000, {400, 414, 431, 0}),
-])
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        # plain and encoded traversal out of the built site (its parent holds the other builds)
+        (b"/../build-1/index.html", {404}),
+        (b"/%2e%2e/build-1/index.html", {404}),
+        (b"/%2E%2E/%2E%2E/etc/passwd", {404}),
+        (b"/..%2fbuild-1%2findex.html", {404}),
+        (b"/static/..%2f..%2f..%2fetc%2fpasswd", {404}),
+        (b"/static/..%5c..%5cetc%5cpasswd", {404}),
+        # absolute paths
+        (b"//etc/passwd", {404}),
+        (b"/%2fetc%2fpasswd", {404}),
+        (b"http://127.0.0.1/../etc/passwd", {404}),
+        # bad bytes
+        (b"/%00", {404}),
+        (b"/%ff%fe/", {404}),
+        (b"/\xff\xfe", {400, 404}),
+        # huge path
+        (b"/" + b"a" * 5_000, {404}),
+        (b"/" + b"a/" * 200_000, {400, 414, 431, 0}),
+    ],
+)
 def test_requests_outside_the_site_get_404_and_the_server_keeps_answering(shared_preview: Preview, target: bytes, expected: set[int]):
     status = raw_status(shared_preview.port, b"GET " + target + b" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
     assert status in expected
     assert shared_preview.get("/")[0] == 200
 
 
-@pytest.mark.parametrize("request_line, expected", [
-    (b"POST / HTTP/1.1", {405}),
-    (b"DELETE /index.html HTTP/1.1", {405}),
-    (b"BREW / HTTP/1.1", {405}),
-    (b"GET / HTTP/9.9", {400, 505, 0}),
-    (b"\x00\x01\x02", {400, 0}),
-])
+@pytest.mark.parametrize(
+    "request_line, expected",
+    [
+        (b"POST / HTTP/1.1", {405}),
+        (b"DELETE /index.html HTTP/1.1", {405}),
+        (b"BREW / HTTP/1.1", {405}),
+        (b"GET / HTTP/9.9", {400, 505, 0}),
+        (b"\x00\x01\x02", {400, 0}),
+    ],
+)
 def test_odd_requests_are_refused_and_the_server_keeps_answering(shared_preview: Preview, request_line: bytes, expected: set[int]):
     status = raw_status(shared_preview.port, request_line + b"\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
     assert status in expected
@@ -219,10 +225,13 @@ def listening_addresses(port: int) -> set[str]:
 
 
 @pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads the Linux socket table")
-@pytest.mark.parametrize("options, address", [
-    ((), "127.0.0.1"),
-    (("--host", "0.0.0.0"), "0.0.0.0"),
-])
+@pytest.mark.parametrize(
+    "options, address",
+    [
+        ((), "127.0.0.1"),
+        (("--host", "0.0.0.0"), "0.0.0.0"),
+    ],
+)
 def test_listens_on_localhost_unless_told_otherwise(mini_project: Path, tmp_path: Path, options: tuple, address: str):
     running = start(mini_project, tmp_path / "serve.log", *options)
     try:
@@ -231,24 +240,25 @@ def test_listens_on_localhost_unless_told_otherwise(mini_project: Path, tmp_path
         stop(running)
 
 
-@pytest.mark.parametrize("path, parts", [
-    # inside the site
-    ("/", []),
-    ("/devices/alpha/", ["devices", "alpha"]),
-    ("/static//site.css", ["static", "site.css"]),
-    ("/s\xc3\xa9ite/", ["séite"]),  # UTF-8 bytes as the WSGI server hands them over (Latin-1)
-    # could leave it
-    ("/../x", None),
-    ("/a/./b", None),
-    ("/a\\..\\b", None),
-    ("/a\x00b", None),
-    ("/\xff", None),
-    ("/" + "a" * 3_000, None),
-])
+@pytest.mark.parametrize(
+    "path, parts",
+    [
+        # inside the site
+        ("/", []),
+        ("/devices/alpha/", ["devices", "alpha"]),
+        ("/static//site.css", ["static", "site.css"]),
+        ("/s\xc3\xa9ite/", ["séite"]),  # UTF-8 bytes as the WSGI server hands them over (Latin-1)
+        # could leave it
+        ("/../x", None),
+        ("/a/./b", None),
+        ("/a\\..\\b", None),
+        ("/a\x00b", None),
+        ("/\xff", None),
+        ("/" + "a" * 3_000, None),
+    ],
+)
 def test_url_parts_refuses_every_path_that_could_leave_the_site(path: str, parts: list[str] | None):
     assert url_parts(path) == parts
-
-
 
 
 @pytest.mark.browser
@@ -274,7 +284,9 @@ def test_open_browser_reloads_on_save_shows_errors_and_recovers(preview: Preview
             assert page.evaluate("window.notReloaded") is None  # the page was reloaded for us
 
             edit(device, "status: announced", "status: anounced")
-            page.wait_for_function("() => document.body.innerText.includes('content/devices/alpha.yaml:3:9: error:')", timeout=TIMEOUT * 1000)
+            page.wait_for_function(
+                "() => document.body.innerText.includes('content/devices/alpha.yaml:3:9: error:')", timeout=TIMEOUT * 1000
+            )
 
             edit(device, "status: anounced", "status: announced")
             page.wait_for_function("() => document.title.startsWith('Alpha Phone Mark II')", timeout=TIMEOUT * 1000)

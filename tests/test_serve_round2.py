@@ -59,6 +59,7 @@ class Watcher:
 
 # -- issue 12 item 5: a watched folder deleted and created again ------------------------------
 
+
 def replace_by_copy(folder: Path, backup: Path) -> None:  # rm -rf content && cp -r backup content
     shutil.rmtree(folder)
     shutil.copytree(backup, folder)
@@ -76,10 +77,13 @@ def delete_then_copy_later(folder: Path, backup: Path) -> None:  # a pause while
 
 
 @pytest.mark.parametrize("replace", [replace_by_copy, replace_by_move, delete_then_copy_later])
-@pytest.mark.parametrize("folder, file", [
-    ("content", "devices/alpha.yaml"),
-    ("seeds", "alpha.txt"),
-])
+@pytest.mark.parametrize(
+    "folder, file",
+    [
+        ("content", "devices/alpha.yaml"),
+        ("seeds", "alpha.txt"),
+    ],
+)
 def test_the_watcher_sees_edits_after_a_watched_folder_is_deleted_and_created_again(tmp_path: Path, replace, folder: str, file: str):
     project = copy_project(MINI, tmp_path / "mini")
     backup = shutil.copytree(project / folder, tmp_path / "backup")
@@ -115,18 +119,22 @@ def test_preview_serves_edits_after_content_is_deleted_and_copied_back(preview: 
 
 # -- issue 13 item 3: the loader and the watcher agree on the names they skip -----------------
 
-@pytest.mark.parametrize("path, ignored", [
-    # hidden: skipped by the loader, ignored by the watcher
-    (".alpha.yaml.swp", True),
-    (".#alpha.yaml", True),
-    (".git/index", True),
-    ("devices/.alpha.yaml.swp", True),
-    # editor leftovers: refused by the loader, so they must rebuild when they come and go
-    ("devices/alpha.yaml~", False),
-    ("devices/#alpha.yaml#", False),
-    ("devices/4913", False),
-    ("devices/alpha.yaml", False),
-])
+
+@pytest.mark.parametrize(
+    "path, ignored",
+    [
+        # hidden: skipped by the loader, ignored by the watcher
+        (".alpha.yaml.swp", True),
+        (".#alpha.yaml", True),
+        (".git/index", True),
+        ("devices/.alpha.yaml.swp", True),
+        # editor leftovers: refused by the loader, so they must rebuild when they come and go
+        ("devices/alpha.yaml~", False),
+        ("devices/#alpha.yaml#", False),
+        ("devices/4913", False),
+        ("devices/alpha.yaml", False),
+    ],
+)
 def test_only_hidden_names_are_ignored(path: str, ignored: bool):
     assert is_ignored(Path(path)) is ignored
 
@@ -159,37 +167,41 @@ def test_deleting_an_editor_leftover_brings_the_site_back(preview: Preview, left
 
 # -- issue 12 item 9: same origin only, loopback names only, a warning beyond loopback --------
 
-@pytest.mark.parametrize("host_header, listen, allowed", [
-    # listening on this computer only: its loopback names and addresses
-    ("localhost:8000", "127.0.0.1", True),
-    ("LOCALHOST:8000", "127.0.0.1", True),
-    ("127.0.0.1:8000", "127.0.0.1", True),
-    ("127.0.0.1", "127.0.0.1", True),
-    ("[::1]:8000", "::1", True),
-    ("[::1]:8000", "127.0.0.1", True),
-    # DNS rebinding: a name of someone else's that resolves to 127.0.0.1
-    ("evil.example:8000", "127.0.0.1", False),
-    ("localhost.evil.example:8000", "127.0.0.1", False),
-    ("127.0.0.1.nip.io:8000", "127.0.0.1", False),
-    ("192.168.1.5:8000", "127.0.0.1", False),
-    # malformed or missing
-    ("", "127.0.0.1", False),
-    (None, "127.0.0.1", False),
-    ("localhost:port", "127.0.0.1", False),
-    ("[::1", "127.0.0.1", False),
-    ("evil.example@localhost:8000", "127.0.0.1", False),
-    ("localhost:8000/", "127.0.0.1", False),
-    # --host names another name or address: that one too
-    ("192.168.1.5:8000", "192.168.1.5", True),
-    ("mybox.lan:8000", "mybox.lan", True),
-    ("MyBox.lan:8000", "mybox.lan", True),
-    ("my_box:8000", "my_box", True),
-    ("evil.example:8000", "mybox.lan", False),
-    # every address: any address (a rebinding attack needs a name), still no foreign name
-    ("192.168.1.5:8000", "0.0.0.0", True),
-    ("[fe80::1]:8000", "::", True),
-    ("evil.example:8000", "0.0.0.0", False),
-])
+
+@pytest.mark.parametrize(
+    "host_header, listen, allowed",
+    [
+        # listening on this computer only: its loopback names and addresses
+        ("localhost:8000", "127.0.0.1", True),
+        ("LOCALHOST:8000", "127.0.0.1", True),
+        ("127.0.0.1:8000", "127.0.0.1", True),
+        ("127.0.0.1", "127.0.0.1", True),
+        ("[::1]:8000", "::1", True),
+        ("[::1]:8000", "127.0.0.1", True),
+        # DNS rebinding: a name of someone else's that resolves to 127.0.0.1
+        ("evil.example:8000", "127.0.0.1", False),
+        ("localhost.evil.example:8000", "127.0.0.1", False),
+        ("127.0.0.1.nip.io:8000", "127.0.0.1", False),
+        ("192.168.1.5:8000", "127.0.0.1", False),
+        # malformed or missing
+        ("", "127.0.0.1", False),
+        (None, "127.0.0.1", False),
+        ("localhost:port", "127.0.0.1", False),
+        ("[::1", "127.0.0.1", False),
+        ("evil.example@localhost:8000", "127.0.0.1", False),
+        ("localhost:8000/", "127.0.0.1", False),
+        # --host names another name or address: that one too
+        ("192.168.1.5:8000", "192.168.1.5", True),
+        ("mybox.lan:8000", "mybox.lan", True),
+        ("MyBox.lan:8000", "mybox.lan", True),
+        ("my_box:8000", "my_box", True),
+        ("evil.example:8000", "mybox.lan", False),
+        # every address: any address (a rebinding attack needs a name), still no foreign name
+        ("192.168.1.5:8000", "0.0.0.0", True),
+        ("[fe80::1]:8000", "::", True),
+        ("evil.example:8000", "0.0.0.0", False),
+    ],
+)
 def test_host_header_must_name_this_server(host_header: str | None, listen: str, allowed: bool):
     assert host_allowed(host_header, listen) is allowed
 
@@ -203,26 +215,32 @@ def test_requests_naming_a_foreign_host_are_refused(preview: Preview, path: str)
 
 def handshake_status(port: int, origin: str | None, host: str) -> int:
     """Open the reload socket as a browser would; return the status: 101 accepted, 403 refused."""
-    request = (f"GET /livereload HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-               + (f"Origin: {origin}\r\n" if origin else "") + "\r\n")
+    request = (
+        f"GET /livereload HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+        + (f"Origin: {origin}\r\n" if origin else "")
+        + "\r\n"
+    )
     return raw_status(port, request.encode())
 
 
-@pytest.mark.parametrize("origin, host, status", [
-    # the page of the preview itself
-    ("http://127.0.0.1:{port}", "127.0.0.1:{port}", 101),
-    ("http://localhost:{port}", "localhost:{port}", 101),
-    (None, "127.0.0.1:{port}", 101),  # not a browser: no page of another site behind it
-    # another site's page in the same browser
-    ("http://evil.example", "127.0.0.1:{port}", 403),
-    ("http://127.0.0.1:{port}.evil.example", "127.0.0.1:{port}", 403),
-    ("null", "127.0.0.1:{port}", 403),
-    ("http://localhost:{port}", "127.0.0.1:{port}", 403),  # same computer, another origin
-    ("http://127.0.0.1:1", "127.0.0.1:{port}", 403),
-    # DNS rebinding: the attacker's name for this server, same origin as far as the browser knows
-    ("http://evil.example:{port}", "evil.example:{port}", 403),
-])
+@pytest.mark.parametrize(
+    "origin, host, status",
+    [
+        # the page of the preview itself
+        ("http://127.0.0.1:{port}", "127.0.0.1:{port}", 101),
+        ("http://localhost:{port}", "localhost:{port}", 101),
+        (None, "127.0.0.1:{port}", 101),  # not a browser: no page of another site behind it
+        # another site's page in the same browser
+        ("http://evil.example", "127.0.0.1:{port}", 403),
+        ("http://127.0.0.1:{port}.evil.example", "127.0.0.1:{port}", 403),
+        ("null", "127.0.0.1:{port}", 403),
+        ("http://localhost:{port}", "127.0.0.1:{port}", 403),  # same computer, another origin
+        ("http://127.0.0.1:1", "127.0.0.1:{port}", 403),
+        # DNS rebinding: the attacker's name for this server, same origin as far as the browser knows
+        ("http://evil.example:{port}", "evil.example:{port}", 403),
+    ],
+)
 def test_reload_socket_accepts_only_its_own_origin(shared_preview: Preview, origin: str | None, host: str, status: int):
     port = shared_preview.port
     assert handshake_status(port, origin and origin.format(port=port), host.format(port=port)) == status
@@ -240,12 +258,14 @@ async def reload_socket(port: int):
 def test_another_site_cannot_reload_the_preview(preview: Preview):
     async def scenario() -> tuple[int, list[str]]:
         connection = await reload_socket(preview.port)
-        status = raw_status(preview.port, b"GET /forcereload HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
-                            b"Origin: http://evil.example\r\nConnection: close\r\n\r\n" % preview.port)
+        status = raw_status(
+            preview.port,
+            b"GET /forcereload HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nOrigin: http://evil.example\r\nConnection: close\r\n\r\n" % preview.port,
+        )
         messages = []
         try:
             messages.append(await asyncio.wait_for(connection.read_message(), 1.5))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         # A real save still reloads it: the socket was listening all along.
         edit(preview.project / "content/devices/alpha.yaml", "name: Alpha Phone", "name: Alpha Phone Reloaded")
@@ -276,14 +296,19 @@ def ipv6_available() -> bool:
         return False
 
 
-@pytest.mark.parametrize("host, address, warned", [
-    ("127.0.0.1", "http://127.0.0.1:{port}/", False),
-    ("localhost", "http://localhost:{port}/", False),
-    ("0.0.0.0", "http://0.0.0.0:{port}/", True),
-    pytest.param("::1", "http://[::1]:{port}/", False, marks=pytest.mark.skipif(not ipv6_available(), reason="no IPv6")),
-    pytest.param("::", "http://[::]:{port}/", True, marks=pytest.mark.skipif(not ipv6_available(), reason="no IPv6")),
-])
-def test_prints_its_address_and_warns_when_it_listens_beyond_this_computer(mini_project: Path, tmp_path: Path, host: str, address: str, warned: bool):
+@pytest.mark.parametrize(
+    "host, address, warned",
+    [
+        ("127.0.0.1", "http://127.0.0.1:{port}/", False),
+        ("localhost", "http://localhost:{port}/", False),
+        ("0.0.0.0", "http://0.0.0.0:{port}/", True),
+        pytest.param("::1", "http://[::1]:{port}/", False, marks=pytest.mark.skipif(not ipv6_available(), reason="no IPv6")),
+        pytest.param("::", "http://[::]:{port}/", True, marks=pytest.mark.skipif(not ipv6_available(), reason="no IPv6")),
+    ],
+)
+def test_prints_its_address_and_warns_when_it_listens_beyond_this_computer(
+    mini_project: Path, tmp_path: Path, host: str, address: str, warned: bool
+):
     running = start(mini_project, tmp_path / "serve.log", "--host", host)
     try:
         log = running.log.read_text()
@@ -293,27 +318,34 @@ def test_prints_its_address_and_warns_when_it_listens_beyond_this_computer(mini_
     assert ("warning: the preview listens beyond this computer" in log) is warned
 
 
-@pytest.mark.parametrize("host, port, url", [
-    ("127.0.0.1", 8000, "http://127.0.0.1:8000/"),
-    ("localhost", 80, "http://localhost:80/"),
-    ("::", 8767, "http://[::]:8767/"),
-    ("::1", 8000, "http://[::1]:8000/"),
-    ("fe80::1%eth0", 8000, "http://[fe80::1%25eth0]:8000/"),
-])
+@pytest.mark.parametrize(
+    "host, port, url",
+    [
+        ("127.0.0.1", 8000, "http://127.0.0.1:8000/"),
+        ("localhost", 80, "http://localhost:80/"),
+        ("::", 8767, "http://[::]:8767/"),
+        ("::1", 8000, "http://[::1]:8000/"),
+        ("fe80::1%eth0", 8000, "http://[fe80::1%25eth0]:8000/"),
+    ],
+)
 def test_url_of_brackets_ipv6_addresses(host: str, port: int, url: str):
     assert url_of(host, port) == url
 
 
 # -- issue 12 item 10: the live-reload script in HTML pages only, once --------------------------
 
-@pytest.mark.parametrize("page, scripts", [
-    (b"<html><head><title>t</title></head><body></body></html>", 1),
-    # a second </head> (in text, an attribute, a script) gets no second script
-    (b"<html><head><title>t</title></head><body><pre></head></pre></body></html>", 1),
-    (b"<html><head></head><body><script>var s = '</head>';</script></body></html>", 1),
-    # no head to put it in: left alone
-    (b"<!doctype html><p>bare", 0),
-])
+
+@pytest.mark.parametrize(
+    "page, scripts",
+    [
+        (b"<html><head><title>t</title></head><body></body></html>", 1),
+        # a second </head> (in text, an attribute, a script) gets no second script
+        (b"<html><head><title>t</title></head><body><pre></head></pre></body></html>", 1),
+        (b"<html><head></head><body><script>var s = '</head>';</script></body></html>", 1),
+        # no head to put it in: left alone
+        (b"<!doctype html><p>bare", 0),
+    ],
+)
 def test_the_reload_script_is_added_once_before_the_first_head_end(page: bytes, scripts: int):
     prepared = prepare_page(page, ())
     assert prepared.count(b"livereload.js") == scripts
@@ -339,6 +371,7 @@ def test_files_that_are_not_html_are_served_byte_for_byte(preview: Preview):
 
 # -- issue 13 item 4: warnings on the page -------------------------------------------------------
 
+
 def test_warnings_show_as_a_banner_above_the_page_until_fixed(preview: Preview):
     orphan = preview.project / "seeds/orphan.txt"
     orphan.write_text("An archived text no source describes.\n", "utf-8")
@@ -356,10 +389,13 @@ def test_warnings_show_as_a_banner_above_the_page_until_fixed(preview: Preview):
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize("warning, shown", [
-    ("content/devices/a.yaml:3:9: warning: <script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
-    ("content/devices/a.yaml:3:9: warning: 'x' & \"y\"", "&#x27;x&#x27; &amp; &quot;y&quot;"),
-])
+@pytest.mark.parametrize(
+    "warning, shown",
+    [
+        ("content/devices/a.yaml:3:9: warning: <script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+        ("content/devices/a.yaml:3:9: warning: 'x' & \"y\"", "&#x27;x&#x27; &amp; &quot;y&quot;"),
+    ],
+)
 def test_warning_banner_escapes_the_text(warning: str, shown: str):
     banner = warning_banner((warning,)).decode("utf-8")
     assert shown in banner

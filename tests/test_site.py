@@ -76,8 +76,11 @@ def test_every_citation_lands_on_a_highlighted_passage_of_its_source(pages) -> N
 def test_every_fact_appears_with_its_anchor_and_citations(pages) -> None:
     verified = check_project(REPO).verified
     for claim_id, located in verified.content.claims.items():
-        owner = ("background/index.html" if located.path[0] == "background" else "history/index.html") if located.owner == "history" \
+        owner = (
+            ("background/index.html" if located.path[0] == "background" else "history/index.html")
+            if located.owner == "history"
             else f"devices/{located.owner.split(':')[1]}/index.html"
+        )
         assert claim_id in pages[owner].ids
         assert located.claim.citations
 

@@ -21,9 +21,11 @@ UBUNTU = 'NAME="Ubuntu"\nVERSION_ID="24.04"\nID=ubuntu\nID_LIKE=debian\n'
 MINT = 'NAME="Linux Mint"\nID=linuxmint\nID_LIKE="ubuntu debian"\n'
 DEBIAN = 'NAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n'
 # What Ubuntu's chromium-browser package puts in /usr/bin: a launcher of the snap.
-SNAP_LAUNCHER = "#!/bin/sh\nif ! [ -x /snap/bin/chromium ]; then echo 'requires the chromium snap' >&2; exit 1; fi\nexec /snap/bin/chromium \"$@\"\n"
+SNAP_LAUNCHER = (
+    "#!/bin/sh\nif ! [ -x /snap/bin/chromium ]; then echo 'requires the chromium snap' >&2; exit 1; fi\nexec /snap/bin/chromium \"$@\"\n"
+)
 # Debian's /usr/bin/chromium is a launcher script too, of a real build.
-DEBIAN_LAUNCHER = "#!/bin/sh\n# Chromium launcher\nexec /usr/lib/chromium/chromium \"$@\"\n"
+DEBIAN_LAUNCHER = '#!/bin/sh\n# Chromium launcher\nexec /usr/lib/chromium/chromium "$@"\n'
 
 
 class Machine:
@@ -40,7 +42,7 @@ class Machine:
             real = shutil.which(tool)
             assert real, f"{tool} is missing"
             (self.bin / tool).symlink_to(real)
-        self.command("id", 'echo 0')  # as root: no sudo
+        self.command("id", "echo 0")  # as root: no sudo
         self.command("java")
         self.command("npm")
         self.command("apt-get", f'echo "$*" >> {self.apt_log}')
@@ -62,8 +64,13 @@ class Machine:
         """The packages apt-get was asked to install."""
         if not self.apt_log.exists():
             return []
-        return [word for line in self.apt_log.read_text().splitlines() if line.startswith("install")
-                for word in line.split() if not word.startswith("-") and word != "install"]
+        return [
+            word
+            for line in self.apt_log.read_text().splitlines()
+            if line.startswith("install")
+            for word in line.split()
+            if not word.startswith("-") and word != "install"
+        ]
 
 
 @pytest.fixture

@@ -32,8 +32,15 @@ def problems_of(project: Path, strict: bool = False) -> list[str]:
 def add_fact(project: Path, quote: str, translation: str | None = "Our rendering.") -> None:
     """Add one fact citing `quote` of the mini project's (German-labelled) source to alpha."""
     alpha = project / "content/devices/alpha.yaml"
-    lines = ["  - id: added-fact", "    text: Added.", '    date: "2022-07"', "    standing: report",
-             "    citations:", "      - source: alpha-news", f"        quote: {json.dumps(quote)}"]
+    lines = [
+        "  - id: added-fact",
+        "    text: Added.",
+        '    date: "2022-07"',
+        "    standing: report",
+        "    citations:",
+        "      - source: alpha-news",
+        f"        quote: {json.dumps(quote)}",
+    ]
     if translation is not None:
         lines.append(f"        translation: {json.dumps(translation)}")
     alpha.write_text(alpha.read_text() + "\n".join(lines) + "\n")
@@ -41,30 +48,37 @@ def add_fact(project: Path, quote: str, translation: str | None = "Our rendering
 
 # --- Quotes that say something ------------------------------------------------------------
 
-@pytest.mark.parametrize("quote, message", [
-    # cut from inside a word, at the start or the end
-    ("lpha Phone was presented", "quote cut from inside the word 'Alpha'"),
-    ("The Alpha Phone was presen", "quote cut from inside the word 'presented'"),
-    # only punctuation
-    (".", "the quote has no words, only punctuation"),
-    # too short out of its sentence
-    ("Alpha Phone", "the quote has 2 words, too few"),
-    ("Berlin", "the quote has 1 word, too few"),
-])
+
+@pytest.mark.parametrize(
+    "quote, message",
+    [
+        # cut from inside a word, at the start or the end
+        ("lpha Phone was presented", "quote cut from inside the word 'Alpha'"),
+        ("The Alpha Phone was presen", "quote cut from inside the word 'presented'"),
+        # only punctuation
+        (".", "the quote has no words, only punctuation"),
+        # too short out of its sentence
+        ("Alpha Phone", "the quote has 2 words, too few"),
+        ("Berlin", "the quote has 1 word, too few"),
+    ],
+)
 def test_a_quote_that_proves_nothing_is_a_located_error(mini_project: Path, quote: str, message: str) -> None:
     add_fact(mini_project, quote)
     found = [p for p in problems_of(mini_project) if message in p]
     assert found and re.match(r"content/devices/alpha\.yaml:\d+:\d+: error: ", found[0]), problems_of(mini_project)
 
 
-@pytest.mark.parametrize("source, quote", [
-    # a whole line (a heading) of two words
-    ("Kalte Dusche\n\nDer Text.", "Kalte Dusche"),
-    # a whole sentence of two words
-    ("Es regnet. Kein Launch. Sonst nichts.", "Kein Launch."),
-    # three words inside a sentence
-    ("Xiaomi bestätigt die Partnerschaft heute.", "bestätigt die Partnerschaft"),
-])
+@pytest.mark.parametrize(
+    "source, quote",
+    [
+        # a whole line (a heading) of two words
+        ("Kalte Dusche\n\nDer Text.", "Kalte Dusche"),
+        # a whole sentence of two words
+        ("Es regnet. Kein Launch. Sonst nichts.", "Kein Launch."),
+        # three words inside a sentence
+        ("Xiaomi bestätigt die Partnerschaft heute.", "bestätigt die Partnerschaft"),
+    ],
+)
 def test_a_short_quote_that_is_a_whole_sentence_or_line_is_accepted(source: str, quote: str) -> None:
     text = SearchableText(source)
     span = text.find(quote)
@@ -79,6 +93,7 @@ def test_a_quote_is_found_at_its_first_whole_word_occurrence() -> None:
 
 
 # --- Translations -------------------------------------------------------------------------
+
 
 def test_a_non_english_quote_without_translation_warns_and_fails_strict(mini_project: Path) -> None:
     add_fact(mini_project, "It will not come to Europe", translation=None)
@@ -101,7 +116,10 @@ def test_every_non_english_quote_on_the_real_site_has_its_translation_beside_it(
         for details in re.findall(r'<details class="quote">.*?</details>', html, re.S):
             lang = re.search(r'<blockquote lang="([^"]+)"', details).group(1)
             if lang != "en":
-                assert re.search(r'<p class="translation" lang="en"><span class="translation-label">Our translation:</span> \S', details), (page, details)
+                assert re.search(r'<p class="translation" lang="en"><span class="translation-label">Our translation:</span> \S', details), (
+                    page,
+                    details,
+                )
                 shown += 1
             else:
                 assert 'class="translation"' not in details
@@ -118,6 +136,7 @@ def test_source_pages_and_the_export_carry_the_translations(built_site: Path) ->
 
 
 # --- Pinned sources -----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("seed", sorted(p.name for p in (REPO / "seeds").glob("*.txt")))
 def test_a_changed_byte_in_any_seed_stops_the_build_naming_the_text(real_project: Path, seed: str) -> None:
@@ -145,44 +164,53 @@ def test_source_pages_show_the_pin_and_the_size(built_site: Path) -> None:
 
 # --- One statement, one claim -------------------------------------------------------------
 
+
 def test_two_claims_quoting_one_passage_in_one_chain_warn(mini_project: Path) -> None:
     add_fact(mini_project, "It will not come to Europe")
     europe = mini_project / "content/europe.yaml"
     europe.write_text(europe.read_text().replace("claims: [alpha-not-europe]", "claims: [alpha-not-europe, added-fact]"))
-    assert any("'added-fact' and 'alpha-not-europe' quote the same passage of source 'alpha-news'" in p
-               for p in problems_of(mini_project)), problems_of(mini_project)
+    assert any(
+        "'added-fact' and 'alpha-not-europe' quote the same passage of source 'alpha-news'" in p for p in problems_of(mini_project)
+    ), problems_of(mini_project)
 
 
 # --- Europe verdicts by rule --------------------------------------------------------------
 
+
 def verdict_for(project: Path, facts: dict[str, tuple[str, str, str | None]], extra: str = "") -> object:
     """Add a device gamma whose chain is `facts` (id -> date, standing, stance); return its verdict."""
     text = "".join(
-        f"  - id: {cid}\n    text: Claim {cid}.\n    date: \"{date}\"\n    standing: {standing}\n"
-        + (f"    europe: \"{stance}\"\n" if stance else "")
-        + "    citations:\n      - source: alpha-news\n        quote: \"Alpha Phone launches\"\n        translation: \"x\"\n"
-        for cid, (date, standing, stance) in facts.items())
-    (project / "content/devices/gamma.yaml").write_text("name: Gamma\nmaker: Alpha\nstatus: rumoured\nleica: unknown\n" + extra + "facts:\n" + text)
+        f'  - id: {cid}\n    text: Claim {cid}.\n    date: "{date}"\n    standing: {standing}\n'
+        + (f'    europe: "{stance}"\n' if stance else "")
+        + '    citations:\n      - source: alpha-news\n        quote: "Alpha Phone launches"\n        translation: "x"\n'
+        for cid, (date, standing, stance) in facts.items()
+    )
+    (project / "content/devices/gamma.yaml").write_text(
+        "name: Gamma\nmaker: Alpha\nstatus: rumoured\nleica: unknown\n" + extra + "facts:\n" + text
+    )
     europe = project / "content/europe.yaml"
     europe.write_text(europe.read_text() + f"  - device: gamma\n    reasoning: Because.\n    claims: [{', '.join(facts)}]\n")
     return plan_site(check_project(project).verified).verdicts["gamma"]
 
 
-@pytest.mark.parametrize("facts, answer, evidence, deciding", [
-    # the latest claim wins, whatever its standing
-    ({"a": ("2022-03", "official", "no"), "b": ("2022-07", "rumour", "expected")}, "expected", "rumour only", ["b"]),
-    # a month and a day inside it are the same time: the stronger standing wins
-    ({"a": ("2022-07", "official", "no"), "b": ("2022-07-20", "report", "expected")}, "no", "official statement", ["a"]),
-    ({"a": ("2022", "opinion", "no"), "b": ("late 2022-03", "report", "expected")}, "expected", "press report", ["b"]),
-    # same time, same standing, different answers: disputed, both sides decide
-    ({"a": ("2022-07", "report", "no"), "b": ("2022-07", "report", "expected")}, "disputed", "press reports disagree", ["a", "b"]),
-    # same time, same standing, same answer: both decide, no dispute
-    ({"a": ("2022-07", "report", "no"), "b": ("2022-07-02", "report", "no")}, "no", "press report", ["a", "b"]),
-    # commentary alone reads as such
-    ({"a": ("2022-07", "opinion", "expected")}, "expected", "commentary only", ["a"]),
-    # no stance at all
-    ({"a": ("2022-07", "official", None)}, "unclear", "no source takes a stance", []),
-])
+@pytest.mark.parametrize(
+    "facts, answer, evidence, deciding",
+    [
+        # the latest claim wins, whatever its standing
+        ({"a": ("2022-03", "official", "no"), "b": ("2022-07", "rumour", "expected")}, "expected", "rumour only", ["b"]),
+        # a month and a day inside it are the same time: the stronger standing wins
+        ({"a": ("2022-07", "official", "no"), "b": ("2022-07-20", "report", "expected")}, "no", "official statement", ["a"]),
+        ({"a": ("2022", "opinion", "no"), "b": ("late 2022-03", "report", "expected")}, "expected", "press report", ["b"]),
+        # same time, same standing, different answers: disputed, both sides decide
+        ({"a": ("2022-07", "report", "no"), "b": ("2022-07", "report", "expected")}, "disputed", "press reports disagree", ["a", "b"]),
+        # same time, same standing, same answer: both decide, no dispute
+        ({"a": ("2022-07", "report", "no"), "b": ("2022-07-02", "report", "no")}, "no", "press report", ["a", "b"]),
+        # commentary alone reads as such
+        ({"a": ("2022-07", "opinion", "expected")}, "expected", "commentary only", ["a"]),
+        # no stance at all
+        ({"a": ("2022-07", "official", None)}, "unclear", "no source takes a stance", []),
+    ],
+)
 def test_the_europe_answer_follows_the_stated_rule(mini_project: Path, facts, answer, evidence, deciding) -> None:
     verdict = verdict_for(mini_project, facts)
     assert (verdict.answer, verdict.evidence, [v.id for v in verdict.deciding]) == (answer, evidence, deciding)
@@ -225,8 +253,11 @@ def test_reordering_every_list_in_the_content_changes_no_verdict(tmp_path_factor
 
 
 def test_the_rule_is_written_where_readers_and_editors_see_it(built_site: Path) -> None:
-    for text in ((built_site / "europe/index.html").read_text("utf-8"), (built_site / "about/index.html").read_text("utf-8"),
-                 (REPO / "docs/editing.md").read_text("utf-8")):
+    for text in (
+        (built_site / "europe/index.html").read_text("utf-8"),
+        (built_site / "about/index.html").read_text("utf-8"),
+        (REPO / "docs/editing.md").read_text("utf-8"),
+    ):
         assert re.search(r"latest", text) and re.search(r"official.{0,80}report.{0,80}opinion.{0,80}rumour", text, re.S | re.I)
         assert "isputed" in text
 
@@ -237,10 +268,13 @@ def test_every_view_of_a_verdict_carries_the_strength_of_its_evidence(built_site
         assert verdict["evidence"]
         pages = [built_site / "index.html", built_site / "europe/index.html", built_site / f"devices/{verdict['device']}/index.html"]
         for page in pages:
-            assert f'answer-{verdict["answer"]}">{verdict["label"]}</span> <span class="evidence">{verdict["evidence"]}' in page.read_text("utf-8"), page
+            assert f'answer-{verdict["answer"]}">{verdict["label"]}</span> <span class="evidence">{verdict["evidence"]}' in page.read_text(
+                "utf-8"
+            ), page
 
 
 # --- Background is not an event -----------------------------------------------------------
+
 
 def test_background_stays_off_the_timeline_and_the_latest_events(built_site: Path) -> None:
     history = yaml.safe_load((REPO / "content/history.yaml").read_text("utf-8"))
@@ -250,31 +284,38 @@ def test_background_stays_off_the_timeline_and_the_latest_events(built_site: Pat
     latest = re.search(r'<ol class="events-short">(.*?)</ol>', home, re.S).group(1)
     timeline = re.search(r'<ol class="timeline">(.*?)</ol>', (built_site / "history/index.html").read_text("utf-8"), re.S).group(1)
     for bid in background:
-        assert f"#{bid}\"" not in latest and f'id="{bid}"' not in timeline
+        assert f'#{bid}"' not in latest and f'id="{bid}"' not in timeline
 
 
 # --- Dates as precise as the sources: ranges ----------------------------------------------
 
-@pytest.mark.parametrize("written, shown, first, last", [
-    ("2022-04/2022-06", "April–June 2022", "2022-04-01", "2022-06-30"),
-    ("late 2022-03/2022-06", "late March–June 2022", "2022-03-21", "2022-06-30"),
-    ("2022-07-04/2022-07-20", "4 July 2022 – 20 July 2022", "2022-07-04", "2022-07-20"),
-    ("2021-11/2022-02", "November 2021 – February 2022", "2021-11-01", "2022-02-28"),
-    # single dates span their period
-    ("mid 2022", "mid 2022", "2022-05-01", "2022-08-31"),
-    ("late 2022-03", "late March 2022", "2022-03-21", "2022-03-31"),
-])
+
+@pytest.mark.parametrize(
+    "written, shown, first, last",
+    [
+        ("2022-04/2022-06", "April–June 2022", "2022-04-01", "2022-06-30"),
+        ("late 2022-03/2022-06", "late March–June 2022", "2022-03-21", "2022-06-30"),
+        ("2022-07-04/2022-07-20", "4 July 2022 – 20 July 2022", "2022-07-04", "2022-07-20"),
+        ("2021-11/2022-02", "November 2021 – February 2022", "2021-11-01", "2022-02-28"),
+        # single dates span their period
+        ("mid 2022", "mid 2022", "2022-05-01", "2022-08-31"),
+        ("late 2022-03", "late March 2022", "2022-03-21", "2022-03-31"),
+    ],
+)
 def test_a_date_range_reads_as_written_and_spans_its_days(written: str, shown: str, first: str, last: str) -> None:
     date = parse_partial_date(written)
     assert (str(date), date.written, date.first_day.isoformat(), date.last_day.isoformat()) == (shown, written, first, last)
 
 
-@pytest.mark.parametrize("written, message", [
-    ("2022-06/2022-04", "ends before it starts"),
-    ("2022-07/2022-07", "starts and ends on the same date"),
-    ("2022/2023/2024", "is not a date"),
-    ("2022-07/July", "is not a date"),
-])
+@pytest.mark.parametrize(
+    "written, message",
+    [
+        ("2022-06/2022-04", "ends before it starts"),
+        ("2022-07/2022-07", "starts and ends on the same date"),
+        ("2022/2023/2024", "is not a date"),
+        ("2022-07/July", "is not a date"),
+    ],
+)
 def test_a_malformed_date_range_says_how_to_write_it(written: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_partial_date(written)
@@ -282,10 +323,14 @@ def test_a_malformed_date_range_says_how_to_write_it(written: str, message: str)
 
 def test_latest_events_place_a_range_at_its_end(mini_project: Path) -> None:
     history = mini_project / "content/history.yaml"
-    history.write_text(history.read_text() + (
-        "  - id: after-launch\n    date: \"2022-07/2022-12\"\n    title: Said after the launch\n    text: Later.\n"
-        "    standing: report\n    citations:\n      - source: alpha-news\n        quote: \"The Alpha Phone was presented\"\n"
-        "        translation: \"x\"\n"))
+    history.write_text(
+        history.read_text()
+        + (
+            '  - id: after-launch\n    date: "2022-07/2022-12"\n    title: Said after the launch\n    text: Later.\n'
+            '    standing: report\n    citations:\n      - source: alpha-news\n        quote: "The Alpha Phone was presented"\n'
+            '        translation: "x"\n'
+        )
+    )
     pages = {p.url: p for p in plan_site(check_project(mini_project).verified).pages}
     assert [v.id for v in pages[""].context["latest_events"]] == ["after-launch", "alpha-launch"]
     assert [v.id for v in pages["history/"].context["events"]] == ["after-launch", "alpha-launch"]  # the timeline sorts by the start

@@ -36,10 +36,16 @@ def main(argv: list[str] | None = None, project: Path | None = None) -> int:
     commands = parser.add_subparsers(dest="command")
     build = commands.add_parser("build", help="check the content and write the site (the default)")
     build.add_argument("--out", type=Path, default=project / "_site", help="output folder (default: _site)")
-    build.add_argument("--base-url", default="", type=base_url_argument, help="absolute URL the site is published at, e.g. https://owner.github.io/repo/")
+    build.add_argument(
+        "--base-url", default="", type=base_url_argument, help="absolute URL the site is published at, e.g. https://owner.github.io/repo/"
+    )
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    build.add_argument("--no-search", dest="search", action="store_false",
-                       help="skip the full-text search index (faster; the search page then finds nothing)")
+    build.add_argument(
+        "--no-search",
+        dest="search",
+        action="store_false",
+        help="skip the full-text search index (faster; the search page then finds nothing)",
+    )
     check = commands.add_parser("check", help="run every check, write nothing")
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
     serve = commands.add_parser("serve", help="preview the site, rebuilt and reloaded in the browser on every save")
@@ -54,12 +60,15 @@ def main(argv: list[str] | None = None, project: Path | None = None) -> int:
     # Imported here so that a plain build does not load the web server.
     if args.command == "serve":
         from .serve import serve as serve_site
+
         return serve_site(args.project, args.host, args.port)
     if args.command == "schema":
         from .schema import write_schemas
+
         return write_schemas(project)
     if args.command == "new":
         from .scaffold import new_file
+
         return new_file(project, args.kind, args.id)
 
     started = time.perf_counter()
@@ -69,7 +78,9 @@ def main(argv: list[str] | None = None, project: Path | None = None) -> int:
             plan_site(checked.verified)  # planning refuses what only a whole site shows, such as a taken page URL
             if checked.warnings:
                 print(format_problems(checked.warnings, project), file=sys.stderr)
-            print(f"content OK: {len(checked.verified.content.claims)} facts, {len(checked.verified.matches)} citations verified; {summarize(checked.warnings)}")
+            print(
+                f"content OK: {len(checked.verified.content.claims)} facts, {len(checked.verified.matches)} citations verified; {summarize(checked.warnings)}"
+            )
             return 0
         plan, warnings = build_project(project, args.out, args.strict, args.base_url, args.search)
     except ContentError as error:

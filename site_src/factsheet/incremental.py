@@ -118,14 +118,15 @@ class Build:
 
 def own_context(page: Page) -> tuple:
     """Return what a page shows besides the shared tables; pages in it compare by their address only."""
+
     def plain(value: Any) -> Any:
         if isinstance(value, Page):
             return (value.url, value.title, value.in_sitemap)
         if isinstance(value, list) and value and isinstance(value[0], Page):
             return [plain(v) for v in value]
         return value
-    return (page.url, page.template, page.title, page.in_sitemap,
-            sorted((k, plain(v)) for k, v in page.context.items() if k not in SHARED))
+
+    return (page.url, page.template, page.title, page.in_sitemap, sorted((k, plain(v)) for k, v in page.context.items() if k not in SHARED))
 
 
 def table_changes(new_tables: dict[str, dict], old_tables: dict[str, dict]) -> dict[str, set]:
@@ -141,16 +142,15 @@ def table_changes(new_tables: dict[str, dict], old_tables: dict[str, dict]) -> d
             if key in a and key in b and old == new:
                 continue
             found.add((key, WHOLE) if key in a and key in b else (key,))
-            found.update((key, field) for field in _fields(old) | _fields(new)
-                         if getattr(old, field, None) != getattr(new, field, None))
+            found.update((key, field) for field in _fields(old) | _fields(new) if getattr(old, field, None) != getattr(new, field, None))
         if list(a) != list(b):
             found.add(KEYS)
         changes[name] = found
     return changes
 
 
-@functools.lru_cache(maxsize=None)
-def _field_names(kind: type) -> frozenset[str]:
+@functools.cache
+def _field_names(kind: Any) -> frozenset[str]:
     if dataclasses.is_dataclass(kind):
         return frozenset(f.name for f in dataclasses.fields(kind))
     return frozenset(getattr(kind, "model_fields", ()))
@@ -158,7 +158,8 @@ def _field_names(kind: type) -> frozenset[str]:
 
 def _fields(value: Any) -> frozenset[str]:
     """Return the field names of a table entry (a pydantic model or a dataclass)."""
-    return _field_names(type(value))
+    kind: Any = type(value)  # a class is hashable, which mypy's view of type[Any] misses
+    return _field_names(kind)
 
 
 def tables_of(plan: SitePlan) -> dict[str, dict]:
@@ -175,8 +176,7 @@ def stale(reads: dict[str, set] | None, changes: dict[str, set]) -> bool:
     return any(not reads.get(name, set()).isdisjoint(found) for name, found in changes.items())
 
 
-def rebuild(project: Path, previous: Build | None, changed_paths: Iterable[Path] = (),
-            base_url: str = "", strict: bool = False) -> Build:
+def rebuild(project: Path, previous: Build | None, changed_paths: Iterable[Path] = (), base_url: str = "", strict: bool = False) -> Build:
     """Return the site after the edits in `changed_paths`; raise ContentError as a full build would.
 
     Without `previous`, or when a template, a static file or site.yaml changed, everything is
@@ -186,32 +186,35 @@ def rebuild(project: Path, previous: Build | None, changed_paths: Iterable[Path]
         return _rebuild(project, previous, changed_paths, base_url, strict)
 
 
-def _rebuild(project: Path, previous: Build | None, changed_paths: Iterable[Path],
-             base_url: str, strict: bool) -> Build:
+def _rebuild(project: Path, previous: Build | None, changed_paths: Iterable[Path], base_url: str, strict: bool) -> Build:
     loaded = {} if previous is None else previous.loaded  # unchanged files are not read again
     indexes = {} if previous is None else previous.indexes
     checked = check_project(project, strict, loaded, indexes)
-    site = checked.verified.content.site
     plan = plan_site(checked.verified)
+    site = plan.site
     templates = project / "templates"
-    everything = previous is None or base_url != previous.base_url or any(
-        _is_global(Path(p), project) for p in changed_paths)
-    old_pages = set() if everything else {p.output for p in previous.plan.pages}
-    changes = {} if everything else table_changes(tables_of(plan), tables_of(previous.plan))
+    everything = previous is None or base_url != previous.base_url or any(_is_global(Path(p), project) for p in changed_paths)
+    kept_from = None if everything else previous  # the build whose pages may be kept
+    old_pages = set() if kept_from is None else {p.output for p in kept_from.plan.pages}
+    changes = {} if kept_from is None else table_changes(tables_of(plan), tables_of(kept_from.plan))
     todo, reads, contexts = [], {}, {}
     for page in plan.pages:
         contexts[page.output] = own_context(page)
-        if (page.output in old_pages and not stale(previous.reads.get(page.output), changes)
-                and previous.contexts.get(page.output) == contexts[page.output]):
-            reads[page.output] = previous.reads[page.output]
+        if (
+            kept_from is not None
+            and page.output in old_pages
+            and not stale(kept_from.reads.get(page.output), changes)
+            and kept_from.contexts.get(page.output) == contexts[page.output]
+        ):
+            reads[page.output] = kept_from.reads[page.output]
             continue
         reads[page.output] = {name: set() for name in SHARED}
         context = {k: Recorder(v, reads[page.output][k]) if k in SHARED else v for k, v in page.context.items()}
         todo.append(dataclasses.replace(page, context=context))
     # In this process: the Recorders note what each page reads, which a forked worker would lose.
-    kept = Kept(make_environment(templates)) if everything else previous.kept
+    kept = Kept(make_environment(templates)) if kept_from is None else kept_from.kept
     rendered = render_site(dataclasses.replace(plan, pages=todo), site, templates, base_url, workers=1, kept=kept)
-    files = dict(rendered) if everything else {**previous.files, **rendered}
+    files = dict(rendered) if kept_from is None else {**kept_from.files, **rendered}
     for output in set(files) - {p.output for p in plan.pages} - set(rendered):
         del files[output]  # a page that is gone (static files and exports are rendered every time)
     old_files = {} if previous is None else previous.files

@@ -127,13 +127,13 @@ class _Builder:
     alias is built again from its anchor's events, as a walk of the composed nodes would.
     """
 
-    def __init__(self, events: list, doc: Document, offset: int, positions: bool):
+    def __init__(self, events: list[Any], doc: Document, offset: int, positions: bool):
         self.events = events
         self.doc = doc
         self.offset = offset
         self.positions = positions
         self.budget = MAX_NODES
-        self.anchors: dict[str, int] = {}
+        self.anchors: dict[str | None, int] = {}  # an alias event always names its anchor
 
     def check_anchors(self, first: int) -> None:
         """Raise the composer's errors (undefined alias, duplicate anchor, a second document) in event order."""
@@ -148,26 +148,31 @@ class _Builder:
                 anchor = event.anchor
                 if anchor is not None:
                     if anchor in self.anchors:
-                        raise yaml.composer.ComposerError("found duplicate anchor; first occurrence", events[self.anchors[anchor]].start_mark,
-                                                          "second occurrence", event.start_mark)
+                        raise yaml.composer.ComposerError(
+                            "found duplicate anchor; first occurrence",
+                            events[self.anchors[anchor]].start_mark,
+                            "second occurrence",
+                            event.start_mark,
+                        )
                     self.anchors[anchor] = i
             elif kind is yaml.DocumentStartEvent and i > first:
-                raise yaml.composer.ComposerError("expected a single document in the stream", events[first].start_mark,
-                                                  "but found another document", event.start_mark)
+                raise yaml.composer.ComposerError(
+                    "expected a single document in the stream", events[first].start_mark, "but found another document", event.start_mark
+                )
 
     def position(self, event: Any) -> tuple[int, int]:
         return (event.start_mark.line + 1 + self.offset, event.start_mark.column + 1)
 
     def build(self, i: int, path: tuple) -> tuple[Any, int]:
         """Return the value whose events start at index `i`, and the index after them."""
-        event = self.events[i]
+        event: Any = self.events[i]
         if type(event) is _ALIAS:
             return self.build_at(self.anchors[event.anchor], path)[0], i + 1
         return self.build_at(i, path)
 
     def build_at(self, i: int, path: tuple) -> tuple[Any, int]:
         events, doc = self.events, self.doc
-        event = events[i]
+        event: Any = events[i]
         kind = type(event)
         self.budget -= 1
         if self.budget < 0:
@@ -193,7 +198,10 @@ class _Builder:
                     if not self.positions:
                         raise _Refused(key_event.start_mark, "")  # parsed again with positions for the message
                     first = doc.keys[key_path]
-                    raise _Refused(key_event.start_mark, f"duplicate key '{key}' (first at line {first[0]}); YAML keeps only the last, so remove or rename one")
+                    raise _Refused(
+                        key_event.start_mark,
+                        f"duplicate key '{key}' (first at line {first[0]}); YAML keeps only the last, so remove or rename one",
+                    )
                 if self.positions:
                     doc.keys[key_path] = self.position(key_event)
                 result[key], i = self.build(i + 1, key_path)
@@ -298,10 +306,18 @@ def explain_yaml_error(text: str, exc: yaml.MarkedYAMLError) -> tuple[int, int, 
     here = lines[at[0]] if at[0] < len(lines) else ""
     tab = re.match(r"[ ]*\t", here)
     if tab or "tab" in problem:
-        return at[0] + 1, (tab.end() if tab else at[1] + 1), "a tab indents this line; YAML indents with spaces only, so replace the tab with spaces"
+        return (
+            at[0] + 1,
+            (tab.end() if tab else at[1] + 1),
+            "a tab indents this line; YAML indents with spaces only, so replace the tab with spaces",
+        )
     start = exc.context_mark
     if "simple key" in context and "':'" in problem and start:
-        return start.line + 1, start.column + 1, f"this line has no ':' after its key; write the key, a colon and a space, like '{_with_colon(lines[start.line])}'"
+        return (
+            start.line + 1,
+            start.column + 1,
+            f"this line has no ':' after its key; write the key, a colon and a space, like '{_with_colon(lines[start.line])}'",
+        )
     if "quoted scalar" in context and "end of stream" in problem and start:
         quote = text[start.index] if start.index < len(text) else '"'
         return start.line + 1, start.column + 1, f"the quote opened here is never closed; add the closing {quote}"
@@ -309,26 +325,50 @@ def explain_yaml_error(text: str, exc: yaml.MarkedYAMLError) -> tuple[int, int, 
         if what in context and start:
             return start.line + 1, start.column + 1, f"the '{opener}' opened here is never closed; add the closing '{closer}'"
     if "unknown escape" in problem:
-        return at[0] + 1, at[1] + 1, (f"'\\{here[at[1] + 1:at[1] + 2]}' is not an escape sequence in double quotes; "
-                                      "write '\\\\' for a backslash, or use single quotes")
+        return (
+            at[0] + 1,
+            at[1] + 1,
+            (
+                f"'\\{here[at[1] + 1 : at[1] + 2]}' is not an escape sequence in double quotes; "
+                "write '\\\\' for a backslash, or use single quotes"
+            ),
+        )
     tokens = _tokens_before_error(text)
-    quoted = next((t for t in reversed(tokens) if isinstance(t, yaml.ScalarToken) and t.style in ("'", '"')
-                   and t.end_mark.line > t.start_mark.line and _KEY_LINE.search(text, t.start_mark.index, t.end_mark.index)), None)
+    quoted = next(
+        (
+            t
+            for t in reversed(tokens)
+            if isinstance(t, yaml.ScalarToken)
+            and t.style in ("'", '"')
+            and t.end_mark.line > t.start_mark.line
+            and _KEY_LINE.search(text, t.start_mark.index, t.end_mark.index)
+        ),
+        None,
+    )
     if quoted is not None:
-        return (quoted.start_mark.line + 1, quoted.start_mark.column + 1,
-                f"the quote opened here is not closed on its line, so the keys after it are read as text; add the closing {quoted.style}")
+        return (
+            quoted.start_mark.line + 1,
+            quoted.start_mark.column + 1,
+            f"the quote opened here is not closed on its line, so the keys after it are read as text; add the closing {quoted.style}",
+        )
     if "mapping values are not allowed" in problem:
         scalar = next((t for t in reversed(tokens) if isinstance(t, yaml.ScalarToken)), None)
         if scalar is None or scalar.start_mark.line == at[0]:
-            value = here[here.find(": ") + 2:].strip() if ": " in here else here.strip()
+            value = here[here.find(": ") + 2 :].strip() if ": " in here else here.strip()
             return at[0] + 1, at[1] + 1, f"a second ': ' in one line; put the value in quotes, like \"{value}\""
         first = lines[scalar.start_mark.line]
-        if not first[:scalar.start_mark.column].strip(" -"):  # the text starts its line: a key without its colon
-            return (scalar.start_mark.line + 1, scalar.start_mark.column + 1,
-                    f"this line has no ':' after its key, so YAML reads it and the next line as one text; write '{_with_colon(first)}'")
+        if not first[: scalar.start_mark.column].strip(" -"):  # the text starts its line: a key without its colon
+            return (
+                scalar.start_mark.line + 1,
+                scalar.start_mark.column + 1,
+                f"this line has no ':' after its key, so YAML reads it and the next line as one text; write '{_with_colon(first)}'",
+            )
         indent = len(here) - len(here.lstrip(" "))
-        return (at[0] + 1, indent + 1,
-                f"this key is indented further than the key above it (line {scalar.start_mark.line + 1}); line it up with that key")
+        return (
+            at[0] + 1,
+            indent + 1,
+            f"this key is indented further than the key above it (line {scalar.start_mark.line + 1}); line it up with that key",
+        )
     if "expected key" in problem or "expected '-'" in problem:
         since = f" (from line {start.line + 1})" if start else ""
         return at[0] + 1, at[1] + 1, f"this line is not lined up with the lines above it{since}; indent it as they are"
@@ -362,6 +402,7 @@ def _check_shape(text: str, path: str, offset: int, events: list) -> Problem | N
     """
     depth = 0
     limit = MAX_NODES * 2  # a key and its value are two events
+    event: Any  # libyaml's events always carry their marks
     for event in yaml.parse(text, Loader=_Loader):
         events.append(event)
         kind = type(event)
@@ -374,7 +415,9 @@ def _check_shape(text: str, path: str, offset: int, events: list) -> Problem | N
             depth -= 1
         if len(events) > limit:
             mark = event.start_mark
-            return Problem(path, mark.line + 1 + offset, mark.column + 1, f"too many values (over {MAX_NODES:,}); split or simplify the file")
+            return Problem(
+                path, mark.line + 1 + offset, mark.column + 1, f"too many values (over {MAX_NODES:,}); split or simplify the file"
+            )
     return None
 
 
@@ -406,9 +449,10 @@ def read_text(file: Path, shown: str) -> tuple[str | None, list[Problem]]:
 def _parse_page(text: str, path: str) -> tuple[Document | None, list[Problem]]:
     """Split a Markdown page into its YAML front matter and body."""
     lines = text.split("\n")
-    if lines[0].strip() != "---" or "---" not in [l.strip() for l in lines[1:]]:
+    stripped = [line.strip() for line in lines[1:]]
+    if lines[0].strip() != "---" or "---" not in stripped:
         return None, [Problem(path, 1, 1, "a page starts with front matter: a line '---', 'title: ...', and another '---'")]
-    end = 1 + [l.strip() for l in lines[1:]].index("---")
+    end = 1 + stripped.index("---")
     doc, problems = parse_yaml("\n".join(lines[1:end]), path, "page", offset=1)
     if doc is not None:
         doc.body = "\n".join(lines[end + 1 :])
@@ -475,7 +519,9 @@ def load_tree(project: Path, cache: dict[str, tuple] | None = None) -> RawConten
         if is_ignored(PurePath(seed.name)):
             continue
         if not _inside(seed, seeds_dir, real):
-            problems.append(Problem(seed.relative_to(project).as_posix(), 1, 1, "a link to a file outside seeds/; copy the file in instead"))
+            problems.append(
+                Problem(seed.relative_to(project).as_posix(), 1, 1, "a link to a file outside seeds/; copy the file in instead")
+            )
             continue
         if not seed.is_file():
             problems.append(Problem(seed.relative_to(project).as_posix(), 1, 1, "not a regular file; seeds/ holds only text files"))
@@ -488,8 +534,16 @@ def load_tree(project: Path, cache: dict[str, tuple] | None = None) -> RawConten
             digests[seed.name], sizes[seed.name] = hashlib.sha256(data).hexdigest(), len(data)
     for stray in sorted(seeds_dir.iterdir()) if seeds_dir.is_dir() else []:
         if stray.suffix.lower() in (".yaml", ".yml"):  # content put in the wrong folder is never read: say so
-            problems.append(Problem(stray.relative_to(project).as_posix(), 0, 0, "a YAML file in seeds/, which holds only the archived "
-                                    "texts (.txt); the generator ignores it: if it describes a source, move it to content/sources/", "warning"))
+            problems.append(
+                Problem(
+                    stray.relative_to(project).as_posix(),
+                    0,
+                    0,
+                    "a YAML file in seeds/, which holds only the archived "
+                    "texts (.txt); the generator ignores it: if it describes a source, move it to content/sources/",
+                    "warning",
+                )
+            )
     return RawContent(documents, texts, problems, digests, sizes)
 
 
@@ -510,7 +564,7 @@ def _load_files(wanted: list[tuple[Path, str, str]], cache: dict[str, tuple] | N
     if workers > 1 and len(wanted) > PARALLEL_FILES:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             found = pool.starmap(_load_file, wanted, chunksize=max(1, len(wanted) // (workers * 8)))
-        return dict(zip((shown for _, shown, _ in wanted), found))
+        return dict(zip((shown for _, shown, _ in wanted), found, strict=True))
     return {shown: _load_file(file, shown, kind) for file, shown, kind in wanted}
 
 
@@ -526,10 +580,12 @@ def _load_file(file: Path, shown: str, kind: str) -> tuple[Document | None, list
 
 def _inside(file: Path, folder: Path, real: dict[Path, Path]) -> bool:
     """Return whether `file` really lies in `folder`; `real` keeps each folder's resolved path for one load."""
+
     def resolved(path: Path) -> Path:
         if path not in real:
             real[path] = path.resolve()
         return real[path]
+
     # A file that is no link lies where its folder really is: one lstat instead of one per path component.
     where = file.resolve() if file.is_symlink() else resolved(file.parent) / file.name
     return where.is_relative_to(resolved(folder))

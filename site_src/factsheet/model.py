@@ -7,13 +7,12 @@ import datetime
 import functools
 import re
 from dataclasses import dataclass, replace
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 
-MONTHS = ["January", "February", "March", "April", "May", "June", "July",
-          "August", "September", "October", "November", "December"]
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 _ONE_DATE = r"(?:(early|mid|late) )?(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?"
 _DATE = re.compile(rf"^{_ONE_DATE}$")
 # One date, or a range of two ("2022-04/2022-06", as in ISO 8601) when the sources only bound it.
@@ -118,12 +117,12 @@ def parse_partial_date(value: object) -> PartialDate:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
-        raise ValueError(f"expected a date such as \"2022\", \"2022-07\" or \"late 2022-03\", got {value!r}")
+        raise ValueError(f'expected a date such as "2022", "2022-07" or "late 2022-03", got {value!r}')
     if _RANGE.match(value):
         return parse_date_range(value)
     match = _DATE.match(value.strip())
     if not match:
-        raise ValueError(f"'{value}' is not a date; write \"2022\", \"2022-07\", \"2022-07-05\" or \"late 2022-03\"")
+        raise ValueError(f'\'{value}\' is not a date; write "2022", "2022-07", "2022-07-05" or "late 2022-03"')
     part, year, month, day = match.groups()
     month_number, day_number = int(month or 0), int(day or 0)
     if month and not 1 <= month_number <= 12:
@@ -160,8 +159,11 @@ def _check_url(value: str) -> str:
 
 # Control characters and Unicode's non-characters (only a YAML escape such as "\x01" or
 # "\uFFFE" can write them) make invalid HTML and XML.
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef"
-                     + "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17)) + "]")
+CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef"
+    + "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17))
+    + "]"
+)
 
 
 def _check_text(value: str) -> str:
@@ -199,11 +201,17 @@ def check_base_url(value: str) -> str:
     return value
 
 
-DateValue = Annotated[PartialDate, PlainValidator(parse_partial_date),
-                      # What parse_partial_date accepts: the text forms, or a bare year YAML reads as a number.
-                      WithJsonSchema({"anyOf": [{"type": "string", "pattern": DATE_PATTERN},
-                                                {"type": "integer", "minimum": 1000, "maximum": 9999}],
-                                      "description": 'a date as precise as known: "2022", "2022-07", "2022-07-05", "late 2022-03", or a range the sources bound it by: "2022-04/2022-06", "2022-07/.." (July 2022 or later)'})]
+DateValue = Annotated[
+    PartialDate,
+    PlainValidator(parse_partial_date),
+    # What parse_partial_date accepts: the text forms, or a bare year YAML reads as a number.
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "string", "pattern": DATE_PATTERN}, {"type": "integer", "minimum": 1000, "maximum": 9999}],
+            "description": 'a date as precise as known: "2022", "2022-07", "2022-07-05", "late 2022-03", or a range the sources bound it by: "2022-04/2022-06", "2022-07/.." (July 2022 or later)',
+        }
+    ),
+]
 Id = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 Text = Annotated[str, Field(min_length=1, max_length=20_000), AfterValidator(_check_text)]
 Url = Annotated[str, Field(max_length=2_000), AfterValidator(_check_url)]
@@ -220,18 +228,22 @@ class Strict(BaseModel):
 class Citation(Strict):
     source: Id = Field(description="id of a file in content/sources/")
     quote: Text = Field(description="verbatim passage of the source, in its language")
-    translation: Optional[Text] = Field(None, description="the site's own English rendering of a quote that is not in English; shown beside it, marked as ours")
+    translation: Text | None = Field(
+        None, description="the site's own English rendering of a quote that is not in English; shown beside it, marked as ours"
+    )
 
 
 class Claim(Strict):
     id: Id = Field(description="unique, kebab-case; the fact's anchor")
     text: Text = Field(description="the fact in the editor's own words, English, inline Markdown")
     date: DateValue = Field(description="when the claim was made, as precise as known")
-    date_note: Optional[Text] = Field(None, description="how the date is known, when it is inferred")
-    standing: Standing = Field(description="official (the maker or its people said it), report (a news outlet reports it), rumour or opinion")
-    europe: Optional[EuropeAnswer] = Field(None, description="this claim's answer to 'will it come to Europe?'")
-    contradicts: Optional[Id] = Field(None, description="id of a claim this one disagrees with")
-    supersedes: Optional[Id] = Field(None, description="id of an earlier claim this one replaces")
+    date_note: Text | None = Field(None, description="how the date is known, when it is inferred")
+    standing: Standing = Field(
+        description="official (the maker or its people said it), report (a news outlet reports it), rumour or opinion"
+    )
+    europe: EuropeAnswer | None = Field(None, description="this claim's answer to 'will it come to Europe?'")
+    contradicts: Id | None = Field(None, description="id of a claim this one disagrees with")
+    supersedes: Id | None = Field(None, description="id of an earlier claim this one replaces")
     citations: list[Citation] = Field(min_length=1, description="at least one {source, quote}: the passages that back the claim")
 
 
@@ -242,51 +254,64 @@ class Event(Claim):
 
 class Relay(Strict):
     name: Text = Field(description="whose words the article passes on, e.g. Android Authority")
-    via: Optional[Text] = Field(None, description="through what, e.g. a statement by a Xiaomi spokesperson")
+    via: Text | None = Field(None, description="through what, e.g. a statement by a Xiaomi spokesperson")
 
 
 class Source(Strict):
     title: Text = Field(description="the headline as printed, in the article's language")
-    title_note: Optional[Text] = Field(None, description="a remark on the headline, e.g. that it asks a question the article answers")
-    title_en: Optional[Text] = Field(None, description="the headline in English, when the article is in another language")
-    publisher: Optional[Text] = Field(None, description="who published the article")
-    publisher_note: Optional[Text] = Field(None, description="how the publisher is known, when the text does not say")
-    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")] = Field(description="the language the article is written in: a code such as de, en or it")
-    published: Optional[DateValue] = Field(None, description="when it was published, as precise as known")
-    published_note: Optional[Text] = Field(None, description="how that date was found, when the text does not print it")
+    title_note: Text | None = Field(None, description="a remark on the headline, e.g. that it asks a question the article answers")
+    title_en: Text | None = Field(None, description="the headline in English, when the article is in another language")
+    publisher: Text | None = Field(None, description="who published the article")
+    publisher_note: Text | None = Field(None, description="how the publisher is known, when the text does not say")
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")] = Field(
+        description="the language the article is written in: a code such as de, en or it"
+    )
+    published: DateValue | None = Field(None, description="when it was published, as precise as known")
+    published_note: Text | None = Field(None, description="how that date was found, when the text does not print it")
     file: SeedFile = Field(description="the archived text in seeds/")
-    sha256: Optional[Sha256] = Field(None, description="SHA-256 of the archived file's bytes: the build refuses a text that changed since it was pinned")
-    url: Optional[Url] = Field(None, description="where the article was originally published (https://...)")
-    summary: Optional[Text] = Field(None, description="two or three sentences on what the article says")
+    sha256: Sha256 | None = Field(
+        None, description="SHA-256 of the archived file's bytes: the build refuses a text that changed since it was pinned"
+    )
+    url: Url | None = Field(None, description="where the article was originally published (https://...)")
+    summary: Text | None = Field(None, description="two or three sentences on what the article says")
     relays: list[Relay] = Field([], description="whose words the article passes on, and through what")
 
 
 class Device(Strict):
     name: Text = Field(description="the name as sold, e.g. Xiaomi 12S Ultra")
     maker: Text = Field(description="who makes it, e.g. Xiaomi")
-    series: Optional[Text] = Field(None, description="the series it belongs to, e.g. Xiaomi 12S series")
-    status: Literal["announced", "expected", "rumoured"] = Field(description="announced (presented by the maker), expected (the maker said it is coming) or rumoured (only reported)")
-    announced: Optional[DateValue] = Field(None, description="when it was announced, as precise as known")
-    announced_note: Optional[Text] = Field(None, description="how that date was found, when no source prints it")
-    predecessor: Optional[Id] = Field(None, description="id of the device before it in the line")
-    successor: Optional[Id] = Field(None, description="id of the device after it; the two files should name each other")
-    shipped_as: Optional[Id] = Field(None, description="for a rumoured name: the device it shipped as")
+    series: Text | None = Field(None, description="the series it belongs to, e.g. Xiaomi 12S series")
+    status: Literal["announced", "expected", "rumoured"] = Field(
+        description="announced (presented by the maker), expected (the maker said it is coming) or rumoured (only reported)"
+    )
+    announced: DateValue | None = Field(None, description="when it was announced, as precise as known")
+    announced_note: Text | None = Field(None, description="how that date was found, when no source prints it")
+    predecessor: Id | None = Field(None, description="id of the device before it in the line")
+    successor: Id | None = Field(None, description="id of the device after it; the two files should name each other")
+    shipped_as: Id | None = Field(None, description="for a rumoured name: the device it shipped as")
     leica: Literal["branded", "not-branded", "expected", "unknown"] = Field(description="Leica branding on the device")
     markets: list[Text] = Field([], description="where it is sold, e.g. [Mainland China]")
     aka: list[Text] = Field([], description="other names it goes by")
-    summary: Optional[Text] = Field(None, description="two or three sentences for the top of its page; inline Markdown")
+    summary: Text | None = Field(None, description="two or three sentences for the top of its page; inline Markdown")
     facts: list[Claim] = Field([], description="the facts about the device, each backed by citations")
 
 
 class History(Strict):
-    events: list[Event] = Field(description="the dated events of the camera partnerships, each dated by when it happened, as precisely as the sources give it")
-    background: list[Event] = Field([], description="facts the sources give with no date of their own; `date` is when the article reported them")
+    events: list[Event] = Field(
+        description="the dated events of the camera partnerships, each dated by when it happened, as precisely as the sources give it"
+    )
+    background: list[Event] = Field(
+        [], description="facts the sources give with no date of their own; `date` is when the article reported them"
+    )
 
 
 class EuropeEntry(Strict):
     device: Id = Field(description="id of a file in content/devices/")
     reasoning: Text = Field(description="the answer's reasoning in the editor's own words, inline Markdown")
-    reading: Optional[Text] = Field(None, description="how the site reads the deciding claims for Europe, where they do not name Europe (\"global\", \"international\"), or only imply a sale")
+    reading: Text | None = Field(
+        None,
+        description='how the site reads the deciding claims for Europe, where they do not name Europe ("global", "international"), or only imply a sale',
+    )
     claims: list[Id] = Field([], description="ids of the facts and events the answer rests on, in any order")
 
 
@@ -298,7 +323,9 @@ class Site(Strict):
     title: Text = Field(description="the site's name, in every page title")
     description: Text = Field(description="one sentence on what the site is, for search engines and link previews")
     language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")] = Field(description="the site's language: a code such as en")
-    base_url: Annotated[str, Field(pattern=r"^(https?://\S+)?$"), AfterValidator(lambda v: v and check_base_url(v))] = Field("", description="the address the site is published at, e.g. https://owner.github.io/repo/; empty leaves absolute links out")
+    base_url: Annotated[str, Field(pattern=r"^(https?://\S+)?$"), AfterValidator(lambda v: v and check_base_url(v))] = Field(
+        "", description="the address the site is published at, e.g. https://owner.github.io/repo/; empty leaves absolute links out"
+    )
     as_of: DateValue = Field(description="the date the facts are current as of")
 
 
@@ -308,6 +335,10 @@ class PageMeta(Strict):
 
 
 MODELS: dict[str, type[Strict]] = {
-    "site": Site, "source": Source, "device": Device,
-    "history": History, "europe": Europe, "page": PageMeta,
+    "site": Site,
+    "source": Source,
+    "device": Device,
+    "history": History,
+    "europe": Europe,
+    "page": PageMeta,
 }

@@ -38,8 +38,7 @@ class Checked:
     warnings: list[Problem]
 
 
-def check_project(project: Path, strict: bool = False, cache: dict | None = None,
-                  indexes: dict | None = None) -> Checked:
+def check_project(project: Path, strict: bool = False, cache: dict | None = None, indexes: dict | None = None) -> Checked:
     """Run every check without writing; raise ContentError with all problems if any is an error.
 
     With `strict`, warnings count as errors. `cache` keeps unchanged files loaded (see load_tree),
@@ -60,13 +59,13 @@ def render_project(project: Path, strict: bool = False, base_url: str = "") -> t
     with collector_paused():
         checked = check_project(project, strict)
         plan = plan_site(checked.verified)
-        site = checked.verified.content.site
-        files = render_site(plan, site, project / "templates", base_url)
+        files = render_site(plan, plan.site, project / "templates", base_url)
     return files, plan, checked.warnings
 
 
-def build_project(project: Path, out: Path, strict: bool = False, base_url: str = "",
-                  search: bool = True) -> tuple[SitePlan, list[Problem]]:
+def build_project(
+    project: Path, out: Path, strict: bool = False, base_url: str = "", search: bool = True
+) -> tuple[SitePlan, list[Problem]]:
     """Build the site into `out`; on any error raise before touching it.
 
     Without `search` the Pagefind index is left out (the search page then finds nothing).
@@ -76,6 +75,6 @@ def build_project(project: Path, out: Path, strict: bool = False, base_url: str 
         checked = check_project(project, strict)
         plan = plan_site(checked.verified)
         # Each page is written as soon as it is rendered: a large site is never whole in memory.
-        files = render_files(plan, checked.verified.content.site, project / "templates", base_url)
+        files = render_files(plan, plan.site, project / "templates", base_url)
         write_site(files, out, finish=index_site if search else None)
     return plan, checked.warnings

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .model import Claim, Device, Source
+from .model import Claim, Event, Site
 from .problems import ContentError
 from .verify import Match, Verified
 
@@ -112,6 +112,7 @@ class SitePlan:
     claims: dict[str, ClaimView]
     verdicts: dict[str, Verdict]
     passages: dict[str, list[Passage]]
+    site: Site  # what every page says of the site itself: title, language, "as of"
 
     @property
     def html_pages(self) -> int:
@@ -186,13 +187,22 @@ def plan_site(verified: Verified) -> SitePlan:
             )
             for i, c in enumerate(located.claim.citations)
         )
-        claims[cid] = ClaimView(located.claim, owner_title, f"{page_url}#{cid}", citations,
-                                superseded_by.get(cid), tuple(sorted(set(contradicted.get(cid, ())))))
+        claims[cid] = ClaimView(
+            located.claim,
+            owner_title,
+            f"{page_url}#{cid}",
+            citations,
+            superseded_by.get(cid),
+            tuple(sorted(set(contradicted.get(cid, ())))),
+        )
 
     verdicts = plan_verdicts(content, claims, superseded_by)
-    events = sorted((claims[e.id] for e in content.history.events), key=lambda v: v.claim.date.sort_key)
+    # check_project stops before plan when a required file failed, so these are all here.
+    site, history = content.site, content.history
+    assert site is not None and history is not None
+    events = sorted((claims[e.id] for e in history.events), key=lambda v: v.claim.date.sort_key)
     # Background has no date of its own: it is never on the timeline nor among the latest events.
-    background = sorted((claims[e.id] for e in content.history.background), key=lambda v: (v.claim.date.sort_key, v.id))
+    background = sorted((claims[e.id] for e in history.background), key=lambda v: (v.claim.date.sort_key, v.id))
     devices = sorted(content.devices.items(), key=lambda item: (item[1].announced.sort_key if item[1].announced else (9999,), item[1].name))
     shared = {"devices": dict(devices), "sources": sources, "claims": claims, "verdicts": verdicts}
 
@@ -204,40 +214,87 @@ def plan_site(verified: Verified) -> SitePlan:
             pairs_of.setdefault(cid, []).append(pair)
     events_of: dict[str, list[ClaimView]] = {}
     for event in events:
-        for device_id in dict.fromkeys(event.claim.devices):
+        for device_id in dict.fromkeys(event.claim.devices if isinstance(event.claim, Event) else ()):
             events_of.setdefault(device_id, []).append(event)
 
-    pages = [Page("", "home.html", content.site.title, {
-        **shared, "latest_events": latest_events(events),
-        "disagreements": every_pair,
-    })]
+    pages = [
+        Page(
+            "",
+            "home.html",
+            site.title,
+            {
+                **shared,
+                "latest_events": latest_events(events),
+                "disagreements": every_pair,
+            },
+        )
+    ]
     for device_id, device in devices:
         facts = sorted((claims[c.id] for c in device.facts), key=lambda v: v.claim.date.sort_key)
         related = list(events_of.get(device_id, ()))
-        pages.append(Page(f"devices/{device_id}/", "device.html", device.name, {
-            **shared, "device_id": device_id, "device": device, "facts": facts, "related_events": related,
-            "verdict": verdicts.get(device_id), "disagreements": pairs_touching(pairs_of, [c.id for c in device.facts]),
-        }))
-    pages.append(Page("history/", "history.html", "Partnership history", {**shared, "events": events, "background": background,
-                      "disagreements": disagreement_pairs(claims, {e.id for e in content.history.events})}))
-    pages.append(Page("background/", "background.html", "Background", {**shared, "background": background,
-                      "disagreements": disagreement_pairs(claims, {e.id for e in content.history.background})}))
+        pages.append(
+            Page(
+                f"devices/{device_id}/",
+                "device.html",
+                device.name,
+                {
+                    **shared,
+                    "device_id": device_id,
+                    "device": device,
+                    "facts": facts,
+                    "related_events": related,
+                    "verdict": verdicts.get(device_id),
+                    "disagreements": pairs_touching(pairs_of, [c.id for c in device.facts]),
+                },
+            )
+        )
+    pages.append(
+        Page(
+            "history/",
+            "history.html",
+            "Partnership history",
+            {
+                **shared,
+                "events": events,
+                "background": background,
+                "disagreements": disagreement_pairs(claims, {e.id for e in history.events}),
+            },
+        )
+    )
+    pages.append(
+        Page(
+            "background/",
+            "background.html",
+            "Background",
+            {**shared, "background": background, "disagreements": disagreement_pairs(claims, {e.id for e in history.background})},
+        )
+    )
     pages.append(Page("europe/", "europe.html", "Will it come to Europe?", shared))
     pages.append(Page("sources/", "sources.html", "Sources", {**shared, "passages": passages}))
     for source_id, source in sorted(sources.items()):
         text = content.texts.get(source.file, "")
-        pages.append(Page(f"sources/{source_id}/", "source.html", source.title, {
-            **shared, "source_id": source_id, "source": source, "size": content.sizes.get(source.file),
-            "paragraphs": split_paragraphs(text, passages.get(source_id, [])),
-            "passages": passages.get(source_id, []),
-        }))
+        pages.append(
+            Page(
+                f"sources/{source_id}/",
+                "source.html",
+                source.title,
+                {
+                    **shared,
+                    "source_id": source_id,
+                    "source": source,
+                    "size": content.sizes.get(source.file),
+                    "paragraphs": split_paragraphs(text, passages.get(source_id, [])),
+                    "passages": passages.get(source_id, []),
+                },
+            )
+        )
     for slug, (meta, body) in sorted(content.pages.items()):
         pages.append(Page(f"{slug}/", "page.html", meta.title, {**shared, "meta": meta, "body": body}))
     pages.append(Page("search/", "search.html", "Search", shared, in_sitemap=False))
     pages.append(Page("404.html", "404.html", "Page not found", shared, in_sitemap=False, anywhere=True))
-    pages += plan_publishing(pages, claims, content.site)
+    pages += plan_publishing(pages, claims, site)
     refuse_taken_urls(pages, content)
-    return SitePlan(pages, claims, verdicts, passages)
+    return SitePlan(pages, claims, verdicts, passages, site)
 
 
 LATEST_EVENTS = 6
@@ -246,8 +303,10 @@ LATEST_EVENTS = 6
 def latest_events(events: list[ClaimView]) -> list[ClaimView]:
     """Return the newest events, newest first, each placed at the last day its date may mean:
     a statement known only to "2022" but made after a July launch is not older than it."""
+
     def newest(view: ClaimView) -> tuple:
         return (view.claim.date.last_day, view.claim.date.first_day, view.id)
+
     return sorted(events, key=newest, reverse=True)[:LATEST_EVENTS]
 
 
@@ -256,8 +315,13 @@ def refuse_taken_urls(pages: list[Page], content) -> None:
     count: dict[str, int] = {}
     for page in pages:
         count[page.output] = count.get(page.output, 0) + 1
-    problems = [content.documents[f"page:{page.url[:-1]}"].problem((), f"the page name '{page.url[:-1]}' is taken by the site's own /{page.url} page; rename the file")
-                for page in pages if page.template == "page.html" and count[page.output] > 1]
+    problems = [
+        content.documents[f"page:{page.url[:-1]}"].problem(
+            (), f"the page name '{page.url[:-1]}' is taken by the site's own /{page.url} page; rename the file"
+        )
+        for page in pages
+        if page.template == "page.html" and count[page.output] > 1
+    ]
     if problems:
         raise ContentError(problems)
 
@@ -273,10 +337,15 @@ def plan_publishing(pages: list[Page], claims: dict[str, ClaimView], site) -> li
     # The feed changes when the content does, never with the clock.
     updated = max([site.as_of.iso_full] + [v.claim.date.iso_full for v in entries])
     return [
-        Page("sitemap.xml", "sitemap.xml", "Sitemap", {"pages": [p for p in pages if p.in_sitemap]},
-             in_sitemap=False, needs_base_url=True),
-        Page("feed.xml", "feed.xml", "Events and claims", {"entries": entries[:FEED_ENTRIES], "updated": updated},
-             in_sitemap=False, needs_base_url=True),
+        Page("sitemap.xml", "sitemap.xml", "Sitemap", {"pages": [p for p in pages if p.in_sitemap]}, in_sitemap=False, needs_base_url=True),
+        Page(
+            "feed.xml",
+            "feed.xml",
+            "Events and claims",
+            {"entries": entries[:FEED_ENTRIES], "updated": updated},
+            in_sitemap=False,
+            needs_base_url=True,
+        ),
         Page("robots.txt", "robots.txt", "robots.txt", {}, in_sitemap=False),
     ]
 
@@ -287,6 +356,7 @@ def plan_verdicts(content, claims: dict[str, ClaimView], superseded_by: dict[str
     for entry in content.europe.devices:
         chain = sorted((claims[cid] for cid in dict.fromkeys(entry.claims)), key=lambda v: (v.claim.date.sort_key, v.id))
         device = content.devices.get(entry.device)
+        deciding: tuple[ClaimView, ...]
         if device is not None and device.shipped_as in content.devices:
             # A name that was never used is no phone kept out of Europe: the answer is the other device's.
             answer, deciding = "name-not-used", ()
@@ -295,8 +365,9 @@ def plan_verdicts(content, claims: dict[str, ClaimView], superseded_by: dict[str
             answer, deciding = decide([v for v in chain if v.id not in superseded_by])
             kinds = DISAGREEING if answer == "disputed" else EVIDENCE
             evidence = kinds[deciding[0].claim.standing] if deciding else "no source takes a stance"
-        verdicts[entry.device] = Verdict(entry.device, answer, ANSWERS[answer], evidence, entry.reasoning, entry.reading,
-                                         tuple(chain), deciding)
+        verdicts[entry.device] = Verdict(
+            entry.device, answer, ANSWERS[answer], evidence, entry.reasoning, entry.reading, tuple(chain), deciding
+        )
     return verdicts
 
 
@@ -316,7 +387,7 @@ def decide(chain: list[ClaimView]) -> tuple[str, tuple[ClaimView, ...]]:
     latest = [v for v in stances if bounds[v.id][1] >= newest_start]
     strongest = min(STANDINGS.index(v.claim.standing) for v in latest)
     deciding = tuple(sorted((v for v in latest if STANDINGS.index(v.claim.standing) == strongest), key=lambda v: v.id))
-    answers = {v.claim.europe for v in deciding}
+    answers = {str(v.claim.europe) for v in deciding}
     return (answers.pop() if len(answers) == 1 else "disputed"), deciding
 
 
@@ -329,7 +400,7 @@ def pairs_touching(pairs_of: dict[str, list], ids: list[str]) -> list[tuple[Clai
 def disagreement_pairs(claims: dict[str, ClaimView], only: set[str] | None = None) -> list[tuple[ClaimView, ClaimView]]:
     """Return each pair of claims that contradict each other (once), older claim first."""
     pairs = {}
-    for cid, view in claims.items():
+    for view in claims.values():
         if view.claim.contradicts:
             a, b = sorted((view, claims[view.claim.contradicts]), key=lambda v: (v.claim.date.sort_key, v.id))
             if only is None or a.id in only or b.id in only:

@@ -10,7 +10,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 
 # Characters a terminal obeys rather than shows (ESC starts a command, CR moves back to
 # the start of the line, BEL rings) and the bidirectional overrides that reorder text:
@@ -41,7 +41,9 @@ class Problem:
 
 def printable(text: str) -> str:
     """Return `text` with control characters escaped (`\\x1b`, `\\r`), so a terminal shows them and obeys none."""
-    return _UNPRINTABLE.sub(lambda m: _NAMED.get(m.group(), f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}"), text)
+    return _UNPRINTABLE.sub(
+        lambda m: _NAMED.get(m.group(), f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}"), text
+    )
 
 
 def _width(text: str) -> int:
@@ -93,7 +95,11 @@ def format_problems(problems: Iterable[Problem], project: Path) -> str:
         if problem.file not in texts:
             texts[problem.file] = source_text(project, problem.file)
         text = texts[problem.file]
-        lines = [str(problem)] + [f"  {line}" for line in (excerpt(problem, text) if text is not None else [])] + [f"  {printable(note)}" for note in problem.notes]
+        lines = (
+            [str(problem)]
+            + [f"  {line}" for line in (excerpt(problem, text) if text is not None else [])]
+            + [f"  {printable(note)}" for note in problem.notes]
+        )
         blocks.append("\n".join(lines))
     return "\n".join(blocks)
 
@@ -188,12 +194,12 @@ class _Suggestions:
 
 def _variants(text: str) -> set[str]:
     """Return `text` and every string one letter shorter."""
-    return {text, *(text[:i] + text[i + 1:] for i in range(len(text)))}
+    return {text, *(text[:i] + text[i + 1 :] for i in range(len(text)))}
 
 
 def _runs(text: str) -> list[str]:
     padded = f" {text} "  # so the first and last letters count too
-    return [padded[i:i + 3] for i in range(len(padded) - 2)]
+    return [padded[i : i + 3] for i in range(len(padded) - 2)]
 
 
 def summarize(problems: list[Problem]) -> str:

@@ -20,13 +20,13 @@ def written_date(date: PartialDate) -> str:
 
 def export_fact(view: ClaimView, base: str, superseded_by: str | None) -> dict[str, Any]:
     claim = view.claim
-    event = isinstance(claim, Event)
+    event = claim if isinstance(claim, Event) else None
     # A device's fact lives on its page, devices/<id>/; an event names its devices.
-    devices = list(claim.devices) if event else [view.href.split("/")[1]]
+    devices = list(event.devices) if event else [view.href.split("/")[1]]
     return {
         "id": claim.id,
         "kind": ("background" if view.href.startswith("background/") else "event") if event else "device-fact",
-        "title": claim.title if event else None,
+        "title": event.title if event else None,
         "text": claim.text,
         "date": written_date(claim.date),
         "standing": claim.standing,
@@ -37,8 +37,15 @@ def export_fact(view: ClaimView, base: str, superseded_by: str | None) -> dict[s
         "devices": devices,
         "url": base + view.href,
         "citations": [
-            {"source": c.source, "source_title": c.source_title, "quote": c.quote, "language": c.lang,
-             "translation": c.translation, "passage": c.passage, "url": base + c.href}
+            {
+                "source": c.source,
+                "source_title": c.source_title,
+                "quote": c.quote,
+                "language": c.lang,
+                "translation": c.translation,
+                "passage": c.passage,
+                "url": base + c.href,
+            }
             for c in view.citations
         ],
     }
@@ -67,14 +74,26 @@ def export_facts(plan: SitePlan, site: Site, base_url: str, kept: dict | None = 
         del kept[gone]
     data = {
         "schema_version": SCHEMA_VERSION,
-        "site": {"title": site.title, "description": site.description, "language": site.language,
-                 "as_of": written_date(site.as_of), "base_url": base_url},
+        "site": {
+            "title": site.title,
+            "description": site.description,
+            "language": site.language,
+            "as_of": written_date(site.as_of),
+            "base_url": base_url,
+        },
         "facts": None,  # the encoded facts go here
         "europe": [
-            {"device": v.device, "answer": v.answer, "label": v.label, "evidence": v.evidence,
-             "reasoning": v.reasoning, "reading": v.reading,
-             "decided_by": [c.id for c in v.deciding], "facts": [c.id for c in v.chain],
-             "url": f"{base_url}europe/#{v.device}"}
+            {
+                "device": v.device,
+                "answer": v.answer,
+                "label": v.label,
+                "evidence": v.evidence,
+                "reasoning": v.reasoning,
+                "reading": v.reading,
+                "decided_by": [c.id for c in v.deciding],
+                "facts": [c.id for c in v.chain],
+                "url": f"{base_url}europe/#{v.device}",
+            }
             for _, v in sorted(plan.verdicts.items())
         ],
     }
@@ -97,14 +116,23 @@ def structured_data(page: Page, site: Site, base_url: str) -> dict[str, Any] | N
     Device pages get none: most phones here are rumoured or announced, not Products on sale.
     """
     if page.template == "home.html":
-        website = {"@context": "https://schema.org", "@type": "WebSite", "name": site.title,
-                   "description": site.description, "inLanguage": site.language}
+        website = {
+            "@context": "https://schema.org",
+            "@type": "WebSite",
+            "name": site.title,
+            "description": site.description,
+            "inLanguage": site.language,
+        }
         return {**website, "url": base_url} if base_url else website
     if page.template == "source.html":
         # The page is an archived copy: describe the original article and point at the archive.
         source = page.context["source"]
-        article: dict[str, Any] = {"@context": "https://schema.org", "@type": "Article",
-                                   "headline": source.title, "inLanguage": source.language}
+        article: dict[str, Any] = {
+            "@context": "https://schema.org",
+            "@type": "Article",
+            "headline": source.title,
+            "inLanguage": source.language,
+        }
         if source.title_en and source.title_en != source.title:
             article["alternativeHeadline"] = source.title_en
         if source.published:

@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
@@ -36,7 +37,7 @@ def inline_markdown(text: str) -> Markup:
     return _rendered_inline(text)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _rendered_inline(text: str) -> Markup:
     # A fact's text shows on its device, source, Europe and home pages: parse it once.
     return Markup(_markdown.renderInline(text))
@@ -61,6 +62,7 @@ def _linker(prefix: str) -> Callable[[str], str]:
     Templates call it for every link (a device page has some forty), so the prefix is worked out
     once per page rather than once per link.
     """
+
     def link(target: str) -> str:
         if target[:1] == "#":  # on this page
             return target
@@ -68,6 +70,7 @@ def _linker(prefix: str) -> Callable[[str], str]:
         if path == "" or path[-1] == "/":
             path += "index.html"
         return prefix + path + hash_ + fragment
+
     return link
 
 
@@ -101,14 +104,25 @@ def check_templates(templates: Path) -> list[Problem]:
             try:
                 raw.decode("utf-8")
             except UnicodeDecodeError as error:
-                before = raw[:error.start]
-                problems.append(Problem(shown, before.count(b"\n") + 1, len(before) - (before.rfind(b"\n") + 1) + 1,
-                                        f"not UTF-8 text (byte 0x{raw[error.start]:02X}); save the template as UTF-8"))
+                before = raw[: error.start]
+                problems.append(
+                    Problem(
+                        shown,
+                        before.count(b"\n") + 1,
+                        len(before) - (before.rfind(b"\n") + 1) + 1,
+                        f"not UTF-8 text (byte 0x{raw[error.start]:02X}); save the template as UTF-8",
+                    )
+                )
     return problems
 
 
-OPTIONS = {"autoescape": True, "undefined": jinja2.StrictUndefined, "trim_blocks": True,
-           "lstrip_blocks": True, "keep_trailing_newline": True}
+OPTIONS: dict[str, Any] = {
+    "autoescape": True,
+    "undefined": jinja2.StrictUndefined,
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "keep_trailing_newline": True,
+}
 
 
 class _TemplateCache(jinja2.FileSystemBytecodeCache):
@@ -130,7 +144,7 @@ class _TemplateCache(jinja2.FileSystemBytecodeCache):
             super().dump_bytecode(bucket)
 
 
-@functools.lru_cache(maxsize=None)  # one per process: its folder is checked once
+@functools.cache  # one per process: its folder is checked once
 def _template_cache() -> jinja2.BytecodeCache | None:
     try:
         return _TemplateCache()
@@ -165,8 +179,9 @@ class Kept:
     facts: dict = dataclasses.field(default_factory=dict)  # each fact as facts.json has it (see export_facts)
 
 
-def render_site(plan: SitePlan, site: Site, templates: Path, base_url: str = "",
-                workers: int | None = None, kept: Kept | None = None) -> dict[str, bytes]:
+def render_site(
+    plan: SitePlan, site: Site, templates: Path, base_url: str = "", workers: int | None = None, kept: Kept | None = None
+) -> dict[str, bytes]:
     """Return every output file's path and bytes: the pages, then the static assets.
 
     Large sites render on every core (`workers`, default all); the bytes are the same, and the
@@ -177,8 +192,9 @@ def render_site(plan: SitePlan, site: Site, templates: Path, base_url: str = "",
     return {**pages, **{name: data for name, data in files.items() if name not in pages}}
 
 
-def render_files(plan: SitePlan, site: Site, templates: Path, base_url: str = "",
-                 workers: int | None = None, kept: Kept | None = None) -> Iterator[tuple[str, bytes]]:
+def render_files(
+    plan: SitePlan, site: Site, templates: Path, base_url: str = "", workers: int | None = None, kept: Kept | None = None
+) -> Iterator[tuple[str, bytes]]:
     """Yield every output file's path and bytes as soon as it is rendered, so they can be written
     without holding the whole site in memory; raise ContentError once all are rendered if a page failed,
     and before any is rendered if a template is a link outside templates/ or not UTF-8."""
@@ -224,7 +240,8 @@ class _Job:
             rel = _linker((root if page.anywhere else "") + "../" * page.url.count("/"))
             try:
                 html = self.env.get_template(page.template).render(
-                    **page.context, page=page, site=self.site, rel=rel, base_url=self.base_url)
+                    **page.context, page=page, site=self.site, rel=rel, base_url=self.base_url
+                )
             except jinja2.TemplateError as error:
                 return index, template_problem(error, page, self.templates)
             files[page.output] = html.encode("utf-8")
@@ -265,7 +282,7 @@ def _render_parallel(job: _Job, workers: int, facts: Callable[[], bytes]) -> Ite
     single = [[i] for i, page in enumerate(job.pages) if count[page.template] == 1]
     rest = [i for i, page in enumerate(job.pages) if count[page.template] > 1]
     size = max(1, -(-len(rest) // (workers * 4)))  # a few chunks per worker evens out slow pages
-    chunks = single + [rest[start:start + size] for start in range(0, len(rest), size)]
+    chunks = single + [rest[start : start + size] for start in range(0, len(rest), size)]
     failures = []
     _job = job
     try:

@@ -161,13 +161,19 @@ EVENT = """
 
 def comment(text: str, indent: str) -> str:
     # Ids hold hyphens: breaking there would split an id across two comment lines.
-    return "\n".join(textwrap.wrap(text, 96, initial_indent=f"{indent}# ", subsequent_indent=f"{indent}#   ",
-                                   break_on_hyphens=False, break_long_words=False))
+    return "\n".join(
+        textwrap.wrap(
+            text, 96, initial_indent=f"{indent}# ", subsequent_indent=f"{indent}#   ", break_on_hyphens=False, break_long_words=False
+        )
+    )
 
 
 def known_sources(project: Path) -> str:
     ids = sorted(f.stem for f in (project / "content/sources").glob("*.yaml"))
-    return comment(f"Known sources: {', '.join(ids)}." if ids else "There is no source yet: add one with `.venv/bin/python build.py new source <id>`.", "      ")
+    return comment(
+        f"Known sources: {', '.join(ids)}." if ids else "There is no source yet: add one with `.venv/bin/python build.py new source <id>`.",
+        "      ",
+    )
 
 
 def free_seeds(project: Path) -> str:
@@ -181,8 +187,10 @@ def free_seeds(project: Path) -> str:
     free = sorted(f for f in (project / "seeds").glob("*.txt") if f.name not in used)
     if not free:
         return "# Every text in seeds/ has a source already: put the new article's text there first."
-    return "\n".join(["# Not yet described by a source, each with the sha256 that pins it:"]
-                     + [f"#   {f.name}  sha256: {hashlib.sha256(f.read_bytes()).hexdigest()}" for f in free])
+    return "\n".join(
+        ["# Not yet described by a source, each with the sha256 that pins it:"]
+        + [f"#   {f.name}  sha256: {hashlib.sha256(f.read_bytes()).hexdigest()}" for f in free]
+    )
 
 
 def suggest_id(text: str) -> str:
@@ -196,8 +204,11 @@ def new_file(project: Path, kind: str, id: str) -> int:
     if not ID.fullmatch(id) or len(id) > 80:
         suggestion = suggest_id(id)
         hint = f" (did you mean '{suggestion}'?)" if suggestion and suggestion != id else ""
-        print(f"error: '{id}' is not an id{hint}; an id is lower-case words and digits joined by single hyphens "
-              f"(kebab-case, at most 80 characters), like 'xiaomi-12s-ultra'", file=sys.stderr)
+        print(
+            f"error: '{id}' is not an id{hint}; an id is lower-case words and digits joined by single hyphens "
+            f"(kebab-case, at most 80 characters), like 'xiaomi-12s-ultra'",
+            file=sys.stderr,
+        )
         return 1
     if kind == "event":
         return new_event(project, id)
@@ -211,7 +222,7 @@ def new_file(project: Path, kind: str, id: str) -> int:
     except FileExistsError:
         print(f"error: {relative} exists already; edit that file, or pick another id", file=sys.stderr)
         return 1
-    print(f"wrote {relative}: fill in every \"\" (the check points at each one left), then run `make check`")
+    print(f'wrote {relative}: fill in every "" (the check points at each one left), then run `make check`')
     return 0
 
 

@@ -32,6 +32,7 @@ def _die_with_parent(parent: int) -> Callable[[], None] | None:
         prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         if os.getppid() != parent:  # the build died before the signal was armed
             os.kill(os.getpid(), signal.SIGKILL)
+
     return arm
 
 
@@ -44,10 +45,15 @@ def index_site(folder: Path) -> None:
     try:
         result = subprocess.run(
             [str(get_executable()), "--site", str(folder), "--output-subdir", BUNDLE, "--keep-index-url", "--silent"],
-            stdin=subprocess.DEVNULL, capture_output=True, text=True, preexec_fn=_die_with_parent(os.getpid()),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            preexec_fn=_die_with_parent(os.getpid()),
         )
     except OSError as error:
-        raise WriteError(f"cannot run the search indexer (Pagefind): {error}; reinstall with `make build`, or build with --no-search") from None
+        raise WriteError(
+            f"cannot run the search indexer (Pagefind): {error}; reinstall with `make build`, or build with --no-search"
+        ) from None
     if result.returncode != 0:
         said = " ".join((result.stderr or result.stdout).split())[-300:]
         raise WriteError(f"the search indexer (Pagefind) failed with exit status {result.returncode}" + (f": {said}" if said else ""))

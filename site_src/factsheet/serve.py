@@ -49,15 +49,19 @@ REARM_MS = 300  # how often the watcher looks for a watched folder that was dele
 MAX_PATH = 2_000  # longer request paths cannot name a file of the site
 EVERY_ADDRESS = ("0.0.0.0", "::", "")  # --host values that listen on all of this computer's addresses
 TEXT = ("Content-Type", "text/plain; charset=utf-8")
-REFUSED_HOST = (b"this preview answers only to localhost, 127.0.0.1, [::1] and the name given with --host "
-                b"(with --host 0.0.0.0, to any address of this computer); open it by one of those\n")
+REFUSED_HOST = (
+    b"this preview answers only to localhost, 127.0.0.1, [::1] and the name given with --host "
+    b"(with --host 0.0.0.0, to any address of this computer); open it by one of those\n"
+)
 # The published pages forbid inline scripts; the preview adds one, so it drops the policy.
 CSP_META = re.compile(rb'<meta http-equiv="Content-Security-Policy"[^>]*>\n?')
 # livereload.js (from the livereload package) finds the reload socket from its own address; the
 # page's host name is passed in full, as an IPv6 address in brackets would not be parsed from it.
-LIVE_SCRIPT = (b'<script>(function(){var s=document.createElement("script");'
-               b's.src="/livereload.js?host="+location.hostname+"&port="+(location.port||80);'
-               b'document.head.appendChild(s);})();</script>')
+LIVE_SCRIPT = (
+    b'<script>(function(){var s=document.createElement("script");'
+    b's.src="/livereload.js?host="+location.hostname+"&port="+(location.port||80);'
+    b"document.head.appendChild(s);})();</script>"
+)
 RELOAD = {"command": "reload", "path": "*", "liveCSS": False, "liveImg": False}
 BODY_START = re.compile(rb"<body[^>]*>")
 # Its own colours in both schemes (whatever the page's are), in the flow of the page: it pushes the
@@ -118,8 +122,11 @@ class Preview:
         self.pending.clear()
         for warning in build.warnings:
             print(warning, file=sys.stderr)
-        print(f"built {build.plan.html_pages} pages in {time.perf_counter() - started:.2f} s "
-              f"({len(build.changed)} changed); {summarize(build.warnings)}", flush=True)
+        print(
+            f"built {build.plan.html_pages} pages in {time.perf_counter() - started:.2f} s "
+            f"({len(build.changed)} changed); {summarize(build.warnings)}",
+            flush=True,
+        )
         return Served(build.files, warnings=tuple(str(w) for w in build.warnings))
 
     def update(self, changed: Iterable[Path] = ()) -> None:
@@ -241,7 +248,7 @@ def prepare_page(page: bytes, warnings: tuple[str, ...]) -> bytes:
     page = page[:head_end] + LIVE_SCRIPT + (BANNER_STYLE if warnings else b"") + page[head_end:]
     body = BODY_START.search(page, head_end)
     if warnings and body:
-        page = page[:body.end()] + warning_banner(warnings) + page[body.end():]
+        page = page[: body.end()] + warning_banner(warnings) + page[body.end() :]
     return page
 
 
@@ -251,12 +258,12 @@ def warning_banner(warnings: tuple[str, ...]) -> bytes:
     count = f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
     return f"""<aside class="preview-warnings" aria-label="Build warnings">
 <p><strong>{count}</strong>: the preview shows the site, but <code>make check</code> and the publish build
-(<code>--strict</code>) fail until {'they are' if len(warnings) != 1 else 'it is'} fixed.</p>
+(<code>--strict</code>) fail until {"they are" if len(warnings) != 1 else "it is"} fixed.</p>
 <ul>
 {items}
 </ul>
 </aside>
-""".encode("utf-8")
+""".encode()
 
 
 def not_found(files: Mapping[str, bytes] | None) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -295,7 +302,7 @@ h1 {{ color: #a00; }} li {{ margin: .5rem 0; }} code {{ white-space: pre-wrap; w
 </main>
 </body>
 </html>
-""".encode("utf-8")
+""".encode()
 
 
 def watch(project: Path, on_change, stop: threading.Event, ready: threading.Event | None = None) -> None:
@@ -323,8 +330,15 @@ def watch(project: Path, on_change, stop: threading.Event, ready: threading.Even
             folders = returned = present()
             continue
         try:
-            for changes in watchfiles.watch(*folders, watch_filter=wanted, stop_event=stop, step=SETTLE_MS,
-                                            rust_timeout=REARM_MS, yield_on_timeout=True, raise_interrupt=False):
+            for changes in watchfiles.watch(
+                *folders,
+                watch_filter=wanted,
+                stop_event=stop,
+                step=SETTLE_MS,
+                rust_timeout=REARM_MS,
+                yield_on_timeout=True,
+                raise_interrupt=False,
+            ):
                 if ready is not None:
                     ready.set()
                 # Reported once this watch is armed, so that nothing written after it is missed.
@@ -384,10 +398,12 @@ def serve(project: Path, host: str = "127.0.0.1", port: int = 8000) -> int:
     preview = Preview(project, host)
     preview.update()
     sockets: set[ReloadSocket] = set()
-    app = Application([
-        (r"/livereload", ReloadSocket, {"sockets": sockets, "host": host}),
-        (r".*", FallbackHandler, {"fallback": WSGIContainer(preview)}),
-    ])
+    app = Application(
+        [
+            (r"/livereload", ReloadSocket, {"sockets": sockets, "host": host}),
+            (r".*", FallbackHandler, {"fallback": WSGIContainer(preview)}),
+        ]
+    )
     logging.getLogger("tornado.access").setLevel(logging.CRITICAL)
     url = url_of(host, port)
     try:
@@ -396,8 +412,12 @@ def serve(project: Path, host: str = "127.0.0.1", port: int = 8000) -> int:
         print(f"error: cannot listen on {url} ({error.strerror}); pick another with --port", file=sys.stderr)
         return 1
     if listens_beyond_loopback(host):
-        print(f"warning: the preview listens beyond this computer ({url}): anyone on your network can read the "
-              "draft site, facts.json included; leave out --host to keep it on 127.0.0.1", file=sys.stderr, flush=True)
+        print(
+            f"warning: the preview listens beyond this computer ({url}): anyone on your network can read the "
+            "draft site, facts.json included; leave out --host to keep it on 127.0.0.1",
+            file=sys.stderr,
+            flush=True,
+        )
     loop = IOLoop.current()
 
     def changed(paths: list[Path]) -> None:

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from .load import Document, RawContent
 from .model import MODELS, Claim, Device, Europe, History, PageMeta, Site, Source
-from .problems import ContentError, Problem, did_you_mean
+from .problems import Problem, did_you_mean
 from .scaffold import suggest_id
 
 ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # always fullmatch: `$` would let a trailing newline through
@@ -73,9 +74,20 @@ def validate_content(raw: RawContent) -> tuple[Content, list[Problem]]:
         if doc.kind not in REQUIRED and not ID.fullmatch(doc.stem):
             suggestion = suggest_id(doc.stem)
             renamed = f"{suggestion}{Path(doc.path).suffix}"
-            rename = "" if not suggestion else (f" ({renamed}, its kebab-case name, is taken)" if f"{doc.kind}:{suggestion}" in taken
-                                                else f" (rename it to '{renamed}')")
-            problems.append(doc.problem((), f"file name '{doc.stem}' is not an id{rename}; use lower-case words joined by hyphens, like 'xiaomi-12s-ultra'"))
+            rename = (
+                ""
+                if not suggestion
+                else (
+                    f" ({renamed}, its kebab-case name, is taken)"
+                    if f"{doc.kind}:{suggestion}" in taken
+                    else f" (rename it to '{renamed}')"
+                )
+            )
+            problems.append(
+                doc.problem(
+                    (), f"file name '{doc.stem}' is not an id{rename}; use lower-case words joined by hyphens, like 'xiaomi-12s-ultra'"
+                )
+            )
             failed.add(key)
             continue
         if doc.kind not in REQUIRED and len(doc.stem) > ID_LENGTH:  # the name is the id and the URL
@@ -140,7 +152,9 @@ def validate_document(doc: Document) -> tuple[Any, list[Problem]]:
     """Return the model for one document, or None and its located problems."""
     model_class = MODELS[doc.kind]
     if not isinstance(doc.data, dict):
-        return None, [doc.problem((), f"expected keys and values (such as 'title: ...') at the top of the file, found {describe(doc.data)}")]
+        return None, [
+            doc.problem((), f"expected keys and values (such as 'title: ...') at the top of the file, found {describe(doc.data)}")
+        ]
     try:
         return model_class.model_validate(doc.data), []
     except ValidationError as exc:
@@ -162,7 +176,7 @@ def looks_like(doc: Document) -> Problem | None:
     return doc.problem((), f"this looks like a {other} (it has {', '.join(theirs)}), not a {doc.kind}; move the file to {folder}")
 
 
-def explain(error: dict, doc: Document, model_class: type[BaseModel]) -> Problem:
+def explain(error: ErrorDetails, doc: Document, model_class: type[BaseModel]) -> Problem:
     """Return one pydantic error as a located problem in the editor's terms, with a hint."""
     loc = clean_loc(doc.data, error["loc"])
     kind = error["type"]
@@ -174,22 +188,29 @@ def explain(error: dict, doc: Document, model_class: type[BaseModel]) -> Problem
     if kind == "missing":
         missing = str(error["loc"][-1])
         if missing == "citations":
-            return doc.problem(loc, "a fact with no citation; add 'citations:' with '- source: <source id>' and 'quote: <verbatim passage>'")
+            return doc.problem(
+                loc, "a fact with no citation; add 'citations:' with '- source: <source id>' and 'quote: <verbatim passage>'"
+            )
         return doc.problem(loc, f"missing required key '{missing}'{hint_for(model_class, loc + (missing,))}")
     if kind == "too_short" and name == "citations":
         return doc.problem(loc, "a fact with no citation; add at least one '- source: <source id>' with its 'quote:'")
     plain = doc.plain.get(loc)
     if isinstance(value, bool) and plain is not None and kind != "bool_type":
-        return doc.problem(loc, f"YAML reads {plain} as {'true' if value else 'false'}, not as text; put it in quotes: \"{plain}\"")
+        return doc.problem(loc, f'YAML reads {plain} as {"true" if value else "false"}, not as text; put it in quotes: "{plain}"')
     if isinstance(value, (datetime.date, int, float)) and plain is not None and kind in ("string_type", "literal_error"):
         what = "a date" if isinstance(value, datetime.date) else "a number"
-        return doc.problem(loc, f"YAML reads {plain} as {what}, not as text; put it in quotes: \"{plain}\"")
+        return doc.problem(loc, f'YAML reads {plain} as {what}, not as text; put it in quotes: "{plain}"')
     if kind == "literal_error":
         allowed = re.findall(r"'([^']*)'", error["ctx"]["expected"])
-        return doc.problem(loc, f"'{value}' is not allowed for '{name}'{did_you_mean(value, allowed)}; use one of: {', '.join(allowed)}")
+        return doc.problem(
+            loc, f"'{value}' is not allowed for '{name}'{did_you_mean(str(value), allowed)}; use one of: {', '.join(allowed)}"
+        )
     if kind == "string_pattern_mismatch":
         if name == "source" and str(value).endswith(".txt"):
-            return doc.problem(loc, f"'{value}' is an archived text in seeds/, not a source id; write the id of the source that describes it, its file name in content/sources/")
+            return doc.problem(
+                loc,
+                f"'{value}' is an archived text in seeds/, not a source id; write the id of the source that describes it, its file name in content/sources/",
+            )
         return doc.problem(loc, f"'{value}' {PATTERN_HINTS.get(name, PATTERN_HINTS['id'])}")
     if kind == "value_error":
         return doc.problem(loc, f"{error['ctx']['error']}{did_you_mean_date(value)}")
@@ -320,6 +341,11 @@ def index_claims(models: dict[str, Any], documents: dict[str, Document], problem
             continue
         pos = first.document.position(first.path + ("id",))
         saved = "the same file" if first.document is item.document else "a file saved earlier"
-        problems.append(item.document.problem(item.path + ("id",), f"duplicate id '{item.claim.id}', also used at {first.document.path}:{pos.line}:{pos.column} "
-                                              f"({saved}); give this one another id"))
+        problems.append(
+            item.document.problem(
+                item.path + ("id",),
+                f"duplicate id '{item.claim.id}', also used at {first.document.path}:{pos.line}:{pos.column} "
+                f"({saved}); give this one another id",
+            )
+        )
     return claims

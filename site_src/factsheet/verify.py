@@ -8,7 +8,8 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from markdown_it import MarkdownIt
 from pydantic import BaseModel
@@ -48,10 +49,10 @@ def markdown_parser() -> MarkdownIt:
 
 # The instance render.py renders with: a link verify missed would still never become HTML.
 MARKDOWN = markdown_parser()
-MARKDOWN.validateLink = allowed_url
+MARKDOWN.validateLink = allowed_url  # type: ignore[method-assign]  # markdown-it's documented hook
 # The same dialect keeping every link, so verify sees (and reports) the ones MARKDOWN would drop.
 _LINK_FINDER = markdown_parser()
-_LINK_FINDER.validateLink = lambda url: True
+_LINK_FINDER.validateLink = lambda url: True  # type: ignore[method-assign]
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,7 @@ class SearchableText:
                 break
         else:
             # Only common words (a short quote such as "Xiaomi 12S Utlra"): the rarest of them, up to a bound.
-            for b, key, found in sorted(keys, key=lambda k: len(k[2])):
+            for b, _, found in sorted(keys, key=lambda k: len(k[2])):
                 if hits and len(hits) + len(found) > MOST_HITS:
                     break
                 hits += [(b, a - b) for a in found[:MOST_HITS]]
@@ -184,7 +185,7 @@ def _word_keys(text: str) -> Iterator[tuple[int, str]]:
     # Lower-cased word by word: lower() of a whole text may change its length, and so the offsets.
     words = [(m.start(), m.group().lower()) for m in _WORD.finditer(text)]
     yield from words
-    for (at, first), (_, second) in zip(words, words[1:]):
+    for (at, first), (_, second) in zip(words, words[1:], strict=False):  # each word with the next
         yield at, f"{first} {second}"
 
 
@@ -212,8 +213,10 @@ def quote_problem(quote: str, index: SearchableText, span: tuple[int, int]) -> s
     if not words:
         return "the quote has no words, only punctuation; quote the passage that says what the fact claims"
     if len(words) < MIN_QUOTE_WORDS and not index.whole_sentence(*span):
-        return (f"the quote has {len(words)} word{'s' if len(words) > 1 else ''}, too few to prove anything out of its "
-                f"sentence; quote at least {MIN_QUOTE_WORDS} words, or the whole sentence")
+        return (
+            f"the quote has {len(words)} word{'s' if len(words) > 1 else ''}, too few to prove anything out of its "
+            f"sentence; quote at least {MIN_QUOTE_WORDS} words, or the whole sentence"
+        )
     return None
 
 
@@ -249,13 +252,17 @@ def verify_content(content: Content, indexes: dict[str, SearchableText] | None =
     problems += check_markdown(content)
     cited = {m.source for m in matches.values()}
     for source_id in sorted(set(content.sources) - cited):
-        problems.append(content.documents[f"source:{source_id}"].problem((), f"no fact cites source '{source_id}'; cite it or remove it", severity="warning"))
+        problems.append(
+            content.documents[f"source:{source_id}"].problem(
+                (), f"no fact cites source '{source_id}'; cite it or remove it", severity="warning"
+            )
+        )
     return Verified(content, matches, problems)
 
 
 def check_markdown(content: Content) -> list[Problem]:
     """Report links and images in Markdown text (any text field, and page bodies) that are not http(s) or relative."""
-    problems = []
+    problems: list[Problem] = []
     for _, doc in sorted(content.documents.items()):
         if doc.link_problems is None:  # an unchanged file keeps its result across serve's rebuilds
             doc.link_problems = _markdown_problems(doc)
@@ -277,16 +284,23 @@ def _markdown_problems(doc: Document) -> list[Problem]:
         for number, line in enumerate(lines):
             found = CONTROL.search(line)
             if found:
-                problems.append(Problem(doc.path, doc.body_line + number, found.start() + 1,
-                                        f"the text holds the invisible control character U+{ord(found.group()):04X}; delete it"))
+                problems.append(
+                    Problem(
+                        doc.path,
+                        doc.body_line + number,
+                        found.start() + 1,
+                        f"the text holds the invisible control character U+{ord(found.group()):04X}; delete it",
+                    )
+                )
+        lowered = [text.lower() for text in lines]  # once: a page of thousands of refused links searched them again per link
         for block in _LINK_FINDER.parse(doc.body):
             first = block.map[0] if block.map else 0
             for url in _links([block]):
                 # The block's first line naming the link's scheme; else the block itself.
                 scheme = url.split(":")[0].strip().lower()
-                line = next((n for n in range(first, len(lines)) if scheme in lines[n].lower()), first)
-                column = lines[line].lower().find(scheme) + 1 if line < len(lines) else 1
-                problems.append(Problem(doc.path, doc.body_line + line, max(column, 1), _refused_link(url)))
+                at = next((n for n in range(first, len(lines)) if scheme in lowered[n]), first)
+                column = lowered[at].find(scheme) + 1 if at < len(lines) else 1
+                problems.append(Problem(doc.path, doc.body_line + at, max(column, 1), _refused_link(url)))
     return problems
 
 
@@ -343,8 +357,11 @@ def check_sources(content: Content, searchable: dict[str, SearchableText]) -> li
         used.add(source.file)
         doc = content.documents[f"source:{source_id}"]
         if source.file not in searchable:
-            problems.append(doc.problem(
-                ("file",), f"no file seeds/{source.file}{did_you_mean(source.file, searchable)}; the archived text must be in seeds/"))
+            problems.append(
+                doc.problem(
+                    ("file",), f"no file seeds/{source.file}{did_you_mean(source.file, searchable)}; the archived text must be in seeds/"
+                )
+            )
             continue
         problems += check_pin(doc, source.file, source.sha256, content.digests.get(source.file))
     sources_failed = any(k.startswith("source:") for k in content.failed)
@@ -358,11 +375,21 @@ def check_pin(doc: Document, file: str, pinned: str | None, digest: str | None) 
     if digest is None:
         return []
     if pinned is None:
-        return [doc.problem(("file",), f"seeds/{file} is not pinned; add the line `sha256: {digest}` so that any change to the archived text stops the build")]
+        return [
+            doc.problem(
+                ("file",),
+                f"seeds/{file} is not pinned; add the line `sha256: {digest}` so that any change to the archived text stops the build",
+            )
+        ]
     if pinned != digest:
-        return [doc.problem(("sha256",), f"seeds/{file} has changed since it was pinned: its SHA-256 is now {digest}; "
-                                         f"archived texts stay byte for byte as received, so restore the file (git checkout -- seeds/{file}), "
-                                         "or, if the new text is the right one, check every quote against it and pin the new SHA-256")]
+        return [
+            doc.problem(
+                ("sha256",),
+                f"seeds/{file} has changed since it was pinned: its SHA-256 is now {digest}; "
+                f"archived texts stay byte for byte as received, so restore the file (git checkout -- seeds/{file}), "
+                "or, if the new text is the right one, check every quote against it and pin the new SHA-256",
+            )
+        ]
     return []
 
 
@@ -375,7 +402,11 @@ def check_citations(content: Content, searchable: dict[str, SearchableText], pro
             source = content.sources.get(citation.source)
             if source is None:
                 if f"source:{citation.source}" not in content.failed:
-                    problems.append(located.document.problem(path + ("source",), f"unknown source '{citation.source}'{did_you_mean(citation.source, content.sources)}"))
+                    problems.append(
+                        located.document.problem(
+                            path + ("source",), f"unknown source '{citation.source}'{did_you_mean(citation.source, content.sources)}"
+                        )
+                    )
                 continue
             text = searchable.get(source.file)
             if text is None:
@@ -384,21 +415,41 @@ def check_citations(content: Content, searchable: dict[str, SearchableText], pro
             if span is None:
                 word = text.inside_word(citation.quote)
                 if word:
-                    problems.append(located.document.problem(path + ("quote",), f"quote cut from inside the word '{word}' of source '{citation.source}' ({source.file}); a quote starts and ends with whole words: quote the whole word"))
+                    problems.append(
+                        located.document.problem(
+                            path + ("quote",),
+                            f"quote cut from inside the word '{word}' of source '{citation.source}' ({source.file}); a quote starts and ends with whole words: quote the whole word",
+                        )
+                    )
                     continue
                 hint = text.closest(citation.quote)
-                where = f"; the closest passage is: \"{hint}\"" if hint else "; nothing like it is there"
-                problems.append(located.document.problem(path + ("quote",), f"quote not found in source '{citation.source}' ({source.file}){where}. Copy the passage exactly from seeds/{source.file}",
-                                                         notes=compare_words(citation.quote, hint) if hint else ()))
+                where = f'; the closest passage is: "{hint}"' if hint else "; nothing like it is there"
+                problems.append(
+                    located.document.problem(
+                        path + ("quote",),
+                        f"quote not found in source '{citation.source}' ({source.file}){where}. Copy the passage exactly from seeds/{source.file}",
+                        notes=compare_words(citation.quote, hint) if hint else (),
+                    )
+                )
                 continue
             weak = quote_problem(citation.quote, text, span)
             if weak:
                 problems.append(located.document.problem(path + ("quote",), f"{weak} (source '{citation.source}')"))
                 continue
             if citation.translation is None and not source.language.startswith("en"):
-                problems.append(located.document.problem(path + ("quote",), f"the quote is in '{source.language}' and has no translation; add `translation:` with the site's own English rendering beside `quote:`", severity="warning"))
+                problems.append(
+                    located.document.problem(
+                        path + ("quote",),
+                        f"the quote is in '{source.language}' and has no translation; add `translation:` with the site's own English rendering beside `quote:`",
+                        severity="warning",
+                    )
+                )
             elif citation.translation is not None and source.language.startswith("en"):
-                problems.append(located.document.problem(path + ("translation",), "the quote is already in English; remove `translation:`", severity="warning"))
+                problems.append(
+                    located.document.problem(
+                        path + ("translation",), "the quote is already in English; remove `translation:`", severity="warning"
+                    )
+                )
             matches[(claim_id, index)] = Match(citation.source, *span)
     return matches
 
@@ -420,13 +471,21 @@ def check_references(content: Content) -> list[Problem]:
             check(doc, (key,), getattr(device, key), content.devices, "device", device_id)
         successor = content.devices.get(device.successor or "")
         if successor is not None and successor.predecessor in content.devices and successor.predecessor != device_id:
-            problems.append(doc.problem(("successor",), f"'{device.successor}' names '{successor.predecessor}' as its predecessor, not '{device_id}'; make the two agree", severity="warning"))
+            problems.append(
+                doc.problem(
+                    ("successor",),
+                    f"'{device.successor}' names '{successor.predecessor}' as its predecessor, not '{device_id}'; make the two agree",
+                    severity="warning",
+                )
+            )
     claim_failed = any(k.startswith("device:") or k == "history" for k in content.failed)
     for claim_id, located in content.claims.items():
         for key in ("contradicts", "supersedes"):
             value = getattr(located.claim, key)
             if value is not None and (value == claim_id or (value not in content.claims and not claim_failed)):
-                what = "refers to itself" if value == claim_id else f"is not the id of any fact or event{did_you_mean(value, content.claims)}"
+                what = (
+                    "refers to itself" if value == claim_id else f"is not the id of any fact or event{did_you_mean(value, content.claims)}"
+                )
                 problems.append(located.document.problem(located.path + (key,), f"'{value}' {what}"))
         for index, device_id in enumerate(getattr(located.claim, "devices", [])):
             check(located.document, located.path + ("devices", index), device_id, content.devices, "device")
@@ -445,14 +504,20 @@ def check_repeated_statements(content: Content, matches: dict[tuple[str, int], M
     doc = content.documents["europe"]
     for index, entry in enumerate(content.europe.devices):
         seen: list[tuple[str, Match]] = []
-        for k, claim_id in enumerate(dict.fromkeys(entry.claims)):
+        for claim_id in dict.fromkeys(entry.claims):
             for match in spans.get(claim_id, ()):
-                other = next((c for c, m in seen if c != claim_id and m.source == match.source
-                              and m.start < match.end and match.start < m.end), None)
+                other = next(
+                    (c for c, m in seen if c != claim_id and m.source == match.source and m.start < match.end and match.start < m.end), None
+                )
                 if other:
-                    problems.append(doc.problem(("devices", index, "claims", entry.claims.index(claim_id)),
-                                                f"'{claim_id}' and '{other}' quote the same passage of source '{match.source}'; one statement is one claim: "
-                                                "merge them into one claim with a citation from each article", severity="warning"))
+                    problems.append(
+                        doc.problem(
+                            ("devices", index, "claims", entry.claims.index(claim_id)),
+                            f"'{claim_id}' and '{other}' quote the same passage of source '{match.source}'; one statement is one claim: "
+                            "merge them into one claim with a citation from each article",
+                            severity="warning",
+                        )
+                    )
                     break
             seen += [(claim_id, m) for m in spans.get(claim_id, ())]
     return problems
@@ -460,7 +525,7 @@ def check_repeated_statements(content: Content, matches: dict[tuple[str, int], M
 
 def check_europe(content: Content) -> list[Problem]:
     """Report Europe entries naming unknown devices or claims, repeated devices, and devices left out."""
-    problems = []
+    problems: list[Problem] = []
     if content.europe is None:
         return problems
     doc = content.documents["europe"]
@@ -469,13 +534,21 @@ def check_europe(content: Content) -> list[Problem]:
     for index, entry in enumerate(content.europe.devices):
         path = ("devices", index)
         if entry.device in seen:
-            problems.append(doc.problem(path + ("device",), f"device '{entry.device}' is answered twice (also entry {seen[entry.device] + 1}); merge the two"))
+            problems.append(
+                doc.problem(
+                    path + ("device",), f"device '{entry.device}' is answered twice (also entry {seen[entry.device] + 1}); merge the two"
+                )
+            )
         seen[entry.device] = index
         if entry.device not in content.devices and f"device:{entry.device}" not in content.failed:
-            problems.append(doc.problem(path + ("device",), f"unknown device '{entry.device}'{did_you_mean(entry.device, content.devices)}"))
+            problems.append(
+                doc.problem(path + ("device",), f"unknown device '{entry.device}'{did_you_mean(entry.device, content.devices)}")
+            )
         for k, claim_id in enumerate(entry.claims):
             if claim_id not in content.claims and not claim_failed:
-                problems.append(doc.problem(path + ("claims", k), f"unknown fact or event '{claim_id}'{did_you_mean(claim_id, content.claims)}"))
+                problems.append(
+                    doc.problem(path + ("claims", k), f"unknown fact or event '{claim_id}'{did_you_mean(claim_id, content.claims)}")
+                )
     for device_id in sorted(set(content.devices) - set(seen)):
         problems.append(doc.problem(("devices",), f"device '{device_id}' has no Europe answer; add an entry for it", severity="warning"))
     return problems

@@ -29,15 +29,19 @@ def check_out(out: Path, project: Path) -> None:
     """Raise WriteError if building into `out` would replace the project or a folder that is not a site."""
     out, project = out.resolve(), project.resolve()
     if project.is_relative_to(out) or any(out.is_relative_to(project / name) for name in PROJECT_FOLDERS):
-        raise WriteError(f"refusing to write the site into {out}: it would replace the project's own files; choose a folder such as {project / '_site'}")
+        raise WriteError(
+            f"refusing to write the site into {out}: it would replace the project's own files; choose a folder such as {project / '_site'}"
+        )
     if out.exists() and not out.is_dir():
         raise WriteError(f"refusing to replace {out}: it is a file, not a folder; choose a new or empty folder")
     if out.is_dir() and not (out / MARKER).is_file():
         names = {entry.name for entry in out.iterdir()}
         # A swap inside a mount point that a killed build left half done is ours: recover() finishes it.
         if names - {name for name in names if name.startswith(WORK)} and not names & {f"{WORK}old", f"{WORK}swap"}:
-            raise WriteError(f"refusing to replace {out}: it holds files but no {MARKER}, so it is no site built here "
-                             f"(a site built before that file was written: delete it once); choose a new or empty folder")
+            raise WriteError(
+                f"refusing to replace {out}: it holds files but no {MARKER}, so it is no site built here "
+                f"(a site built before that file was written: delete it once); choose a new or empty folder"
+            )
 
 
 @contextlib.contextmanager
@@ -55,8 +59,10 @@ def output_lock(out: Path) -> Iterator[None]:
         except BlockingIOError:
             holder = os.read(fd, 32).decode("ascii", "replace").strip()
             os.close(fd)
-            raise WriteError(f"another build (process {holder or 'unknown'}) is writing into {out}; "
-                             f"wait for it to finish, or build into another folder with --out") from None
+            raise WriteError(
+                f"another build (process {holder or 'unknown'}) is writing into {out}; "
+                f"wait for it to finish, or build into another folder with --out"
+            ) from None
         except BaseException:
             os.close(fd)
             raise
@@ -85,8 +91,7 @@ def usual_modes() -> Iterator[None]:
         os.umask(before)
 
 
-def write_site(files: Mapping[str, bytes] | Iterable[tuple[str, bytes]], out: Path,
-               finish: Callable[[Path], None] | None = None) -> None:
+def write_site(files: Mapping[str, bytes] | Iterable[tuple[str, bytes]], out: Path, finish: Callable[[Path], None] | None = None) -> None:
     """Write `files` into a fresh folder beside `out` (inside it, if it is a mount point), run `finish` on it, then swap it in.
 
     `files` may be a stream of (path, bytes) pairs: each is written as it comes (less memory).
@@ -103,8 +108,9 @@ def write_site(files: Mapping[str, bytes] | Iterable[tuple[str, bytes]], out: Pa
             held.enter_context(output_lock(out))
             held.enter_context(usual_modes())
             recover(out)  # holding the lock: every staging folder left is a dead build's
-            staging = Path(tempfile.mkdtemp(prefix=f"{WORK}new-", dir=out) if inside
-                           else tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+            staging = Path(
+                tempfile.mkdtemp(prefix=f"{WORK}new-", dir=out) if inside else tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent)
+            )
         except OSError as error:
             if isinstance(error, WriteError):
                 raise
@@ -122,8 +128,7 @@ def write_site(files: Mapping[str, bytes] | Iterable[tuple[str, bytes]], out: Pa
             raise
 
 
-def _write_files(files: Mapping[str, bytes] | Iterable[tuple[str, bytes]], staging: Path,
-                 finish: Callable[[Path], None] | None) -> None:
+def _write_files(files: Mapping[str, bytes] | Iterable[tuple[str, bytes]], staging: Path, finish: Callable[[Path], None] | None) -> None:
     """Write the site into `staging` and run `finish`; raise WriteError unless all of it is still there then."""
     folders = {staging}
     tops = set()  # the first part of every path written

@@ -65,10 +65,15 @@ def run_build(project: Path, *args: str) -> Run:
     out, err, peak = project / ".run.out", project / ".run.err", project / ".run.rss"
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     with out.open("wb") as stdout, err.open("wb") as stderr:
-        status = subprocess.call([sys.executable, "-c", _MEASURE, str(peak), sys.executable, "build.py", *args],
-                                 cwd=project, env=env, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr)
-    return Run(status, out.read_text(errors="replace"), err.read_text(errors="replace"),
-               int(peak.read_text()) / 1024)
+        status = subprocess.call(
+            [sys.executable, "-c", _MEASURE, str(peak), sys.executable, "build.py", *args],
+            cwd=project,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=stderr,
+        )
+    return Run(status, out.read_text(errors="replace"), err.read_text(errors="replace"), int(peak.read_text()) / 1024)
 
 
 def text_fields(data: dict, kind: str, payload: str) -> None:
@@ -77,8 +82,16 @@ def text_fields(data: dict, kind: str, payload: str) -> None:
     if kind == "site":
         data.update(title=say, description=say)
     elif kind == "source":
-        data.update(title=say, title_note=say, title_en=say, publisher=say, publisher_note=say,
-                    published_note=say, summary=say, relays=[{"name": say, "via": say}])
+        data.update(
+            title=say,
+            title_note=say,
+            title_en=say,
+            publisher=say,
+            publisher_note=say,
+            published_note=say,
+            summary=say,
+            relays=[{"name": say, "via": say}],
+        )
     elif kind == "device":
         data.update(name=say, maker=say, series=say, announced_note=say, markets=[say], aka=[say], summary=say)
         for fact in data.get("facts", []):
@@ -96,14 +109,21 @@ def inject(project: Path, payload: str, everywhere: bool = True) -> None:
     content = project / "content"
     with (project / "seeds/alpha.txt").open("a", encoding="utf-8") as seed:
         seed.write(f"\n\nPayload passage: {payload}\n")
-    for file, kind in [("site.yaml", "site"), ("sources/alpha-news.yaml", "source"), ("devices/alpha.yaml", "device"),
-                       ("devices/beta.yaml", "device"), ("history.yaml", "history"), ("europe.yaml", "europe")]:
+    for file, kind in [
+        ("site.yaml", "site"),
+        ("sources/alpha-news.yaml", "source"),
+        ("devices/alpha.yaml", "device"),
+        ("devices/beta.yaml", "device"),
+        ("history.yaml", "history"),
+        ("europe.yaml", "europe"),
+    ]:
         data = yaml.safe_load((content / file).read_text())
         if everywhere:
             text_fields(data, kind, payload)
         if file == "devices/alpha.yaml":
-            data["facts"][0]["citations"].append({"source": "alpha-news", "quote": f"Payload passage: {payload}",
-                                                  "translation": f"Translated passage: {payload}"})
+            data["facts"][0]["citations"].append(
+                {"source": "alpha-news", "quote": f"Payload passage: {payload}", "translation": f"Translated passage: {payload}"}
+            )
         if file == "sources/alpha-news.yaml":  # the seed changed on purpose: pin its new bytes
             data["sha256"] = hashlib.sha256((project / "seeds/alpha.txt").read_bytes()).hexdigest()
         (content / file).write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000))
