@@ -7,15 +7,17 @@ expected.txt holds the exact messages. Refresh after a deliberate wording change
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from conftest import REPO
+from factsheet.cli import main
 from factsheet.problems import Problem, compare_words, excerpt, format_problems, printable
 
 INVALID = REPO / "tests" / "fixtures" / "invalid"
@@ -31,9 +33,12 @@ def overlay(project: Path, case: str) -> None:
 
 
 def run_build(project: Path, *args: str) -> subprocess.CompletedProcess:
-    code = "import sys; from pathlib import Path; from factsheet.cli import main; sys.exit(main(sys.argv[1:], project=Path.cwd()))"
-    env = {**os.environ, "PYTHONPATH": str(REPO / "site_src")}
-    return subprocess.run([sys.executable, "-c", code, *args], cwd=project, env=env, capture_output=True, text=True, timeout=120)
+    """Run the command line on `project` in this process (a new interpreter per case cost 0.6 s of
+    CPU to import the same modules again); return what a subprocess run would: status and output."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        status = main(list(args), project=project)
+    return subprocess.CompletedProcess(["build.py", *args], status, stdout.getvalue(), stderr.getvalue())
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 import re
 from pathlib import Path
@@ -242,7 +243,11 @@ def real_verdicts() -> dict[str, tuple]:
     return verdicts_of(REPO)
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# Each example rebuilds the real site's plan from files: a few by default, many in the long run (make fuzz).
+REORDERINGS = 200 if os.environ.get("HYPOTHESIS_PROFILE") == "long" else 4
+
+
+@settings(max_examples=REORDERINGS, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rng=st.randoms(use_true_random=False))
 def test_reordering_every_list_in_the_content_changes_no_verdict(tmp_path_factory, real_verdicts, rng) -> None:
     project = copy_project(REPO, tmp_path_factory.mktemp("shuffled"))
