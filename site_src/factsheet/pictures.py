@@ -23,6 +23,7 @@ from .model import Device, Event, PartialDate
 LABELS: dict[str, str] = {
     "timeline.title": "The camera partnerships over the years",
     "timeline.summary": "{count} partnerships named by the sources, and their dated events, {first} to {last}.",
+    "timeline.summary_unnamed": "The dated events, {first} to {last}; the content names no partnership for them.",
     "timeline.text": "The timeline as text",
     "timeline.legend.bar": "partnership, as far as the sources date it",
     "timeline.legend.fade": "fading: start or end not given",
@@ -35,12 +36,11 @@ LABELS: dict[str, str] = {
     "timeline.start": "start: {date}",
     "timeline.start_not_given": "start not given",
     "timeline.end": "end: {date}",
-    "timeline.likely_end": "likely end: {date}",
+    "timeline.likely_end": "likely end: {date} ({standing})",
     "timeline.end_not_given": "end not given",
     "timeline.reported": "reported {date}, date not given",
     "timeline.entry": "{title} ({date})",
     "timeline.entry_standing": "{title} ({date}, {standing})",
-    "timeline.events": "events",
     "lineup.title": "The device line-up",
     "lineup.summary": "{count} devices, grouped by series, each with its predecessor and successor and its answer to “Will it come to Europe?”.",
     "lineup.text": "The line-up as text",
@@ -181,7 +181,7 @@ def _lane_facts(lane: Lane, labels: Labels, date_text: DateText) -> list[tuple[s
         likely = end.standing != "official" or end.background
         word = "timeline.likely_end" if likely else "timeline.end"
         shown = labels["timeline.reported"].format(date=date_text(end.date)) if end.background else date_text(end.date)
-        facts.append((labels[word].format(date=shown), end))
+        facts.append((labels[word].format(date=shown, standing=labels[f"standing.{end.standing}"]), end))
     return facts
 
 
@@ -191,13 +191,14 @@ def _timeline_text(timeline: Timeline, link: Link, labels: Labels, date_text: Da
         parts = []
         for text, entry in _lane_facts(lane, labels, date_text):
             parts.append(f'<a href="{escape(link(entry.href))}">{escape(text)}</a>' if entry else str(escape(text)))
-        line = f"<strong>{escape(lane.name)}</strong>: {', '.join(parts)}"
+        first = lane.start or lane.entries[0]  # what the bar links to
+        line = f'<strong><a href="{escape(link(first.href))}">{escape(lane.name)}</a></strong>: {", ".join(parts)}'
         if not compact:
             rest = [e for e in lane.entries if e is not lane.start and e.marks != "end"]
             if rest:
                 line += "; " + ", ".join(f'<a href="{escape(link(e.href))}">{escape(_entry_text(e, labels, date_text))}</a>' for e in rest)
         items.append(f"<li>{line}</li>")
-    if timeline.other and not compact:
+    if timeline.other and _shows_events(timeline, compact):
         heading = labels["timeline.other"] if timeline.lanes else labels["timeline.unnamed"]
         listed = ", ".join(
             f'<a href="{escape(link(e.href))}">{escape(_entry_text(e, labels, date_text))}</a>' for e in timeline.other.entries
@@ -208,7 +209,8 @@ def _timeline_text(timeline: Timeline, link: Link, labels: Labels, date_text: Da
 
 def _timeline_summary(timeline: Timeline, labels: Labels, date_text: DateText) -> str:
     """Return the description: how many partnerships over which years, and what is known of each."""
-    head = labels["timeline.summary"].format(count=len(timeline.lanes), first=timeline.first.year, last=timeline.last.year)
+    summary = "timeline.summary" if timeline.lanes else "timeline.summary_unnamed"
+    head = labels[summary].format(count=len(timeline.lanes), first=timeline.first.year, last=timeline.last.year)
     lanes = [f"{lane.name}: {', '.join(text for text, _ in _lane_facts(lane, labels, date_text))}." for lane in timeline.lanes]
     return " ".join([head, *lanes])
 
@@ -254,7 +256,7 @@ def _mark_span(axis: _Axis, date: PartialDate) -> tuple[float, float]:
 
 def _a(href: str, title: str, body: str) -> str:
     # Pointer users follow a bar or mark; keyboards and screen readers use the list beside the
-    # picture, which holds the same links (a role="img" hides its inside from assistive technology).
+    # picture, which holds the same links (see _figure).
     return f'<a href="{escape(href)}" tabindex="-1"><title>{escape(title)}</title>{body}</a>'
 
 
@@ -266,9 +268,10 @@ def _bar(lane: Lane, axis: _Axis, y: float, pid: str, link: Link, labels: Labels
     first_link = start or lane.entries[0]
     facts = ", ".join(text for text, _ in _lane_facts(lane, labels, date_text))
     if start is not None:
+        # A start known to the month or the year is fuzzy over all of it: no day is made up.
         x0, solid_from = (
             axis.x(start.date.first_day),
-            axis.x(start.date.last_day if _precision(start.date) == "vague" else start.date.first_day),
+            axis.x(start.date.first_day if start.date.day or start.date.open_end else start.date.last_day),
         )
     else:  # no start given: fade in towards the first evidence
         solid_from = axis.x(lane.known_from)
@@ -322,25 +325,33 @@ def _marks(entries: Iterable[Entry], axis: _Axis, y: float, link: Link, labels: 
     return out, max(len(rows), 1)
 
 
-def _timeline_svg(timeline: Timeline, link: Link, labels: Labels, date_text: DateText, compact: bool, pid: str) -> tuple[str, int]:
+def _shows_events(timeline: Timeline, compact: bool) -> bool:
+    """Return whether the picture draws the events: always, but in the compact one only when no partnership is named."""
+    return not compact or not timeline.lanes
+
+
+def _timeline_svg(timeline: Timeline, link: Link, labels: Labels, date_text: DateText, compact: bool, pid: str) -> tuple[str, str, int]:
+    """Return the drawing's still layer (years, names), its linked layer (bars, marks) and its height."""
     axis = _Axis(timeline.first, timeline.last)
     body: list[str] = []
+    linked: list[str] = []
     y = 24.0
-    lanes = list(timeline.lanes) + ([timeline.other] if timeline.other and not compact else [])
+    events = _shows_events(timeline, compact)
+    lanes = list(timeline.lanes) + ([timeline.other] if timeline.other and events else [])
     for lane in lanes:
         name = lane.name or (labels["timeline.other"] if timeline.lanes else labels["timeline.unnamed"])
         body.append(f'<text class="pic-label" x="{PAD}" y="{_num(y + 10)}">{escape(name)}</text>')
         bar_y = y + 17
         if lane.name is not None:
-            body += _bar(lane, axis, bar_y, pid, link, labels, date_text)
+            linked += _bar(lane, axis, bar_y, pid, link, labels, date_text)
         else:
             body.append(f'<line class="pic-rule" x1="{PAD}" y1="{_num(bar_y + 4)}" x2="{WIDTH - PAD}" y2="{_num(bar_y + 4)}"/>')
         marks_y = bar_y + 4  # the events naming no partnership sit on their rule, a partnership's under its bar
-        if not compact and lane.events:
+        if events and lane.events:
             if lane.name is not None:
                 marks_y += 12
             marks, rows = _marks(lane.events, axis, marks_y, link, labels, date_text)
-            body += marks
+            linked += marks
             marks_y += (rows - 1) * 10
         y = marks_y + 12
     height = int(y + 4)
@@ -357,7 +368,7 @@ def _timeline_svg(timeline: Timeline, link: Link, labels: Labels, date_text: Dat
         f'<defs><linearGradient id="{pid}-in"><stop class="pic-stop" offset="0" stop-opacity="0"/><stop class="pic-stop" offset="1"/></linearGradient>'
         f'<linearGradient id="{pid}-out"><stop class="pic-stop" offset="0"/><stop class="pic-stop" offset="1" stop-opacity="0"/></linearGradient></defs>'
     )
-    return defs + "".join(grid) + "".join(body), height
+    return "".join(grid) + "".join(body), defs + "".join(linked), height
 
 
 def timeline_picture(
@@ -369,18 +380,20 @@ def timeline_picture(
 ) -> Markup:
     """Return the partnership timeline as a <figure>: the SVG, its legend and the same data as a list.
 
-    `compact` (the home page) draws the partnerships' bars only, without the events.
+    `compact` (the home page) draws the partnerships' bars only, without the events (unless the
+    content names no partnership: then the events are all there is to draw).
     """
     labels = labels or LABELS
     pid = "timeline-small" if compact else "timeline"
-    drawing, height = _timeline_svg(timeline, link, labels, date_text, compact, pid)
+    still, linked, height = _timeline_svg(timeline, link, labels, date_text, compact, pid)
     title, desc = labels["timeline.title"], _timeline_summary(timeline, labels, date_text)
-    legend = [
-        ("pic-key-bar", "timeline.legend.bar"),
-        ("pic-key-fade", "timeline.legend.fade"),
-        ("pic-key-likely", "timeline.legend.likely"),
-    ]
-    if not compact:
+    # The legend explains only what the picture draws.
+    legend = []
+    if timeline.lanes:
+        legend += [("pic-key-bar", "timeline.legend.bar"), ("pic-key-fade", "timeline.legend.fade")]
+    if any(lane.ends for lane in timeline.lanes):
+        legend.append(("pic-key-likely", "timeline.legend.likely"))
+    if _shows_events(timeline, compact):
         legend += [
             ("pic-key-day", "timeline.legend.day"),
             ("pic-key-month", "timeline.legend.month"),
@@ -390,7 +403,7 @@ def timeline_picture(
         pid,
         title,
         desc,
-        drawing,
+        (still, linked),
         height,
         legend,
         labels,
@@ -400,13 +413,31 @@ def timeline_picture(
 
 
 def _figure(
-    pid: str, title: str, desc: str, drawing: str, height: int, legend: list[tuple[str, str]], labels: Labels, text_label: str, text: str
+    pid: str,
+    title: str,
+    desc: str,
+    drawing: tuple[str, str],
+    height: int,
+    legend: list[tuple[str, str]],
+    labels: Labels,
+    text_label: str,
+    text: str,
 ) -> Markup:
+    """Return the picture as a figure: the image, its legend, and its data as a list.
+
+    The image is two SVGs of one size, one over the other. The first is the image for every reader
+    (role="img", its title and description). The second holds what is linked (bars, marks, devices)
+    for pointers only: hidden from assistive technology and out of the tab order, since links
+    inside an image are lost to a screen reader and the list beside it holds the same links.
+    """
+    still, linked = drawing
     keys = "".join(f'<li><span class="pic-key {cls}" aria-hidden="true"></span> {escape(labels[key])}</li>' for cls, key in legend)
+    box = f'viewBox="0 0 {WIDTH} {height}"'
     return Markup(
-        f'<figure class="picture picture-{pid}">'
-        f'<svg class="pic" role="img" viewBox="0 0 {WIDTH} {height}" aria-labelledby="{pid}-title {pid}-desc">'
-        f'<title id="{pid}-title">{escape(title)}</title><desc id="{pid}-desc">{escape(desc)}</desc>{drawing}</svg>'
+        f'<figure class="picture picture-{pid}"><div class="pic-wrap">'
+        f'<svg class="pic" role="img" {box} aria-labelledby="{pid}-title {pid}-desc">'
+        f'<title id="{pid}-title">{escape(title)}</title><desc id="{pid}-desc">{escape(desc)}</desc>{still}</svg>'
+        f'<svg class="pic pic-links" {box} aria-hidden="true">{linked}</svg></div>'
         f'<figcaption><ul class="pic-legend">{keys}</ul>'
         f'<details class="pic-text"><summary>{escape(text_label)}</summary>{text}</details></figcaption></figure>'
     )
@@ -496,9 +527,11 @@ def _wrap(text: str, width: int) -> list[str]:
     return lines or [""]
 
 
-def _lineup_svg(lineup: Lineup, link: Link, labels: Labels, pid: str) -> tuple[str, int]:
+def _lineup_svg(lineup: Lineup, link: Link, labels: Labels, pid: str) -> tuple[str, str, int]:
+    """Return the drawing's still layer (series, edges), its linked layer (the devices) and its height."""
     left = 54  # the gutter at the left carries the edges
     body: list[str] = []
+    linked: list[str] = []
     centre: dict[str, float] = {}
     y = 4.0
     for group in lineup.groups:
@@ -521,7 +554,7 @@ def _lineup_svg(lineup: Lineup, link: Link, labels: Labels, pid: str) -> tuple[s
             )
             texts += f'<text class="pic-verdict pic-answer-{escape(node.answer)}" x="{left + 9}" y="{_num(y + h - 8)}">{escape(verdict)}{evidence}</text>'
             title = labels["lineup.evidence"].format(label=node.label, evidence=node.evidence) if node.evidence else node.label
-            body.append(_a(link(node.href), f"{node.name}: {labels['lineup.europe'].format(label=title)}", box + texts))
+            linked.append(_a(link(node.href), f"{node.name}: {labels['lineup.europe'].format(label=title)}", box + texts))
             centre[node.id] = y + h / 2
             y += h + 6
         if group.series:
@@ -558,14 +591,14 @@ def _lineup_svg(lineup: Lineup, link: Link, labels: Labels, pid: str) -> tuple[s
             f"<title>{escape(lineup.names[a])} → {escape(lineup.names[b])}</title></path>"
         )
     defs = f'<defs><marker id="{pid}-arrow" viewBox="0 0 6 6" refX="5" refY="3" markerWidth="6" markerHeight="6" orient="auto"><path class="pic-arrow" d="M0 0L6 3L0 6z"/></marker></defs>'
-    return defs + "".join(body), int(y)
+    return defs + "".join(body), "".join(linked), int(y)
 
 
 def lineup_picture(lineup: Lineup, link: Link, labels: Labels | None = None) -> Markup:
     """Return the device line-up as a <figure>: the SVG, its legend and the same data as a list."""
     labels = labels or LABELS
     pid = "lineup"
-    drawing, height = _lineup_svg(lineup, link, labels, pid)
+    still, linked, height = _lineup_svg(lineup, link, labels, pid)
     count = sum(len(g.nodes) for g in lineup.groups)
     successors = {a: b for a, b, kind in lineup.edges if kind == "successor"}
     predecessors = {b: a for a, b, kind in lineup.edges if kind == "successor"}
@@ -592,4 +625,6 @@ def lineup_picture(lineup: Lineup, link: Link, labels: Labels | None = None) -> 
     ]
     verdicts = [f"{node.name}: {labels['lineup.europe'].format(label=node.label)}." for group in lineup.groups for node in group.nodes]
     desc = " ".join([labels["lineup.summary"].format(count=count), *verdicts])
-    return _figure(pid, labels["lineup.title"], desc, drawing, height, legend, labels, labels["lineup.text"], f"<ul>{''.join(groups)}</ul>")
+    return _figure(
+        pid, labels["lineup.title"], desc, (still, linked), height, legend, labels, labels["lineup.text"], f"<ul>{''.join(groups)}</ul>"
+    )
