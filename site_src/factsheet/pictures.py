@@ -541,18 +541,21 @@ def _lineup_svg(lineup: Lineup, link: Link, labels: Labels, pid: str) -> tuple[s
         for node in group.nodes:
             name_lines = _wrap(node.name, 36)
             verdict = labels["lineup.europe"].format(label=node.label)
-            h = 15 * len(name_lines) + 22
+            # The evidence follows the answer, or goes on a line of its own when both would not fit.
+            apart = bool(node.evidence) and len(verdict) + len(node.evidence) > 38
+            h = 15 * len(name_lines) + 22 + (14 if apart else 0)
             box = f'<rect class="pic-node pic-answer-{escape(node.answer)}{"" if node.announced else " pic-unannounced"}" x="{left}" y="{_num(y)}" width="{WIDTH - left - 6}" height="{h}" rx="4"/>'
             texts = "".join(
                 f'<text class="pic-name" x="{left + 9}" y="{_num(y + 16 + 15 * i)}">{escape(line)}</text>'
                 for i, line in enumerate(name_lines)
             )
-            evidence = (
-                f'<tspan class="pic-evidence"> · {escape(node.evidence)}</tspan>'
-                if node.evidence and len(verdict) + len(node.evidence) < 42
-                else ""
-            )
-            texts += f'<text class="pic-verdict pic-answer-{escape(node.answer)}" x="{left + 9}" y="{_num(y + h - 8)}">{escape(verdict)}{evidence}</text>'
+            verdict_y = y + 15 * len(name_lines) + 14
+            texts += f'<text class="pic-verdict pic-answer-{escape(node.answer)}" x="{left + 9}" y="{_num(verdict_y)}">{escape(verdict)}'
+            if node.evidence and not apart:
+                texts += f'<tspan class="pic-evidence"> · {escape(node.evidence)}</tspan>'
+            texts += "</text>"
+            if apart:
+                texts += f'<text class="pic-evidence" x="{left + 9}" y="{_num(verdict_y + 14)}">{escape(node.evidence)}</text>'
             title = labels["lineup.evidence"].format(label=node.label, evidence=node.evidence) if node.evidence else node.label
             linked.append(_a(link(node.href), f"{node.name}: {labels['lineup.europe'].format(label=title)}", box + texts))
             centre[node.id] = y + h / 2
