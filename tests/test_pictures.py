@@ -50,12 +50,15 @@ PROPOSED = {
 
 
 def tag_history(project: Path, tags: dict[str, tuple[str, str | None]]) -> None:
-    """Give the named entries of content/history.yaml a `partnership` (and `partnership_marks`)."""
+    """Give the named entries of content/history.yaml a `partnership` (and `partnership_marks`), unless
+    an entry has one (written right after its id, as proposed)."""
     history = project / "content" / "history.yaml"
     text = history.read_text("utf-8")
     for entry, (name, marks) in tags.items():
         line = f"  - id: {entry}\n"
         assert line in text, entry
+        if line + "    partnership:" in text:  # the content carries it already
+            continue
         text = text.replace(line, line + f"    partnership: {name}\n" + (f"    partnership_marks: {marks}\n" if marks else ""))
     history.write_text(text, "utf-8")
 
