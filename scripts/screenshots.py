@@ -4,7 +4,8 @@
 
 Builds the site into a temporary folder, serves it under /factsheet/ on 127.0.0.1 and
 photographs pages in headless Chromium (Debian's, or CHROMIUM_PATH): phone (390 px) and
-desktop (1280 px), light and dark, a citation's target passage, a search, the print view.
+desktop (1280 px), light and dark, the two pictures alone, a citation's target passage, a
+search, the print view.
 """
 
 from __future__ import annotations
@@ -37,6 +38,12 @@ SHOTS = {
     "device-phone-light": (DEVICE, 390, "light"),
     "device-phone-dark": (DEVICE, 390, "dark"),
     "history-desktop-light": ("history/", 1280, "light"),
+}
+# The two pictures alone (name: page, the picture's figure), each on a phone and a desktop, light and dark.
+PICTURES = {
+    "timeline": ("history/", ".picture-timeline"),
+    "timeline-home": ("", ".picture-timeline-small"),
+    "lineup": ("", ".picture-lineup"),
 }
 
 
@@ -74,6 +81,12 @@ def main() -> int:
                     page = page_at(width, scheme)
                     page.goto(base + path)
                     page.screenshot(path=OUT / f"{name}.png")
+                for name, (path, selector) in PICTURES.items():
+                    for device, width in (("phone", 390), ("desktop", 1280)):
+                        for scheme in ("light", "dark"):
+                            page = page_at(width, scheme)
+                            page.goto(base + path)
+                            page.locator(selector).screenshot(path=OUT / f"{name}-{device}-{scheme}.png")
                 # A citation followed: the source page scrolled to its marked passage.
                 page = page_at(390, "dark")
                 page.goto(base + DEVICE)
@@ -96,7 +109,7 @@ def main() -> int:
                 browser.close()
         finally:
             server.shutdown()
-    print(f"screenshots: {len(SHOTS) + 4} files in {OUT.relative_to(REPO)}/")
+    print(f"screenshots: {len(SHOTS) + len(PICTURES) * 4 + 4} files in {OUT.relative_to(REPO)}/")
     return 0
 
 

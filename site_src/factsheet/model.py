@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema, model_validator
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 _ONE_DATE = r"(?:(early|mid|late) )?(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?"
@@ -250,6 +250,20 @@ class Claim(Strict):
 class Event(Claim):
     title: Text = Field(description="a short headline for the timeline")
     devices: list[Id] = Field([], description="ids of the devices the event concerns")
+    partnership: Annotated[Text, Field(max_length=80)] | None = Field(
+        None,
+        description='the camera partnership the entry is about, named by its companies, e.g. "Huawei–Leica": '
+        "entries naming the same partnership share one bar of the timeline picture",
+    )
+    partnership_marks: Literal["start", "end"] | None = Field(
+        None, description="whether the entry marks the partnership's start or its (perhaps only likely) end; needs `partnership`"
+    )
+
+    @model_validator(mode="after")
+    def _marks_need_a_partnership(self) -> Event:
+        if self.partnership_marks and not self.partnership:
+            raise ValueError("`partnership_marks` needs `partnership:` naming the partnership it marks")
+        return self
 
 
 class Relay(Strict):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .model import Claim, Event, Site
+from .pictures import plan_lineup, plan_timeline
 from .problems import ContentError
 from .verify import Match, Verified
 
@@ -226,6 +227,8 @@ def plan_site(verified: Verified) -> SitePlan:
                 **shared,
                 "latest_events": latest_events(events),
                 "disagreements": every_pair,
+                "timeline": plan_timeline(events, background, site.as_of),
+                "lineup": plan_lineup(dict(devices), verdicts),
             },
         )
     ]
@@ -257,6 +260,7 @@ def plan_site(verified: Verified) -> SitePlan:
                 **shared,
                 "events": events,
                 "background": background,
+                "timeline": plan_timeline(events, background, site.as_of),
                 "disagreements": disagreement_pairs(claims, {e.id for e in history.events}),
             },
         )

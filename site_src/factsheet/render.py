@@ -19,6 +19,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from .model import Site
+from .pictures import lineup_picture, timeline_picture
 from .plan import Page, SitePlan
 from .problems import ContentError, Problem
 from .publish import export_facts, structured_data
@@ -164,6 +165,8 @@ def make_environment(templates: Path) -> jinja2.Environment:
     env.filters["inline"] = inline_markdown
     env.filters["markdown"] = block_markdown
     env.globals["structured_data"] = structured_data
+    env.globals["timeline_picture"] = timeline_picture
+    env.globals["lineup_picture"] = lineup_picture
     return env
 
 
