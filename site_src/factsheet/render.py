@@ -137,8 +137,10 @@ class Edition:
         if quote_lang.split("-")[0] == self.lang:
             return []
         if self.suffix and passage.translations_de:
-            return [quote_translation(quote_lang, None, text, self.lang) for text in passage.translations_de]
-        return [quote_translation(quote_lang, text, None, self.lang) for text in passage.translations]
+            shown = [quote_translation(quote_lang, None, text, self.lang) for text in passage.translations_de]
+        else:
+            shown = [quote_translation(quote_lang, text, None, self.lang) for text in passage.translations]
+        return [s for s in shown if s is not None]
 
     def owner(self, view: Any) -> str:
         """Return the name of the page a fact lives on: a device's name, or the history or background page's."""
