@@ -38,6 +38,11 @@ SHOTS = {
     "device-phone-light": (DEVICE, 390, "light"),
     "device-phone-dark": (DEVICE, 390, "dark"),
     "history-desktop-light": ("history/", 1280, "light"),
+    # The German edition.
+    "de-home-desktop-light": ("de/", 1280, "light"),
+    "de-home-phone-dark": ("de/", 390, "dark"),
+    "de-device-desktop-dark": ("de/" + DEVICE, 1280, "dark"),
+    "de-device-phone-light": ("de/" + DEVICE, 390, "light"),
 }
 # The two pictures alone (name: page, the picture's figure), each on a phone and a desktop, light and dark.
 PICTURES = {

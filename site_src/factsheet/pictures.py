@@ -12,54 +12,58 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from markupsafe import Markup, escape
 
+from .i18n import N_
 from .model import Device, Event, PartialDate
 
 # Every reader-visible string of both pictures. A German edition passes its own dict with the
 # same keys (see `labels` below); `{…}` fields are filled in with str.format.
 LABELS: dict[str, str] = {
-    "timeline.title": "The camera partnerships over the years",
-    "timeline.summary": "{count} partnerships named by the sources, and their dated events, {first} to {last}.",
-    "timeline.summary_unnamed": "The dated events, {first} to {last}; the content names no partnership for them.",
-    "timeline.text": "The timeline as text",
-    "timeline.legend.bar": "partnership, as far as the sources date it",
-    "timeline.legend.fade": "fading: start or end not given",
-    "timeline.legend.likely": "dashed: end only rumoured or likely",
-    "timeline.legend.day": "event, exact day",
-    "timeline.legend.month": "event, month",
-    "timeline.legend.vague": "event known to a year, part of one, or a range",
-    "timeline.other": "Other events",
-    "timeline.unnamed": "Events (no partnership named in the content)",
-    "timeline.start": "start: {date}",
-    "timeline.start_not_given": "start not given",
-    "timeline.end": "end: {date}",
-    "timeline.likely_end": "likely end: {date} ({standing})",
-    "timeline.end_not_given": "end not given",
-    "timeline.reported": "reported {date}, date not given",
-    "timeline.entry": "{title} ({date})",
-    "timeline.entry_standing": "{title} ({date}, {standing})",
-    "lineup.title": "The device line-up",
-    "lineup.summary": "{count} devices, grouped by series, each with its predecessor and successor and its answer to “Will it come to Europe?”.",
-    "lineup.text": "The line-up as text",
-    "lineup.no_series": "No series given",
-    "lineup.europe": "Europe: {label}",
-    "lineup.evidence": "{label} ({evidence})",
-    "lineup.predecessor": "predecessor: {name}",
-    "lineup.successor": "successor: {name}",
-    "lineup.shipped_as": "shipped as {name}",
-    "lineup.legend.successor": "predecessor to successor",
-    "lineup.legend.shipped_as": "a name not used, to the phone it shipped as",
-    "lineup.legend.unannounced": "dashed box: not announced (expected or rumoured)",
-    "standing.official": "official",
-    "standing.report": "report",
-    "standing.rumour": "rumour",
-    "standing.opinion": "opinion",
+    "timeline.title": N_("The camera partnerships over the years"),
+    "timeline.summary": N_("{count} partnerships named by the sources, and their dated events, {first} to {last}."),
+    "timeline.summary_unnamed": N_("The dated events, {first} to {last}; the content names no partnership for them."),
+    "timeline.text": N_("The timeline as text"),
+    "timeline.legend.bar": N_("partnership, as far as the sources date it"),
+    "timeline.legend.fade": N_("fading: start or end not given"),
+    "timeline.legend.likely": N_("dashed: end only rumoured or likely"),
+    "timeline.legend.day": N_("event, exact day"),
+    "timeline.legend.month": N_("event, month"),
+    "timeline.legend.vague": N_("event known to a year, part of one, or a range"),
+    "timeline.other": N_("Other events"),
+    "timeline.unnamed": N_("Events (no partnership named in the content)"),
+    "timeline.start": N_("start: {date}"),
+    "timeline.start_not_given": N_("start not given"),
+    "timeline.end": N_("end: {date}"),
+    "timeline.likely_end": N_("likely end: {date} ({standing})"),
+    "timeline.end_not_given": N_("end not given"),
+    "timeline.reported": N_("reported {date}, date not given"),
+    "timeline.entry": N_("{title} ({date})"),
+    "timeline.entry_standing": N_("{title} ({date}, {standing})"),
+    "lineup.title": N_("The device line-up"),
+    "lineup.summary": N_("{count} devices, grouped by series, each with its predecessor and successor and its answer to “Will it come to Europe?”."),
+    "lineup.text": N_("The line-up as text"),
+    "lineup.no_series": N_("No series given"),
+    "lineup.europe": N_("Europe: {label}"),
+    "lineup.evidence": N_("{label} ({evidence})"),
+    "lineup.predecessor": N_("predecessor: {name}"),
+    "lineup.successor": N_("successor: {name}"),
+    "lineup.shipped_as": N_("shipped as {name}"),
+    "lineup.legend.successor": N_("predecessor to successor"),
+    "lineup.legend.shipped_as": N_("a name not used, to the phone it shipped as"),
+    "lineup.legend.unannounced": N_("dashed box: not announced (expected or rumoured)"),
+    "standing.official": N_("official"),
+    "standing.report": N_("report"),
+    "standing.rumour": N_("rumour"),
+    "standing.opinion": N_("opinion"),
 }
 
 Labels = Mapping[str, str]
+Translate = Callable[[str], str]
+# The same words as plan's: one message in the catalogs.
+SHIPPED_AS = N_("shipped as the %(name)s")
 DateText = Callable[[PartialDate], str]
 Link = Callable[[str], str]
 
@@ -83,6 +87,7 @@ class Entry:
     standing: str
     background: bool  # no date of its own: `date` is when it was reported, never drawn as a mark
     marks: str | None = None  # "start" | "end" | None
+    title_de: str | None = None  # the German edition's title, where the content gives one
 
 
 @dataclass(frozen=True)
@@ -129,7 +134,7 @@ class Timeline:
 def _entry(view, background: bool) -> Entry:
     claim = view.claim
     marks = claim.partnership_marks if isinstance(claim, Event) else None
-    return Entry(view.id, view.href, claim.title, claim.date, claim.standing, background, marks)
+    return Entry(view.id, view.href, claim.title, claim.date, claim.standing, background, marks, getattr(claim, "title_de", None))
 
 
 def plan_timeline(events: Iterable, background: Iterable, as_of: PartialDate) -> Timeline:
@@ -371,19 +376,44 @@ def _timeline_svg(timeline: Timeline, link: Link, labels: Labels, date_text: Dat
     return "".join(grid) + "".join(body), defs + "".join(linked), height
 
 
+def _localized_timeline(timeline: Timeline, lang: str) -> Timeline:
+    """Return the timeline with each entry's title in `lang` where the content gives one."""
+    if lang == "en":
+        return timeline
+
+    def entries(lane: Lane) -> Lane:
+        return replace(lane, entries=tuple(replace(e, title=e.title_de or e.title) for e in lane.entries))
+
+    return replace(timeline, lanes=tuple(entries(lane) for lane in timeline.lanes), other=timeline.other and entries(timeline.other))
+
+
+def _localized_lineup(lineup: Lineup, lang: str, translate: Translate) -> Lineup:
+    """Return the line-up with its series names, verdict labels and evidence in `lang`."""
+
+    def node(n: Node) -> Node:
+        evidence = translate(SHIPPED_AS) % {"name": n.shipped_as} if n.shipped_as and n.answer == "name-not-used" else translate(n.evidence) if n.evidence else ""
+        return replace(n, label=translate(n.label), evidence=evidence)
+
+    groups = tuple(replace(g, series=(g.series_de or g.series) if lang != "en" else g.series, nodes=tuple(node(n) for n in g.nodes)) for g in lineup.groups)
+    return replace(lineup, groups=groups)
+
+
 def timeline_picture(
     timeline: Timeline,
     link: Link,
     labels: Labels | None = None,
     date_text: DateText = str,
     compact: bool = False,
+    translate: Translate = str,
+    lang: str = "en",
 ) -> Markup:
     """Return the partnership timeline as a <figure>: the SVG, its legend and the same data as a list.
 
     `compact` (the home page) draws the partnerships' bars only, without the events (unless the
     content names no partnership: then the events are all there is to draw).
     """
-    labels = labels or LABELS
+    labels = {key: translate(text) for key, text in (labels or LABELS).items()}
+    timeline = _localized_timeline(timeline, lang)
     pid = "timeline-small" if compact else "timeline"
     still, linked, height = _timeline_svg(timeline, link, labels, date_text, compact, pid)
     title, desc = labels["timeline.title"], _timeline_summary(timeline, labels, date_text)
@@ -455,12 +485,14 @@ class Node:
     answer: str  # the verdict's answer class: no, expected, sold, unclear, disputed, name-not-used
     label: str  # the verdict for readers: "No"
     evidence: str  # how strong the evidence is: "official statement"; "" when nothing decides
+    shipped_as: str | None = None  # for a name never used: the name of the phone it shipped as
 
 
 @dataclass(frozen=True)
 class Group:
     series: str | None  # None: a device whose series no source names, alone in its group
     nodes: tuple[Node, ...]
+    series_de: str | None = None  # the German edition's name of the series, where the content gives one
 
 
 @dataclass(frozen=True)
@@ -503,9 +535,11 @@ def plan_lineup(devices: Mapping[str, Device], verdicts: Mapping) -> Lineup:
                     verdict.answer if verdict else "unclear",
                     verdict.label if verdict else "Unclear",
                     verdict.evidence if verdict else "",
+                    devices[device.shipped_as].name if device.shipped_as in devices else None,
                 )
             )
-        planned.append(Group(None if series.startswith("\0") else series, tuple(nodes)))
+        series_de = next((getattr(devices[d], "series_de", None) for d in ids if getattr(devices[d], "series_de", None)), None)
+        planned.append(Group(None if series.startswith("\0") else series, tuple(nodes), series_de))
     edges: set[tuple[str, str, str]] = set()
     for device_id, device in devices.items():
         if device.successor and device.successor in devices:
@@ -597,9 +631,12 @@ def _lineup_svg(lineup: Lineup, link: Link, labels: Labels, pid: str) -> tuple[s
     return defs + "".join(body), "".join(linked), int(y)
 
 
-def lineup_picture(lineup: Lineup, link: Link, labels: Labels | None = None) -> Markup:
-    """Return the device line-up as a <figure>: the SVG, its legend and the same data as a list."""
-    labels = labels or LABELS
+def lineup_picture(lineup: Lineup, link: Link, labels: Labels | None = None, translate: Translate = str, lang: str = "en") -> Markup:
+    """Return the device line-up as a <figure>: the SVG, its legend and the same data as a list.
+
+    `translate` (an edition's gettext) and `lang` put the labels, series and verdicts in that edition's language."""
+    labels = {key: translate(text) for key, text in (labels or LABELS).items()}
+    lineup = _localized_lineup(lineup, lang, translate)
     pid = "lineup"
     still, linked, height = _lineup_svg(lineup, link, labels, pid)
     count = sum(len(g.nodes) for g in lineup.groups)
