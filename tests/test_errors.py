@@ -199,7 +199,7 @@ def test_duplicate_id_blames_the_newer_file_and_names_both_places(mini_project: 
     )
     os.utime(devices / older, ns=(1_600_000_000 * 10**9,) * 2)
     os.utime(devices / newer, ns=(1_700_000_000 * 10**9,) * 2)
-    line = {"alpha.yaml": 9, "zeta.yaml": 6}
+    line = {"alpha.yaml": 10, "zeta.yaml": 6}
     result = run_build(mini_project, "check")
     assert result.returncode == 1
     assert (

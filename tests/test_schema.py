@@ -109,7 +109,9 @@ def literal_values(annotation: typing.Any) -> list[str]:
 
 def enums_in(node: typing.Any) -> list[str]:
     if isinstance(node, dict):
-        return list(node.get("enum", [])) + [v for key, value in node.items() if key != "enum" for v in enums_in(value)]
+        # A one-value Literal is written as "const", a one-value enum.
+        own = list(node.get("enum", [])) + ([node["const"]] if "const" in node else [])
+        return own + [v for key, value in node.items() if key not in ("enum", "const") for v in enums_in(value)]
     if isinstance(node, list):
         return [v for item in node for v in enums_in(item)]
     return []

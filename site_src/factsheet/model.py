@@ -231,13 +231,19 @@ class Citation(Strict):
     translation: Text | None = Field(
         None, description="the site's own English rendering of a quote that is not in English; shown beside it, marked as ours"
     )
+    translation_de: Text | None = Field(
+        None,
+        description="the site's own German rendering of a quote that is not in German, for the German edition; shown beside it, marked as ours",
+    )
 
 
 class Claim(Strict):
     id: Id = Field(description="unique, kebab-case; the fact's anchor")
     text: Text = Field(description="the fact in the editor's own words, English, inline Markdown")
+    text_de: Text | None = Field(None, description="the same fact in German, for the German edition; inline Markdown")
     date: DateValue = Field(description="when the claim was made, as precise as known")
     date_note: Text | None = Field(None, description="how the date is known, when it is inferred")
+    date_note_de: Text | None = Field(None, description="date_note in German")
     standing: Standing = Field(
         description="official (the maker or its people said it), report (a news outlet reports it), rumour or opinion"
     )
@@ -249,31 +255,40 @@ class Claim(Strict):
 
 class Event(Claim):
     title: Text = Field(description="a short headline for the timeline")
+    title_de: Text | None = Field(None, description="the headline in German, for the German edition")
     devices: list[Id] = Field([], description="ids of the devices the event concerns")
 
 
 class Relay(Strict):
     name: Text = Field(description="whose words the article passes on, e.g. Android Authority")
     via: Text | None = Field(None, description="through what, e.g. a statement by a Xiaomi spokesperson")
+    via_de: Text | None = Field(None, description="via in German")
 
 
 class Source(Strict):
     title: Text = Field(description="the headline as printed, in the article's language")
     title_note: Text | None = Field(None, description="a remark on the headline, e.g. that it asks a question the article answers")
     title_en: Text | None = Field(None, description="the headline in English, when the article is in another language")
+    title_de: Text | None = Field(
+        None, description="the headline in German, when the article is in another language (shown on the German edition)"
+    )
+    title_note_de: Text | None = Field(None, description="title_note in German")
     publisher: Text | None = Field(None, description="who published the article")
     publisher_note: Text | None = Field(None, description="how the publisher is known, when the text does not say")
+    publisher_note_de: Text | None = Field(None, description="publisher_note in German")
     language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")] = Field(
         description="the language the article is written in: a code such as de, en or it"
     )
     published: DateValue | None = Field(None, description="when it was published, as precise as known")
     published_note: Text | None = Field(None, description="how that date was found, when the text does not print it")
+    published_note_de: Text | None = Field(None, description="published_note in German")
     file: SeedFile = Field(description="the archived text in seeds/")
     sha256: Sha256 | None = Field(
         None, description="SHA-256 of the archived file's bytes: the build refuses a text that changed since it was pinned"
     )
     url: Url | None = Field(None, description="where the article was originally published (https://...)")
     summary: Text | None = Field(None, description="two or three sentences on what the article says")
+    summary_de: Text | None = Field(None, description="the summary in German, for the German edition")
     relays: list[Relay] = Field([], description="whose words the article passes on, and through what")
 
 
@@ -281,18 +296,22 @@ class Device(Strict):
     name: Text = Field(description="the name as sold, e.g. Xiaomi 12S Ultra")
     maker: Text = Field(description="who makes it, e.g. Xiaomi")
     series: Text | None = Field(None, description="the series it belongs to, e.g. Xiaomi 12S series")
+    series_de: Text | None = Field(None, description="the series in German, e.g. Xiaomi-12S-Serie")
     status: Literal["announced", "expected", "rumoured"] = Field(
         description="announced (presented by the maker), expected (the maker said it is coming) or rumoured (only reported)"
     )
     announced: DateValue | None = Field(None, description="when it was announced, as precise as known")
     announced_note: Text | None = Field(None, description="how that date was found, when no source prints it")
+    announced_note_de: Text | None = Field(None, description="announced_note in German")
     predecessor: Id | None = Field(None, description="id of the device before it in the line")
     successor: Id | None = Field(None, description="id of the device after it; the two files should name each other")
     shipped_as: Id | None = Field(None, description="for a rumoured name: the device it shipped as")
     leica: Literal["branded", "not-branded", "expected", "unknown"] = Field(description="Leica branding on the device")
     markets: list[Text] = Field([], description="where it is sold, e.g. [Mainland China]")
+    markets_de: list[Text] | None = Field(None, description="the markets in German, in the same order, e.g. [Festlandchina]")
     aka: list[Text] = Field([], description="other names it goes by")
     summary: Text | None = Field(None, description="two or three sentences for the top of its page; inline Markdown")
+    summary_de: Text | None = Field(None, description="the summary in German, for the German edition; inline Markdown")
     facts: list[Claim] = Field([], description="the facts about the device, each backed by citations")
 
 
@@ -308,10 +327,12 @@ class History(Strict):
 class EuropeEntry(Strict):
     device: Id = Field(description="id of a file in content/devices/")
     reasoning: Text = Field(description="the answer's reasoning in the editor's own words, inline Markdown")
+    reasoning_de: Text | None = Field(None, description="the reasoning in German, for the German edition; inline Markdown")
     reading: Text | None = Field(
         None,
         description='how the site reads the deciding claims for Europe, where they do not name Europe ("global", "international"), or only imply a sale',
     )
+    reading_de: Text | None = Field(None, description="the reading in German, for the German edition; inline Markdown")
     claims: list[Id] = Field([], description="ids of the facts and events the answer rests on, in any order")
 
 
@@ -322,11 +343,16 @@ class Europe(Strict):
 class Site(Strict):
     title: Text = Field(description="the site's name, in every page title")
     description: Text = Field(description="one sentence on what the site is, for search engines and link previews")
+    title_de: Text | None = Field(None, description="the site's name on the German edition")
+    description_de: Text | None = Field(None, description="the description in German, for the German edition")
     language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")] = Field(description="the site's language: a code such as en")
     base_url: Annotated[str, Field(pattern=r"^(https?://\S+)?$"), AfterValidator(lambda v: v and check_base_url(v))] = Field(
         "", description="the address the site is published at, e.g. https://owner.github.io/repo/; empty leaves absolute links out"
     )
     as_of: DateValue = Field(description="the date the facts are current as of")
+    translations: list[Literal["de"]] = Field(
+        [], description="the editions besides English, each under its own folder: [de] publishes the German edition under de/"
+    )
 
 
 class PageMeta(Strict):

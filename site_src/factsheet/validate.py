@@ -39,13 +39,14 @@ class Content:
     devices: dict[str, Device]
     history: History | None
     europe: Europe | None
-    pages: dict[str, tuple[PageMeta, str]]
+    pages: dict[str, tuple[PageMeta, str]]  # slug -> the English page (pages/<slug>.md)
     texts: dict[str, str]
     digests: dict[str, str]  # seed file name -> SHA-256 of its bytes
     sizes: dict[str, int]  # seed file name -> its size in bytes
     documents: dict[str, Document]  # "device:<id>", "source:<id>", "history", "europe", "site", "page:<id>"
     claims: dict[str, LocatedClaim] = field(default_factory=dict)
     failed: set[str] = field(default_factory=set)  # documents that did not validate: refs to them are not reported
+    pages_de: dict[str, tuple[PageMeta, str]] = field(default_factory=dict)  # slug -> its German page (pages/<slug>.de.md)
 
 
 PATTERN_HINTS = {
@@ -71,7 +72,7 @@ def validate_content(raw: RawContent) -> tuple[Content, list[Problem]]:
     for doc in raw.documents:
         key = doc.kind if doc.kind in REQUIRED else f"{doc.kind}:{doc.stem}"
         documents[key] = doc
-        if doc.kind not in REQUIRED and not ID.fullmatch(doc.stem):
+        if doc.kind not in REQUIRED and not ID.fullmatch(page_slug(doc)):
             suggestion = suggest_id(doc.stem)
             renamed = f"{suggestion}{Path(doc.path).suffix}"
             rename = (
@@ -90,7 +91,7 @@ def validate_content(raw: RawContent) -> tuple[Content, list[Problem]]:
             )
             failed.add(key)
             continue
-        if doc.kind not in REQUIRED and len(doc.stem) > ID_LENGTH:  # the name is the id and the URL
+        if doc.kind not in REQUIRED and len(page_slug(doc)) > ID_LENGTH:  # the name is the id and the URL
             problems.append(doc.problem((), f"file name '{doc.stem}' is longer than the {ID_LENGTH} characters an id may have; shorten it"))
             failed.add(key)
             continue
@@ -117,15 +118,32 @@ def validate_content(raw: RawContent) -> tuple[Content, list[Problem]]:
         devices={k.split(":", 1)[1]: v for k, v in models.items() if k.startswith("device:")},
         history=models.get("history"),
         europe=models.get("europe"),
-        pages={k.split(":", 1)[1]: (v, documents[k].body) for k, v in models.items() if k.startswith("page:")},
+        pages={
+            k.split(":", 1)[1]: (v, documents[k].body) for k, v in models.items() if k.startswith("page:") and not k.endswith(GERMAN_PAGE)
+        },
         texts=raw.texts,
         digests=raw.digests,
         sizes=raw.sizes,
         documents=documents,
         claims=claims,
         failed=failed,
+        pages_de={
+            k.split(":", 1)[1][: -len(GERMAN_PAGE)]: (v, documents[k].body)
+            for k, v in models.items()
+            if k.startswith("page:") and k.endswith(GERMAN_PAGE)
+        },
     )
     return content, problems
+
+
+GERMAN_PAGE = ".de"  # pages/about.de.md is the German edition's about/
+
+
+def page_slug(doc: Document) -> str:
+    """Return the id a file is checked as: its name, without the `.de` of a free page's German version."""
+    if doc.kind == "page" and doc.stem.endswith(GERMAN_PAGE):
+        return doc.stem[: -len(GERMAN_PAGE)]
+    return doc.stem
 
 
 def document_key(path: str) -> str:

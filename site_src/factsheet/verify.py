@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from markdown_it import MarkdownIt
 from pydantic import BaseModel
 
+from .editions import check_translations
 from .model import CONTROL
 from .load import Document
 from .validate import Content
@@ -250,6 +251,7 @@ def verify_content(content: Content, indexes: dict[str, SearchableText] | None =
     problems += check_europe(content)
     problems += check_repeated_statements(content, matches)
     problems += check_markdown(content)
+    problems += check_translations(content)
     cited = {m.source for m in matches.values()}
     for source_id in sorted(set(content.sources) - cited):
         problems.append(
