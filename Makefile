@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: build test fuzz check serve clean system-deps lighthouse bench screenshots
+.PHONY: build test fuzz check serve clean system-deps lighthouse bench screenshots i18n
 
 $(VENV)/.build-deps: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,14 @@ $(VENV)/.test-deps: $(VENV)/.build-deps requirements-test.txt
 
 build: $(VENV)/.build-deps
 	$(BIN)/python build.py build $(ARGS)
+
+# The site's own words: extract them from the templates and plan.py into templates/locale/messages.pot,
+# then bring each language's catalog (templates/locale/<lang>/LC_MESSAGES/messages.po) up to date.
+# New strings arrive untranslated: write their msgstr (the tests list any left empty).
+I18N := templates/locale
+i18n: $(VENV)/.build-deps
+	$(BIN)/pybabel -q extract -F $(I18N)/babel.cfg -k N_ --no-location --sort-output --omit-header -o $(I18N)/messages.pot .
+	$(BIN)/pybabel -q update -i $(I18N)/messages.pot -d $(I18N) -l de --init-missing --no-wrap --ignore-obsolete --no-fuzzy-matching --omit-header
 
 check: $(VENV)/.build-deps
 	$(BIN)/python build.py check --strict

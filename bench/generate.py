@@ -1,6 +1,6 @@
 """Write a deterministic synthetic project of N devices in our content format, and the same site for Hugo.
 
-    python bench/generate.py N OUT
+    python bench/generate.py N OUT [--english-only]
 
 OUT/ gets content/, seeds/ and templates/ (a project `build.py` can build) and hugo/ (the
 same pages as a Hugo site: device pages with their facts and citation links, source pages
@@ -8,7 +8,9 @@ with the cited passages marked, an index and a sitemap). Same N, same bytes.
 
 Shape: N devices with 10 facts each, every fact quoting one sentence of a source verbatim;
 N/10 sources of about 3 KB of German-like text; a history of N/20 events; a Europe answer
-per device. One fact in five has Markdown in it; quotes are written with plain quotes and
+per device. Every text has its German twin (`text_de`, ...) and every quote its renderings, and
+the site publishes both editions; --english-only turns the German edition off (the same files
+otherwise), to measure what the second language costs. One fact in five has Markdown in it; quotes are written with plain quotes and
 dashes while the sources use typographic ones, and a quote may run across a line break.
 """
 
@@ -144,6 +146,7 @@ def fact_yaml(fact: Fact, sources: list[SourceText], indent: str) -> list[str]:
     lines = [
         f"{indent}- id: {fact.id}",
         f"{indent}  text: {q(fact.text)}",
+        f"{indent}  text_de: {q(german(fact.text))}",
         f'{indent}  date: "{fact.date}"',
         f"{indent}  standing: {fact.standing}",
     ]
@@ -157,6 +160,11 @@ def fact_yaml(fact: Fact, sources: list[SourceText], indent: str) -> list[str]:
         f"{indent}      translation: {q(f'Our English rendering of sentence {fact.sentence} of the report')}",
     ]
     return lines
+
+
+def german(text: str) -> str:
+    """Return a stand-in German text as long as `text`, different from it."""
+    return "DE: " + text
 
 
 def quote_of(fact: Fact, sources: list[SourceText]) -> str:
@@ -177,7 +185,7 @@ def quote_of(fact: Fact, sources: list[SourceText]) -> str:
     return passage
 
 
-def generate(n: int, out: Path) -> dict[str, int]:
+def generate(n: int, out: Path, german_edition: bool = True) -> dict[str, int]:
     """Write the project and its Hugo twin into `out` (emptied first); return counts."""
     if out.exists():
         shutil.rmtree(out)
@@ -190,11 +198,16 @@ def generate(n: int, out: Path) -> dict[str, int]:
 
     sources = [make_source_text(s) for s in range(n_sources)]
     (content / "site.yaml").write_text(
-        'title: Synthetic fact sheet\ndescription: A generated site for the benchmark.\nlanguage: en\nbase_url: ""\nas_of: "2024-05"\n',
+        'title: Synthetic fact sheet\ndescription: A generated site for the benchmark.\nlanguage: en\nbase_url: ""\nas_of: "2024-05"\n'
+        "title_de: Synthetisches Faktenblatt\ndescription_de: Eine für den Benchmark erzeugte Website.\n"
+        + ("translations: [de]\n" if german_edition else ""),
         "utf-8",
     )
     (content / "pages" / "about.md").write_text(
         "---\ntitle: About\ndescription: About the synthetic site.\n---\nThis site is **generated** for the benchmark.\n", "utf-8"
+    )
+    (content / "pages" / "about.de.md").write_text(
+        "---\ntitle: Über\ndescription: Über die synthetische Website.\n---\nDiese Website ist für den Benchmark **erzeugt**.\n", "utf-8"
     )
     for s, source in enumerate(sources):
         (seeds / f"src-{s:05d}.txt").write_text(source.text, "utf-8")
@@ -223,6 +236,7 @@ def generate(n: int, out: Path) -> dict[str, int]:
             f"name: {q(f'Phone {i}')}",
             f"maker: {MAKERS[i % len(MAKERS)]}",
             f"series: {q(f'Series {i // 10}')}",
+            f"series_de: {q(f'Serie {i // 10}')}",
             "status: announced",
             f'announced: "{2015 + i % 10}-{i % 12 + 1:02d}"',
         ]
@@ -233,7 +247,9 @@ def generate(n: int, out: Path) -> dict[str, int]:
         lines += [
             f"leica: {['branded', 'not-branded', 'expected', 'unknown'][i % 4]}",
             "markets: [China, Europe]" if i % 2 else "markets: [China]",
+            "markets_de: [China, Europa]" if i % 2 else "markets_de: [China]",
             f"summary: {q(f'Phone {i} is a synthetic device of series {i // 10}.')}",
+            f"summary_de: {q(f'Phone {i} ist ein synthetisches Gerät der Serie {i // 10}.')}",
             "facts:",
         ]
         for fact in facts:
@@ -257,13 +273,14 @@ def generate(n: int, out: Path) -> dict[str, int]:
     for k, event in enumerate(events):
         body = fact_yaml(event, sources, "  ")
         devices = ", ".join(device_id(d) for d in sorted({(k * 20) % n, (k * 20 + 1) % n}))
-        lines += body[:1] + [f"    title: {q(f'Event {k}')}", f"    devices: [{devices}]"] + body[1:]
+        lines += body[:1] + [f"    title: {q(f'Event {k}')}", f"    title_de: {q(f'Ereignis {k}')}", f"    devices: [{devices}]"] + body[1:]
     (content / "history.yaml").write_text("\n".join(lines) + "\n", "utf-8")
     lines = ["devices:"]
     for i in range(n):
         lines += [
             f"  - device: {device_id(i)}",
             f"    reasoning: {q(f'The latest dated claim about Phone {i} decides.')}",
+            f"    reasoning_de: {q(f'Die neueste datierte Aussage über Phone {i} entscheidet.')}",
             f"    claims: [{device_id(i)}-f8, {device_id(i)}-f9]",
         ]
     (content / "europe.yaml").write_text("\n".join(lines) + "\n", "utf-8")
@@ -340,10 +357,12 @@ def write_front_matter(file: Path, data: dict) -> None:
 
 
 def main(argv: list[str]) -> int:
+    english_only = "--english-only" in argv
+    argv = [a for a in argv if a != "--english-only"]
     if len(argv) != 2 or not argv[0].isdigit():
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
         return 2
-    counts = generate(int(argv[0]), Path(argv[1]))
+    counts = generate(int(argv[0]), Path(argv[1]), german_edition=not english_only)
     print(", ".join(f"{v} {k}" for k, v in counts.items()))
     return 0
 

@@ -136,9 +136,10 @@ def test_no_page_has_axe_wcag_21_aa_violations_in_either_colour_scheme(page_in, 
     assert found == {}
 
 
-def test_following_a_citation_lands_on_its_highlighted_passage(page_in, site_url) -> None:
+@pytest.mark.parametrize("edition", ["", "de/"], ids=["English", "German"])
+def test_following_a_citation_lands_on_its_highlighted_passage(page_in, site_url, edition) -> None:
     page = page_in()
-    page.goto(site_url + "devices/xiaomi-12s-ultra/")
+    page.goto(site_url + edition + "devices/xiaomi-12s-ultra/")
     cite = page.locator("a.cite").first
     passage = cite.get_attribute("href").split("#", 1)[1]
     plain = page.evaluate(
@@ -159,17 +160,24 @@ def test_following_a_citation_lands_on_its_highlighted_passage(page_in, site_url
     assert target["outline"] != "none" and target["bg"] != plain  # visibly marked, unlike other passages
 
 
-def test_searching_for_12s_ultra_reaches_its_page(page_in, site_url) -> None:
+@pytest.mark.parametrize(
+    ("edition", "box", "found"),
+    [("", "Search the fact sheet", "for “12S Ultra”"), ("de/", "Das Faktenblatt durchsuchen", "zu „12S Ultra“")],
+    ids=["English", "German"],
+)
+def test_searching_for_12s_ultra_reaches_its_page(page_in, site_url, edition, box, found) -> None:
+    # Each edition searches its own pages (Pagefind's index of the page's <html lang>) and says so in its language.
     page = page_in()
-    page.goto(site_url)
-    page.get_by_role("searchbox", name="Search the fact sheet").fill("12S Ultra")
+    page.goto(site_url + edition)
+    page.get_by_role("searchbox", name=box).fill("12S Ultra")
     page.keyboard.press("Enter")
-    page.wait_for_url("**/search/**q=12S*")
+    page.wait_for_url(f"**/{edition}search/**q=12S*")
     result = page.locator("#search-results").get_by_role("link", name="Xiaomi 12S Ultra", exact=True)
     result.wait_for(timeout=10_000)
+    assert found in page.locator("#search-status").inner_text()
     result.click()
     page.wait_for_load_state()
-    assert page.url.startswith(site_url + "devices/xiaomi-12s-ultra/")
+    assert page.url.startswith(site_url + edition + "devices/xiaomi-12s-ultra/")
     assert page.locator("h1").inner_text() == "Xiaomi 12S Ultra"
 
 

@@ -59,7 +59,9 @@ def test_rebuild_reports_a_removed_device_page(mini_project: Path):
     europe = mini_project / "content" / "europe.yaml"
     europe.write_text(
         europe.read_text("utf-8").replace(
-            "  - device: beta\n    reasoning: A rumour says a successor comes.\n    claims: [beta-expected]\n", ""
+            "  - device: beta\n    reasoning: A rumour says a successor comes.\n"
+            "    reasoning_de: Einem Gerücht zufolge kommt ein Nachfolger.\n    claims: [beta-expected]\n",
+            "",
         ),
         "utf-8",
     )
@@ -89,4 +91,6 @@ def test_an_edit_to_a_fact_re_renders_only_the_pages_that_show_it(mini_project: 
     second = rebuild(mini_project, first, [alpha])
     # Home and Europe list the device but not this fact: reading its name is not reading its facts.
     pages = {page.output for page in second.plan.pages}
-    assert pages & set(second.rendered) == {"devices/alpha/index.html", "sources/alpha-news/index.html"}
+    # Both editions of them: the German page shows the English when the German is missing.
+    shown = {"devices/alpha/index.html", "sources/alpha-news/index.html"}
+    assert pages & set(second.rendered) == shown | {"de/" + page for page in shown}

@@ -198,7 +198,9 @@ class Head(HTMLParser):
         if tag == "meta" and ("name" in attrs or "property" in attrs):
             self.meta[attrs.get("name") or attrs["property"]] = attrs["content"]
         if tag == "link":
-            self.links[attrs["rel"] + (":" + attrs["type"] if attrs.get("rel") == "alternate" else "")] = attrs["href"]
+            # Alternates by type (feed, JSON) or by language (hreflang: the page's other editions).
+            kind = attrs.get("type") or "hreflang=" + attrs.get("hreflang", "")
+            self.links[attrs["rel"] + (":" + kind if attrs.get("rel") == "alternate" else "")] = attrs["href"]
         self._in_ld = tag == "script" and attrs.get("type") == "application/ld+json"
 
     def handle_data(self, data):

@@ -117,8 +117,9 @@ def test_a_starter_source_filled_in_with_the_listed_pin_passes_check(project: Pa
     (project / "content/devices/alpha.yaml").write_text(
         (project / "content/devices/alpha.yaml").read_text()
         + (
-            '  - id: gamma-cited\n    text: Gamma says so.\n    date: "2022"\n    standing: report\n'
+            '  - id: gamma-cited\n    text: Gamma says so.\n    text_de: Gamma sagt es.\n    date: "2022"\n    standing: report\n'
             '    citations:\n      - source: gamma-news\n        quote: "It was presented this week."\n'
+            "        translation_de: Es wurde diese Woche vorgestellt.\n"
         )
     )
     assert main(["check", "--strict"], project=project) == 0

@@ -4,36 +4,55 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .editions import ENGLISH, FOLDER, GERMAN, editions
+from .i18n import N_
 from .model import Claim, Event, Site
 from .problems import ContentError
 from .verify import Match, Verified
 
+# The English words are msgids: the templates show them through the edition's catalog.
 ANSWERS = {
-    "no": "No",
-    "expected": "Expected",
-    "sold": "Already sold",
-    "unclear": "Unclear",
-    "disputed": "Disputed",
-    "name-not-used": "Name not used",
+    "no": N_("No"),
+    "expected": N_("Expected"),
+    "sold": N_("Already sold"),
+    "unclear": N_("Unclear"),
+    "disputed": N_("Disputed"),
+    "name-not-used": N_("Name not used"),
 }
 # The verdict rule's order of standing, strongest first (docs/editing.md, the Europe and About pages).
 STANDINGS = ("official", "report", "opinion", "rumour")
 # What the deciding claims' standing says about the evidence, shown beside every verdict.
 EVIDENCE = {
-    "official": "official statement",
-    "report": "press report",
-    "opinion": "commentary only",
-    "rumour": "rumour only",
+    "official": N_("official statement"),
+    "report": N_("press report"),
+    "opinion": N_("commentary only"),
+    "rumour": N_("rumour only"),
 }
 DISAGREEING = {
-    "official": "official statements disagree",
-    "report": "press reports disagree",
-    "opinion": "commentaries disagree",
-    "rumour": "rumours disagree",
+    "official": N_("official statements disagree"),
+    "report": N_("press reports disagree"),
+    "opinion": N_("commentaries disagree"),
+    "rumour": N_("rumours disagree"),
 }
+NO_STANCE = N_("no source takes a stance")
+SHIPPED_AS = N_("shipped as the %(name)s")
+# Values the content writes in English that pages show in the edition's words.
+# Written out one by one: the catalogs are extracted from the literal strings.
+SHOWN_VALUES = (
+    N_("official"),
+    N_("report"),
+    N_("rumour"),
+    N_("opinion"),
+    N_("no"),
+    N_("expected"),
+    N_("sold"),
+    N_("unclear"),
+    N_("announced"),
+    N_("rumoured"),
+)
 
 
 @dataclass(frozen=True)
@@ -45,12 +64,19 @@ class Page:
     title: str
     context: dict[str, Any] = field(default_factory=dict)
     in_sitemap: bool = True
+    lang: str = ENGLISH  # the edition: English at the root, German under de/
+    ui_title: bool = False  # the title is one of the site's own words, shown through the edition's catalog
     anywhere: bool = False  # served for every missing path (the 404 page): links start at the site's root path
     needs_base_url: bool = False  # made of absolute URLs (sitemap, feed): written only when the base URL is known
 
     @property
     def output(self) -> str:
         return self.url + "index.html" if self.url == "" or self.url.endswith("/") else self.url
+
+    @property
+    def path(self) -> str:
+        """Return the URL inside its edition, the same in every edition: "devices/xiaomi-12/"."""
+        return self.url[len(FOLDER[self.lang]) :]
 
 
 @dataclass(frozen=True, slots=True)  # slots: a large site holds hundreds of thousands
@@ -62,6 +88,7 @@ class Passage:
     end: int
     claims: tuple[str, ...]
     translations: tuple[str, ...] = ()  # the site's own renderings of the quotes merged here
+    translations_de: tuple[str, ...] = ()  # the same in German, for the German edition
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +100,7 @@ class CitationView:
     lang: str
     href: str  # site-relative: sources/<id>/#<passage>
     passage: str
+    translation_de: str | None = None  # the site's own German rendering of a quote in another language
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +127,8 @@ class Verdict:
     reading: str | None  # how the site reads the deciding claims for Europe, where they do not name it
     chain: tuple[ClaimView, ...]  # oldest first
     deciding: tuple[ClaimView, ...]  # the claims the rule picked (more than one: they agree, or dispute)
+    reasoning_de: str | None = None  # the reasoning and the reading in German, for the German edition
+    reading_de: str | None = None
 
     @property
     def as_of(self) -> ClaimView | None:
@@ -147,8 +177,10 @@ def plan_passages(verified: Verified) -> tuple[dict[str, list[Passage]], dict[tu
             pid = passage_id(text[start:end])
             claim_ids = tuple(dict.fromkeys(k[0] for k in keys))
             quoted = [verified.content.claims[c].claim.citations[i] for c, i in keys]
-            translations = tuple(dict.fromkeys(c.translation for c in sorted(quoted, key=lambda c: c.quote) if c.translation))
-            passages[source_id].append(Passage(pid, start, end, claim_ids, translations))
+            ordered = sorted(quoted, key=lambda c: c.quote)
+            translations = tuple(dict.fromkeys(c.translation for c in ordered if c.translation))
+            translations_de = tuple(dict.fromkeys(c.translation_de for c in ordered if c.translation_de))
+            passages[source_id].append(Passage(pid, start, end, claim_ids, translations, translations_de))
             landing.update({k: pid for k in keys})
     return passages, landing
 
@@ -169,9 +201,9 @@ def plan_site(verified: Verified) -> SitePlan:
     claims: dict[str, ClaimView] = {}
     for cid, located in content.claims.items():
         if located.owner == "history" and located.path[0] == "background":
-            owner_title, page_url = "Background", "background/"
+            owner_title, page_url = N_("Background"), "background/"
         elif located.owner == "history":
-            owner_title, page_url = "Partnership history", "history/"
+            owner_title, page_url = N_("Partnership history"), "history/"
         else:
             device_id = located.owner.split(":", 1)[1]
             owner_title, page_url = content.devices[device_id].name, f"devices/{device_id}/"
@@ -184,6 +216,7 @@ def plan_site(verified: Verified) -> SitePlan:
                 lang=sources[c.source].language,
                 href=f"sources/{c.source}/#{landing[(cid, i)]}",
                 passage=landing[(cid, i)],
+                translation_de=c.translation_de,
             )
             for i, c in enumerate(located.claim.citations)
         )
@@ -252,25 +285,27 @@ def plan_site(verified: Verified) -> SitePlan:
         Page(
             "history/",
             "history.html",
-            "Partnership history",
+            N_("Partnership history"),
             {
                 **shared,
                 "events": events,
                 "background": background,
                 "disagreements": disagreement_pairs(claims, {e.id for e in history.events}),
             },
+            ui_title=True,
         )
     )
     pages.append(
         Page(
             "background/",
             "background.html",
-            "Background",
+            N_("Background"),
             {**shared, "background": background, "disagreements": disagreement_pairs(claims, {e.id for e in history.background})},
+            ui_title=True,
         )
     )
-    pages.append(Page("europe/", "europe.html", "Will it come to Europe?", shared))
-    pages.append(Page("sources/", "sources.html", "Sources", {**shared, "passages": passages}))
+    pages.append(Page("europe/", "europe.html", N_("Will it come to Europe?"), shared, ui_title=True))
+    pages.append(Page("sources/", "sources.html", N_("Sources"), {**shared, "passages": passages}, ui_title=True))
     for source_id, source in sorted(sources.items()):
         text = content.texts.get(source.file, "")
         pages.append(
@@ -289,12 +324,30 @@ def plan_site(verified: Verified) -> SitePlan:
             )
         )
     for slug, (meta, body) in sorted(content.pages.items()):
-        pages.append(Page(f"{slug}/", "page.html", meta.title, {**shared, "meta": meta, "body": body}))
-    pages.append(Page("search/", "search.html", "Search", shared, in_sitemap=False))
-    pages.append(Page("404.html", "404.html", "Page not found", shared, in_sitemap=False, anywhere=True))
+        pages.append(Page(f"{slug}/", "page.html", meta.title, {**shared, "meta": meta, "body": body, "untranslated": False}))
+    pages.append(Page("search/", "search.html", N_("Search"), shared, in_sitemap=False, ui_title=True))
+    pages.append(Page("404.html", "404.html", N_("Page not found"), shared, in_sitemap=False, ui_title=True, anywhere=True))
+    if GERMAN in editions(site):
+        pages += [german_page(page, content) for page in pages]
     pages += plan_publishing(pages, claims, site)
     refuse_taken_urls(pages, content)
     return SitePlan(pages, claims, verdicts, passages, site)
+
+
+def german_page(page: Page, content) -> Page:
+    """Return the German edition's version of an English page: the same context under de/, with
+    the German free page (or, until there is one, the English one, marked) in place of the English."""
+    german = replace(page, url=FOLDER[GERMAN] + page.url, lang=GERMAN)
+    if page.template == "home.html":
+        return replace(german, title=content.site.title_de or content.site.title)
+    if page.template != "page.html":
+        return german
+    slug = page.url[:-1]
+    translated = content.pages_de.get(slug)
+    if translated is None:
+        return replace(german, context={**page.context, "untranslated": True})
+    meta, body = translated
+    return replace(german, title=meta.title, context={**page.context, "meta": meta, "body": body, "untranslated": False})
 
 
 LATEST_EVENTS = 6
@@ -336,16 +389,25 @@ def plan_publishing(pages: list[Page], claims: dict[str, ClaimView], site) -> li
     entries = sorted(claims.values(), key=lambda v: (v.claim.date.sort_key, v.id), reverse=True)
     # The feed changes when the content does, never with the clock.
     updated = max([site.as_of.iso_full] + [v.claim.date.iso_full for v in entries])
-    return [
-        Page("sitemap.xml", "sitemap.xml", "Sitemap", {"pages": [p for p in pages if p.in_sitemap]}, in_sitemap=False, needs_base_url=True),
+    langs = editions(site)
+    # One sitemap for both editions: each page once per edition, each naming all its versions.
+    found = [p for p in pages if p.in_sitemap and p.lang == ENGLISH]
+    feeds = [
         Page(
+            FOLDER[lang] + "feed.xml",
             "feed.xml",
-            "feed.xml",
-            "Events and claims",
+            N_("Events and claims"),
             {"entries": entries[:FEED_ENTRIES], "updated": updated},
             in_sitemap=False,
+            lang=lang,
+            ui_title=True,
             needs_base_url=True,
-        ),
+        )
+        for lang in langs
+    ]
+    return [
+        Page("sitemap.xml", "sitemap.xml", "Sitemap", {"pages": found, "editions": langs}, in_sitemap=False, needs_base_url=True),
+        *feeds,
         Page("robots.txt", "robots.txt", "robots.txt", {}, in_sitemap=False),
     ]
 
@@ -360,13 +422,22 @@ def plan_verdicts(content, claims: dict[str, ClaimView], superseded_by: dict[str
         if device is not None and device.shipped_as in content.devices:
             # A name that was never used is no phone kept out of Europe: the answer is the other device's.
             answer, deciding = "name-not-used", ()
-            evidence = f"shipped as the {content.devices[device.shipped_as].name}"
+            evidence = SHIPPED_AS % {"name": content.devices[device.shipped_as].name}
         else:
             answer, deciding = decide([v for v in chain if v.id not in superseded_by])
             kinds = DISAGREEING if answer == "disputed" else EVIDENCE
-            evidence = kinds[deciding[0].claim.standing] if deciding else "no source takes a stance"
+            evidence = kinds[deciding[0].claim.standing] if deciding else NO_STANCE
         verdicts[entry.device] = Verdict(
-            entry.device, answer, ANSWERS[answer], evidence, entry.reasoning, entry.reading, tuple(chain), deciding
+            entry.device,
+            answer,
+            ANSWERS[answer],
+            evidence,
+            entry.reasoning,
+            entry.reading,
+            tuple(chain),
+            deciding,
+            entry.reasoning_de,
+            entry.reading_de,
         )
     return verdicts
 

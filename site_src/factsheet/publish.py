@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .editions import FOLDER, GERMAN, editions
 from .model import Event, PartialDate, Site
 from .plan import ClaimView, Page, SitePlan
 
@@ -18,7 +19,7 @@ def written_date(date: PartialDate) -> str:
     return date.written
 
 
-def export_fact(view: ClaimView, base: str, superseded_by: str | None) -> dict[str, Any]:
+def export_fact(view: ClaimView, base: str, superseded_by: str | None, german: bool = False) -> dict[str, Any]:
     claim = view.claim
     event = claim if isinstance(claim, Event) else None
     # A device's fact lives on its page, devices/<id>/; an event names its devices.
@@ -28,6 +29,9 @@ def export_fact(view: ClaimView, base: str, superseded_by: str | None) -> dict[s
         "kind": ("background" if view.href.startswith("background/") else "event") if event else "device-fact",
         "title": event.title if event else None,
         "text": claim.text,
+        # Both editions' texts: None where the German is not written yet (the German page shows the English).
+        "title_de": event.title_de if event else None,
+        "text_de": claim.text_de,
         "date": written_date(claim.date),
         "standing": claim.standing,
         "europe": claim.europe,
@@ -36,6 +40,7 @@ def export_fact(view: ClaimView, base: str, superseded_by: str | None) -> dict[s
         "contradicts": claim.contradicts,
         "devices": devices,
         "url": base + view.href,
+        **({"url_de": base + FOLDER[GERMAN] + view.href} if german else {}),
         "citations": [
             {
                 "source": c.source,
@@ -43,6 +48,7 @@ def export_fact(view: ClaimView, base: str, superseded_by: str | None) -> dict[s
                 "quote": c.quote,
                 "language": c.lang,
                 "translation": c.translation,
+                "translation_de": c.translation_de,
                 "passage": c.passage,
                 "url": base + c.href,
             }
@@ -62,11 +68,15 @@ def export_facts(plan: SitePlan, site: Site, base_url: str, kept: dict | None = 
     with sorted keys and these separators.
     """
     kept = {} if kept is None else kept
+    german = GERMAN in editions(site)
     facts: list[bytes] = []
     for view in sorted(plan.claims.values(), key=lambda v: (v.claim.date.sort_key, v.id)):
         known = kept.get(view.id)
-        if known is None or known[0] != (view, base_url):
-            known = kept[view.id] = ((view, base_url), _encode(export_fact(view, base_url, view.superseded_by)).encode("utf-8"))
+        if known is None or known[0] != (view, base_url, german):
+            known = kept[view.id] = (
+                (view, base_url, german),
+                _encode(export_fact(view, base_url, view.superseded_by, german)).encode("utf-8"),
+            )
         if facts:
             facts.append(b",")
         facts.append(known[1])
@@ -78,6 +88,9 @@ def export_facts(plan: SitePlan, site: Site, base_url: str, kept: dict | None = 
             "title": site.title,
             "description": site.description,
             "language": site.language,
+            "languages": list(editions(site)),
+            "title_de": site.title_de,
+            "description_de": site.description_de,
             "as_of": written_date(site.as_of),
             "base_url": base_url,
         },
@@ -90,9 +103,12 @@ def export_facts(plan: SitePlan, site: Site, base_url: str, kept: dict | None = 
                 "evidence": v.evidence,
                 "reasoning": v.reasoning,
                 "reading": v.reading,
+                "reasoning_de": v.reasoning_de,
+                "reading_de": v.reading_de,
                 "decided_by": [c.id for c in v.deciding],
                 "facts": [c.id for c in v.chain],
                 "url": f"{base_url}europe/#{v.device}",
+                **({"url_de": f"{base_url}{FOLDER[GERMAN]}europe/#{v.device}"} if german else {}),
             }
             for _, v in sorted(plan.verdicts.items())
         ],
@@ -116,14 +132,15 @@ def structured_data(page: Page, site: Site, base_url: str) -> dict[str, Any] | N
     Device pages get none: most phones here are rumoured or announced, not Products on sale.
     """
     if page.template == "home.html":
+        german = page.lang == GERMAN
         website = {
             "@context": "https://schema.org",
             "@type": "WebSite",
-            "name": site.title,
-            "description": site.description,
-            "inLanguage": site.language,
+            "name": (german and site.title_de) or site.title,
+            "description": (german and site.description_de) or site.description,
+            "inLanguage": page.lang,
         }
-        return {**website, "url": base_url} if base_url else website
+        return {**website, "url": base_url + page.url} if base_url else website
     if page.template == "source.html":
         # The page is an archived copy: describe the original article and point at the archive.
         source = page.context["source"]

@@ -18,8 +18,10 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup, escape
 
+from .editions import ENGLISH, FOLDER, editions, quote_translation
+from .i18n import date_formatter, load_translations
 from .model import Site
-from .plan import Page, SitePlan
+from .plan import Page, Passage, SitePlan
 from .problems import ContentError, Problem
 from .publish import export_facts, structured_data
 from .verify import MARKDOWN
@@ -49,19 +51,26 @@ def block_markdown(text: str) -> Markup:
 
 
 def relative_link(page: Page, target: str) -> str:
-    """Return `target` (site-relative, maybe with #fragment) as a link relative to `page`.
+    """Return `target` (edition-relative, maybe with #fragment) as a link relative to `page`:
+    a page of the German edition links to German pages, and every page to the shared files.
 
     Directory URLs get an explicit index.html so the site also works opened from disk.
     """
-    return _linker("../" * page.url.count("/"))(target)
+    return _linker("../" * page.path.count("/"), "../" * page.url.count("/"))(target)
 
 
-def _linker(prefix: str) -> Callable[[str], str]:
-    """Return relative_link for every page whose way up to the site's root is `prefix`.
+# What both editions share, at the site's root: a link to it never goes into an edition's folder.
+SHARED_FILES = ("static/", "facts.json")
+
+
+def _linker(prefix: str, root: str | None = None) -> Callable[[str], str]:
+    """Return relative_link for every page whose way up to its edition's root is `prefix` (and to
+    the site's root `root`, when that differs).
 
     Templates call it for every link (a device page has some forty), so the prefix is worked out
     once per page rather than once per link.
     """
+    shared = prefix if root is None else root
 
     def link(target: str) -> str:
         if target[:1] == "#":  # on this page
@@ -69,9 +78,94 @@ def _linker(prefix: str) -> Callable[[str], str]:
         path, hash_, fragment = target.partition("#")
         if path == "" or path[-1] == "/":
             path += "index.html"
-        return prefix + path + hash_ + fragment
+        return (shared if path.startswith(SHARED_FILES) else prefix) + path + hash_ + fragment
 
     return link
+
+
+class Edition:
+    """What the templates need to write a page in one edition's language: its catalog, its dates,
+    and each content text in its language, or in English marked as not yet translated."""
+
+    def __init__(self, lang: str, templates: Path) -> None:
+        self.lang = lang
+        translations = load_translations(templates, lang)
+        self.gettext = translations.gettext
+        self.ngettext = translations.ngettext
+        self.when = date_formatter(lang, self.gettext)
+        self.suffix = "" if lang == ENGLISH else "_" + lang
+        # The English text standing in for a missing German one: tagged as English for screen
+        # readers, search and hyphenation, and marked for readers.
+        self._open = Markup('<span lang="en" class="untranslated">')
+        self._close = Markup('</span> <span class="untranslated-note">') + escape(self.gettext("(not yet translated)")) + Markup("</span>")
+
+    def t(self, record: Any, key: str) -> Markup:
+        """Return the text `record.key` in this edition's language as HTML (inline Markdown), or the
+        English one, marked; empty when there is neither."""
+        value = getattr(record, key + self.suffix) if self.suffix else None
+        if value:
+            return inline_markdown(value) if isinstance(value, str) else escape(", ".join(value))
+        value = getattr(record, key)
+        if not value:
+            return Markup("")
+        text = inline_markdown(value) if isinstance(value, str) else escape(", ".join(value))
+        return self._open + text + self._close if self.suffix else text
+
+    def plain(self, record: Any, key: str) -> str:
+        """Return the text `record.key` as plain text in this edition's language, else in English (for
+        attributes, titles and feeds, where nothing can be marked)."""
+        return (getattr(record, key + self.suffix) if self.suffix else None) or getattr(record, key)
+
+    def block(self, body: str, untranslated: bool) -> Markup:
+        """Return a free page's Markdown body as HTML; an English page standing in for a missing German one, marked."""
+        html = block_markdown(body)
+        if not untranslated or not self.suffix:
+            return html
+        note = (
+            Markup('<p class="untranslated-note">')
+            + escape(self.gettext("This page is not yet translated; it is shown in English."))
+            + Markup("</p>")
+        )
+        return note + Markup('<div lang="en">') + html + Markup("</div>")
+
+    def quote_translation(self, citation: Any) -> Any:
+        """Return the site's own rendering of a quote for this edition (editions.Shown), or None."""
+        return quote_translation(citation.lang, citation.translation, citation.translation_de, self.lang)
+
+    def passage_translations(self, passage: Passage, quote_lang: str) -> list[Any]:
+        """Return the renderings of a source's passage for this edition, as editions.Shown."""
+        if quote_lang.split("-")[0] == self.lang:
+            return []
+        if self.suffix and passage.translations_de:
+            shown = [quote_translation(quote_lang, None, text, self.lang) for text in passage.translations_de]
+        else:
+            shown = [quote_translation(quote_lang, text, None, self.lang) for text in passage.translations]
+        return [s for s in shown if s is not None]
+
+    def owner(self, view: Any) -> str:
+        """Return the name of the page a fact lives on: a device's name, or the history or background page's."""
+        return view.owner_title if view.href.startswith("devices/") else self.gettext(view.owner_title)
+
+    @functools.cached_property
+    def _locale(self) -> Any:
+        from babel import Locale
+
+        return Locale.parse(self.lang)
+
+    def language_name(self, code: str) -> str:
+        """Return the name of a language in this edition's language: "German", "Deutsch"."""
+        from babel import Locale
+
+        try:
+            return str(Locale.parse(code.replace("-", "_")).get_display_name(self._locale))
+        except (ValueError, LookupError):
+            return code
+
+    def number(self, value: int) -> str:
+        """Return a number written for this edition's readers: 12,345 or 12.345."""
+        from babel.numbers import format_decimal
+
+        return str(format_decimal(value, locale=self._locale))
 
 
 def template_problem(error: jinja2.TemplateError, page: Page, templates: Path) -> Problem:
@@ -122,6 +216,7 @@ OPTIONS: dict[str, Any] = {
     "trim_blocks": True,
     "lstrip_blocks": True,
     "keep_trailing_newline": True,
+    "extensions": ("jinja2.ext.i18n",),
 }
 
 
@@ -152,6 +247,16 @@ def _template_cache() -> jinja2.BytecodeCache | None:
         return None
 
 
+@jinja2.pass_context
+def _gettext(context: jinja2.runtime.Context, message: str) -> str:
+    return context["edition"].gettext(message)
+
+
+@jinja2.pass_context
+def _ngettext(context: jinja2.runtime.Context, singular: str, plural: str, n: int) -> str:
+    return context["edition"].ngettext(singular, plural, n)
+
+
 def make_environment(templates: Path) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates),
@@ -161,6 +266,8 @@ def make_environment(templates: Path) -> jinja2.Environment:
         auto_reload=False,
         **OPTIONS,
     )
+    # One environment for both editions: each page's `edition` picks the catalog.
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters["inline"] = inline_markdown
     env.filters["markdown"] = block_markdown
     env.globals["structured_data"] = structured_data
@@ -206,7 +313,7 @@ def render_files(
     base_url = (base_url or site.base_url or "").rstrip("/") + "/" if (base_url or site.base_url) else ""
     # A sitemap or feed of relative URLs would be invalid; see docs/export.md.
     pages = [page for page in plan.pages if base_url or not page.needs_base_url]
-    job = _Job(env, pages, site, templates, base_url)
+    job = _Job(env, pages, site, templates, base_url, {lang: Edition(lang, templates) for lang in editions(site)})
     workers = workers or os.cpu_count() or 1
     if workers > 1 and len(pages) > PARALLEL_PAGES and _preload(env, pages):
         # facts.json is made here while the workers render the pages.
@@ -229,18 +336,30 @@ class _Job:
     site: Site
     templates: Path
     base_url: str
+    editions: dict[str, Edition] = dataclasses.field(default_factory=dict)
 
     def render(self, indices: Iterable[int]) -> dict[str, bytes] | tuple[int, Problem]:
         """Return the pages at `indices` rendered, or the index and problem of the first that fails (plain data, so it pickles)."""
         # The 404 page is served at any depth, so its links start from the site's path (/repo/ on Pages).
-        root = urlsplit(self.base_url).path or "/"
+        site_path = urlsplit(self.base_url).path or "/"
+        langs = editions(self.site)
         files: dict[str, bytes] = {}
         for index in indices:
             page = self.pages[index]
-            rel = _linker((root if page.anywhere else "") + "../" * page.url.count("/"))
+            root = site_path if page.anywhere else "../" * page.url.count("/")
+            rel = _linker(site_path + FOLDER[page.lang] if page.anywhere else "../" * page.path.count("/"), root)
+            # The page in every edition, this one included: the language switcher and hreflang links.
+            target = page.path + "index.html" if page.path == "" or page.path.endswith("/") else page.path
+            versions = [(lang, root + FOLDER[lang] + target, self.base_url + FOLDER[lang] + page.path) for lang in langs]
             try:
                 html = self.env.get_template(page.template).render(
-                    **page.context, page=page, site=self.site, rel=rel, base_url=self.base_url
+                    **page.context,
+                    page=page,
+                    site=self.site,
+                    rel=rel,
+                    base_url=self.base_url,
+                    edition=self.editions[page.lang],
+                    versions=versions,
                 )
             except jinja2.TemplateError as error:
                 return index, template_problem(error, page, self.templates)
@@ -278,9 +397,9 @@ def _render_parallel(job: _Job, workers: int, facts: Callable[[], bytes]) -> Ite
     global _job
     # One-of-a-kind pages (home, feed, Europe: each reads every claim) go first, one a chunk,
     # so that no single slow page is left to run alone at the end.
-    count = Counter(page.template for page in job.pages)
-    single = [[i] for i, page in enumerate(job.pages) if count[page.template] == 1]
-    rest = [i for i, page in enumerate(job.pages) if count[page.template] > 1]
+    count = Counter((page.template, page.lang) for page in job.pages)
+    single = [[i] for i, page in enumerate(job.pages) if count[page.template, page.lang] == 1]
+    rest = [i for i, page in enumerate(job.pages) if count[page.template, page.lang] > 1]
     size = max(1, -(-len(rest) // (workers * 4)))  # a few chunks per worker evens out slow pages
     chunks = single + [rest[start : start + size] for start in range(0, len(rest), size)]
     failures = []

@@ -37,10 +37,14 @@ leica: ""
 # Optional keys.
 # The series it belongs to, e.g. Xiaomi 12S series.
 # series: ""
+# For the German edition: every text key has a German twin, the same key with _de after it,
+# e.g. Xiaomi-12S-Serie (see "The German edition" in docs/editing.md).
+# series_de: ""
 # When it was announced, as precise as known: "2022", "2022-07", "2022-07-04" or "late 2022-03".
 # announced: ""
 # How that date was found, when no source prints it.
 # announced_note: ""
+# announced_note_de: ""
 # The ids (file names in content/devices/) of the device before and after it.
 # predecessor: ""
 # successor: ""
@@ -48,9 +52,11 @@ leica: ""
 # shipped_as: ""
 # Where it is sold, and other names it goes by.
 # markets: [Mainland China]
+# markets_de: [Festlandchina]
 # aka: [Xiaomi 12 S Ultra]
 # Two or three sentences for the top of its page.
 # summary: ""
+# summary_de: ""
 
 # The facts: each a claim in your own words, backed by verbatim passages of the sources.
 facts:
@@ -59,10 +65,13 @@ facts:
   - id: ""
     # The fact in your own words, in English; *emphasis* and [links](https://...) work.
     text: ""
+    # The same fact in German, for the German edition.
+    # text_de: ""
     # When the claim was made (the article's date if the claim has none), e.g. "2022-07".
     date: ""
     # Optional: how that date was found, when the source does not print it.
     # date_note: ""
+    # date_note_de: ""
     # official (the maker or its people said it), report (a news outlet reports it),
     # rumour (leaks, unconfirmed) or opinion (a writer's own view).
     standing: ""
@@ -78,11 +87,13 @@ facts:
       # quote: the passage copied exactly from the source's text in seeds/, in its language:
       # whole words, at least three of them unless it is a whole sentence.
       # translation: your own faithful English rendering of a quote that is not in English
-      # (the site shows it beside the quote, marked as the site's translation).
+      # (the site shows it beside the quote, marked as the site's translation);
+      # translation_de: the German one, of a quote that is not in German.
       # Add a further '- source: ... quote: ...' pair for each passage that backs the fact.
       - source: ""
         quote: ""
         # translation: ""
+        # translation_de: ""
 """
 
 SOURCE = """\
@@ -104,25 +115,32 @@ file: ""
 sha256: ""
 
 # Optional keys.
-# The headline in English, when the article is in another language.
+# The headline in English, when the article is in another language; in German, likewise.
 # title_en: ""
-# A remark on the headline, e.g. that it asks a question the article answers.
+# title_de: ""
+# A remark on the headline, e.g. that it asks a question the article answers. Every text
+# key has a German twin for the German edition, the same key with _de after it.
 # title_note: ""
+# title_note_de: ""
 # Who published it, and how you know when the text does not say.
 # publisher: ""
 # publisher_note: ""
+# publisher_note_de: ""
 # When it was published, as precise as known: "2022", "2022-07", "2022-07-04" or "mid 2022".
 # published: ""
 # How that date was found, when the text does not print it.
 # published_note: ""
+# published_note_de: ""
 # Where the article was originally published (https://...).
 # url: ""
 # Two or three sentences on what the article says.
 # summary: ""
+# summary_de: ""
 # Whose words the article passes on, and through what.
 # relays:
 #   - name: Android Authority
 #     via: a statement by a Xiaomi spokesperson
+#     via_de: eine Aussage eines Xiaomi-Sprechers
 """
 
 
@@ -136,10 +154,14 @@ EVENT = """
     date: ""
     # Optional: how that date was found, when the source does not print it.
     # date_note: ""
+    # date_note_de: ""
     # The headline on the timeline, e.g. Xiaomi and Leica announce their partnership.
     title: ""
     # What happened, in your own words, in English; *emphasis* and [links](https://...) work.
     text: ""
+    # The headline and the text in German, for the German edition.
+    # title_de: ""
+    # text_de: ""
     # official (a company or its people said it), report (a news outlet reports it),
     # rumour (leaks, unconfirmed) or opinion (a writer's own view).
     standing: ""
@@ -156,6 +178,8 @@ EVENT = """
       # quote: the passage copied exactly from the source's text in seeds/, in its language.
       - source: ""
         quote: ""
+        # translation: ""
+        # translation_de: ""
 """
 
 

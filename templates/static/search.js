@@ -5,6 +5,9 @@ const input = document.getElementById("search-q");
 const status = document.getElementById("search-status");
 const list = document.getElementById("search-results");
 const siteRoot = new URL("../", import.meta.url);
+// The messages come from the page, in its language; {query} and {n} are filled in here.
+const says = (key, values = {}) =>
+  status.dataset[key].replace(/\{(query|n)\}/g, (_, name) => String(values[name]));
 let pagefind = null;
 let latest = 0;
 
@@ -56,7 +59,7 @@ async function run(query) {
     status.textContent = "";
     return;
   }
-  status.textContent = "Searching…";
+  status.textContent = says("searching");
   try {
     const index = await loadIndex();
     const search = await index.search(query);
@@ -64,10 +67,10 @@ async function run(query) {
     if (ticket !== latest) return; // a newer query has started; drop this answer
     list.replaceChildren(...results.map(resultItem));
     const n = search.results.length;
-    status.textContent = n === 0 ? `No page mentions “${query}”.`
-      : `${n} page${n === 1 ? "" : "s"} for “${query}”${n > 20 ? ", the best 20 shown" : ""}.`;
+    const key = n === 0 ? "none" : n === 1 ? "one" : n > 20 ? "best" : "many";
+    status.textContent = says(key, { query, n });
   } catch (error) {
-    status.textContent = "The search index could not be loaded. Browse the device list on the overview page instead.";
+    status.textContent = says("failed");
   }
 }
 
