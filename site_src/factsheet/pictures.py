@@ -43,7 +43,9 @@ LABELS: dict[str, str] = {
     "timeline.entry": N_("{title} ({date})"),
     "timeline.entry_standing": N_("{title} ({date}, {standing})"),
     "lineup.title": N_("The device line-up"),
-    "lineup.summary": N_("{count} devices, grouped by series, each with its predecessor and successor and its answer to “Will it come to Europe?”."),
+    "lineup.summary": N_(
+        "{count} devices, grouped by series, each with its predecessor and successor and its answer to “Will it come to Europe?”."
+    ),
     "lineup.text": N_("The line-up as text"),
     "lineup.no_series": N_("No series given"),
     "lineup.europe": N_("Europe: {label}"),
@@ -391,10 +393,19 @@ def _localized_lineup(lineup: Lineup, lang: str, translate: Translate) -> Lineup
     """Return the line-up with its series names, verdict labels and evidence in `lang`."""
 
     def node(n: Node) -> Node:
-        evidence = translate(SHIPPED_AS) % {"name": n.shipped_as} if n.shipped_as and n.answer == "name-not-used" else translate(n.evidence) if n.evidence else ""
+        evidence = (
+            translate(SHIPPED_AS) % {"name": n.shipped_as}
+            if n.shipped_as and n.answer == "name-not-used"
+            else translate(n.evidence)
+            if n.evidence
+            else ""
+        )
         return replace(n, label=translate(n.label), evidence=evidence)
 
-    groups = tuple(replace(g, series=(g.series_de or g.series) if lang != "en" else g.series, nodes=tuple(node(n) for n in g.nodes)) for g in lineup.groups)
+    groups = tuple(
+        replace(g, series=(g.series_de or g.series) if lang != "en" else g.series, nodes=tuple(node(n) for n in g.nodes))
+        for g in lineup.groups
+    )
     return replace(lineup, groups=groups)
 
 
@@ -535,7 +546,7 @@ def plan_lineup(devices: Mapping[str, Device], verdicts: Mapping) -> Lineup:
                     verdict.answer if verdict else "unclear",
                     verdict.label if verdict else "Unclear",
                     verdict.evidence if verdict else "",
-                    devices[device.shipped_as].name if device.shipped_as in devices else None,
+                    devices[device.shipped_as].name if device.shipped_as and device.shipped_as in devices else None,
                 )
             )
         series_de = next((getattr(devices[d], "series_de", None) for d in ids if getattr(devices[d], "series_de", None)), None)
