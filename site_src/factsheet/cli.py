@@ -9,7 +9,6 @@ from pathlib import Path
 
 from .model import check_base_url
 from .pipeline import build_project, check_project
-from .plan import plan_site
 from .problems import ContentError, format_problems, summarize
 from .write import WriteError
 
@@ -74,8 +73,7 @@ def main(argv: list[str] | None = None, project: Path | None = None) -> int:
     started = time.perf_counter()
     try:
         if args.command == "check":
-            checked = check_project(project, args.strict)
-            plan_site(checked.verified)  # planning refuses what only a whole site shows, such as a taken page URL
+            checked = check_project(project, args.strict)  # the build's chain up to its plan: render and write left out
             if checked.warnings:
                 print(format_problems(checked.warnings, project), file=sys.stderr)
             print(

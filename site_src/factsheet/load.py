@@ -9,11 +9,12 @@ import os
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
+from typing import NamedTuple
 
 from .problems import Problem
 from .yaml_reader import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, Document, Position, parse_page, parse_yaml, read_text
 
-__all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "Document", "Position", "RawContent", "load_tree", "parse_yaml", "read_text"]
+__all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "Document", "Key", "Position", "RawContent", "load_tree", "parse_yaml", "read_text"]
 
 PARALLEL_FILES = 200  # below this many files a pool of processes costs more than it saves
 
@@ -36,6 +37,33 @@ IGNORED_PREFIXES = (".",)
 def is_ignored(relative: PurePath) -> bool:
     """Return whether a path inside content/, seeds/ or templates/ is one the generator skips."""
     return any(part.startswith(IGNORED_PREFIXES) for part in relative.parts)
+
+
+SINGLE_FILES = ("site", "history", "europe")  # kinds with one file each, known by their kind alone
+
+
+class Key(NamedTuple):
+    """A content file's identity in every stage: Key("device", "xiaomi-12s-ultra"), Key("history")."""
+
+    kind: str  # site, history, europe, source, device or page
+    id: str = ""  # the file's name without its suffix; empty for the single files
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.id}" if self.id else self.kind
+
+
+def key_of(doc: Document) -> Key:
+    """Return the key a loaded document is known by."""
+    return Key(doc.kind) if doc.kind in SINGLE_FILES else Key(doc.kind, doc.stem)
+
+
+def key_of_path(path: str) -> Key | None:
+    """Return the key of a content file by its shown path (`content/devices/x.yaml`), or None for another file."""
+    parts = path.split("/")
+    if len(parts) == 3 and parts[1] in ("devices", "sources", "pages"):
+        return Key(parts[1][:-1], parts[2].rsplit(".", 1)[0])
+    kind = parts[-1].rsplit(".", 1)[0]
+    return Key(kind) if len(parts) == 2 and kind in SINGLE_FILES else None
 
 
 @dataclass
@@ -162,6 +190,7 @@ def _load_file(file: Path, shown: str, kind: str) -> tuple[Document | None, list
     doc, problems = parse_page(text, shown) if kind == "page" else parse_yaml(text, shown, kind)
     if doc is not None:
         doc.mtime_ns = file.stat().st_mtime_ns
+        doc.digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
     return doc, problems
 
 

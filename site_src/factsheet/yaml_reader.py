@@ -45,8 +45,7 @@ class Document:
     body_line: int = 0  # the line the body starts on, for problems inside it
     line_offset: int = 0
     mtime_ns: int = field(default=0, compare=False)  # when the file was saved: of two duplicate ids, the newer is blamed
-    validated: Any = field(default=None, repr=False, compare=False)  # validate's result, kept while the file is unchanged
-    link_problems: list | None = field(default=None, repr=False, compare=False)  # verify's check of its Markdown, likewise
+    digest: str = field(default="", compare=False)  # of the file's text: what later stages key their cached results by
     # The YAML text and its line offset while positions are not yet recorded: they are found
     # again only when a problem needs one, which saves most of load's time and memory.
     source: tuple[str, int] | None = field(default=None, repr=False, compare=False)
