@@ -41,7 +41,7 @@ def compare(name: str, found: dict[str, str]) -> None:
 
 
 def build(project: Path, out: Path, *args: str) -> None:
-    assert main(["build", "--out", str(out), "--no-search", *args], project=project) == 0
+    assert main(["build", "--out", str(out), "--no-search", "--no-cache", *args], project=project) == 0
 
 
 @pytest.mark.parametrize("base_url", ["", BASE_URL])

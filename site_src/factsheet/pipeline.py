@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .build_cache import Built, Recorder, build_options, input_key, read_cache
 from .load import load_tree
 from .plan import SitePlan, plan_site
 from .problems import ContentError, Problem
 from .render import render_files, render_site
-from .search import index_site
+from .search import BUNDLE, index_site
 from .validate import validate_content
 from .verify import SearchableText, Verified, verify_content
 from .write import check_out, write_site
@@ -90,17 +91,38 @@ def render_project(project: Path, strict: bool = False, base_url: str = "") -> t
 
 
 def build_project(
-    project: Path, out: Path, strict: bool = False, base_url: str = "", search: bool = True
-) -> tuple[SitePlan, list[Problem]]:
+    project: Path, out: Path, strict: bool = False, base_url: str = "", search: bool = True, cache: Path | None = None, key: str = ""
+) -> Built:
     """Build the site into `out`; on any error raise before touching it.
 
-    Without `search` the Pagefind index is left out (the search page then finds nothing).
+    Without `search` the Pagefind index is left out (the search page then finds nothing). With
+    `cache` (a folder, see build_cache.py) an unchanged project's last output is written again
+    without running the chain, and a new build's output is kept there for the next one; `key`
+    is the inputs' key when the caller has it already (see build_cache.input_key).
     """
     check_out(out, project)
-    with collector_paused():
-        checked = check_project(project, strict)
-        plan = checked.plan
-        # Each page is written as soon as it is rendered: a large site is never whole in memory.
-        files = render_files(plan, plan.site, project / "templates", base_url)
-        write_site(files, out, finish=index_site if search else None)
-    return plan, checked.warnings
+    recorder = None
+    if cache is not None:
+        key = key or input_key(project, build_options(strict, base_url, search))
+        hit = read_cache(cache, key)
+        if hit is not None:
+            write_site(hit.files, out)
+            return Built(hit.pages, hit.warnings, True)
+        recorder = Recorder(cache, key)
+    try:
+        with collector_paused():
+            checked = check_project(project, strict)
+            plan = checked.plan
+            # Each page is written as soon as it is rendered: a large site is never whole in memory.
+            files: Iterable[tuple[str, bytes]] = render_files(plan, plan.site, project / "templates", base_url)
+            finish: Callable[[Path], None] | None = index_site if search else None
+            if recorder is not None:
+                files, finish = recorder.tee(files), recorder.finishing(finish, BUNDLE)
+            write_site(files, out, finish=finish)
+    except BaseException:
+        if recorder is not None:
+            recorder.discard()
+        raise
+    if recorder is not None:
+        recorder.store(checked.warnings, plan.html_pages)
+    return Built(plan.html_pages, checked.warnings, False)
