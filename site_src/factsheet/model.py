@@ -119,6 +119,13 @@ def parse_partial_date(value: object) -> PartialDate:
         value = str(value)
     if not isinstance(value, str):
         raise ValueError(f'expected a date such as "2022", "2022-07" or "late 2022-03", got {value!r}')
+    return _parse_date_text(value)
+
+
+# A large site writes the same few hundred dates tens of thousands of times: each text is parsed
+# once, and its PartialDate (frozen, its sort key cached on it) shared. Errors are not cached.
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_date_text(value: str) -> PartialDate:
     if _RANGE.match(value):
         return parse_date_range(value)
     match = _DATE.match(value.strip())
