@@ -2,7 +2,7 @@
 
 The cache lives in the project (`.build-cache/`, git-ignored) and holds the last successful
 build: `site.bin`, every output file's bytes one after another, and `site.json`, what they are
-(path, length and BLAKE2 digest of each), the warnings the build met, and the key of its
+(path, length and SHA-256 of each), the warnings the build met, and the key of its
 inputs: a digest of every file under content/, seeds/ and templates/ (name, kind and bytes), of
 the generator's own source, of the libraries' versions and of the build's options.
 
@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 
 from .problems import Problem
 
-FORMAT = 1
+FORMAT = 2  # 2: SHA-256 digests (1: BLAKE2b)
 FOLDER = ".build-cache"
 INPUTS = ("content", "seeds", "templates")
 # The libraries whose behaviour shapes the output, matched by the names of their installed metadata folders.
@@ -102,7 +102,7 @@ def _tree(root: Path, relative: str = "") -> Iterator[tuple[str, str]]:
 def _file_digest(path: str) -> str:
     try:
         with open(path, "rb") as file:
-            return hashlib.file_digest(file, "blake2b").hexdigest()
+            return hashlib.file_digest(file, "sha256").hexdigest()
     except OSError as error:
         return f"unreadable {error.errno}"
 
@@ -119,7 +119,7 @@ def read_cache(folder: Path, key: str) -> Hit | None:
             if not (isinstance(path, str) and isinstance(length, int) and isinstance(digest, str) and _plain_path(path)) or length < 0:
                 return None
             data = body[at : at + length]
-            if len(data) != length or hashlib.blake2b(data).hexdigest() != digest:
+            if len(data) != length or hashlib.sha256(data).hexdigest() != digest:
                 return None
             files.append((path, data))
             at += length
@@ -161,7 +161,7 @@ class Recorder:
             self.body.write(data)  # type: ignore[attr-defined]
         except OSError:
             self.failed = True
-        self.entries.append([path, len(data), hashlib.blake2b(data).hexdigest()])
+        self.entries.append([path, len(data), hashlib.sha256(data).hexdigest()])
 
     def tee(self, files: Iterable[tuple[str, bytes]]) -> Iterator[tuple[str, bytes]]:
         for path, data in files:
