@@ -28,7 +28,7 @@ FORMAT = 2  # 2: SHA-256 digests (1: BLAKE2b)
 FOLDER = ".build-cache"
 INPUTS = ("content", "seeds", "templates")
 # The libraries whose behaviour shapes the output, matched by the names of their installed metadata folders.
-LIBRARIES = ("jinja2", "markupsafe", "markdown_it_py", "mdurl", "pydantic", "pydantic_core", "pyyaml", "pagefind_bin")
+LIBRARIES = ("jinja2", "markupsafe", "markdown_it_py", "mdurl", "orjson", "pydantic", "pydantic_core", "pyyaml", "pagefind_bin")
 _HEADER, _BODY = "site.json", "site.bin"
 _CODE = Path(__file__).resolve().parent
 
