@@ -7,6 +7,7 @@ import hashlib
 import multiprocessing
 import os
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import NamedTuple
@@ -75,9 +76,23 @@ class RawContent:
     sizes: dict[str, int] = field(default_factory=dict)  # seed file name -> its size in bytes
 
 
-def _content_kind(relative: Path) -> str | None:
+def _walk(folder: str, parts: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], os.DirEntry]]:
+    """Yield (path parts below the walk's start, entry) for everything under `folder` but ignored
+    (hidden) names, as Path.rglob would: into folders, never through a link to one."""
+    try:
+        with os.scandir(folder) as entries:
+            found = [entry for entry in entries if not entry.name.startswith(IGNORED_PREFIXES)]
+    except PermissionError:
+        return
+    for entry in found:
+        here = parts + (entry.name,)
+        yield here, entry
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk(entry.path, here)
+
+
+def _content_kind(name: str) -> str | None:
     # fnmatch on the text: Path.match parses the pattern again for every file of a large site.
-    name = relative.as_posix()
     for pattern, kind in CONTENT_LAYOUT.items():
         if name.count("/") == pattern.count("/") and fnmatch.fnmatchcase(name, pattern):
             return kind
@@ -99,22 +114,27 @@ def load_tree(project: Path, cache: dict[str, tuple] | None = None) -> RawConten
     wanted: list[tuple[Path, str, str]] = []
     if not content_dir.is_dir():
         return RawContent([], {}, [Problem("content", 0, 0, "no content/ folder here; run the command from the project folder")])
-    for file in sorted(content_dir.rglob("*")):
-        relative = file.relative_to(content_dir)
-        shown = file.relative_to(project).as_posix()
-        if is_ignored(relative):
+    # os.scandir, not Path.rglob: the walk was a tenth of load's time, in Path objects made per entry.
+    for parts, entry in sorted(_walk(str(content_dir), ())):
+        relative = "/".join(parts)
+        shown = f"content/{relative}"
+        file = content_dir / relative
+        if entry.is_symlink():
+            # A link may point anywhere; entries that are no link lie in a folder the walk did not reach through one.
+            if not _inside(file, content_dir, real):
+                order.append(Problem(shown, 1, 1, "a link to a file outside content/; copy the file in instead"))
+                continue
+            is_dir, is_file = file.is_dir(), file.is_file()
+        else:
+            is_dir, is_file = entry.is_dir(follow_symlinks=False), entry.is_file(follow_symlinks=False)
+        if is_dir:
             continue
-        if not _inside(file, content_dir, real):  # a link, or a file inside a linked folder
-            order.append(Problem(shown, 1, 1, "a link to a file outside content/; copy the file in instead"))
-            continue
-        if file.is_dir():
-            continue
-        if not file.is_file():  # a pipe or a device would block or never end
+        if not is_file:  # a pipe or a device would block or never end
             order.append(Problem(shown, 1, 1, "not a regular file; content/ holds only text files"))
             continue
         kind = _content_kind(relative)
         if kind is None:
-            order.append(Problem(shown, 1, 1, _unread_hint(relative)))
+            order.append(Problem(shown, 1, 1, _unread_hint(PurePath(relative))))
             continue
         order.append(shown)
         wanted.append((file, shown, kind))
@@ -207,7 +227,7 @@ def _inside(file: Path, folder: Path, real: dict[Path, Path]) -> bool:
     return where.is_relative_to(resolved(folder))
 
 
-def _unread_hint(relative: Path) -> str:
+def _unread_hint(relative: PurePath) -> str:
     if relative.suffix in (".yml", ".YAML", ".Yaml"):
         return f"the generator reads only '.yaml' files; rename it to '{relative.with_suffix('.yaml').name}'"
     folders = ", ".join(sorted({p.split("/")[0] + "/" for p in CONTENT_LAYOUT if "/" in p}))
