@@ -62,11 +62,11 @@ def test_incremental_rebuild_reads_again_only_the_edited_file(mini_project: Path
     from factsheet.incremental import rebuild
 
     first = rebuild(mini_project, None)
-    before = {doc.path: doc for doc in (entry[1] for entry in first.loaded.values()) if doc}
+    before = {doc.path: doc for doc in (entry[1] for entry in first.cache.loaded.values()) if doc}
     device = mini_project / "content/devices/alpha.yaml"
     device.write_text(device.read_text("utf-8").replace("name: Alpha Phone", "name: Alpha Fone"), "utf-8")  # same size
     second = rebuild(mini_project, first, [device])
-    after = {doc.path: doc for doc in (entry[1] for entry in second.loaded.values()) if doc}
+    after = {doc.path: doc for doc in (entry[1] for entry in second.cache.loaded.values()) if doc}
     assert after.keys() == before.keys()
     assert [path for path in after if after[path] is not before[path]] == ["content/devices/alpha.yaml"]
     assert b"Alpha Fone" in second.files["devices/alpha/index.html"]

@@ -303,3 +303,29 @@ def test_a_large_site_feeds_only_its_newest_claims(tmp_path: Path):
     assert len(facts) > FEED_ENTRIES == len(entries)
     newest = facts[-FEED_ENTRIES:]  # the export lists the facts oldest first, as the feed orders them
     assert [e.findtext(f"{ATOM}id") for e in entries] == [f["url"] for f in reversed(newest)]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        # text: quotes, backslashes, every control character, DEL, line separators, German, CJK, emoji
+        {"text": 'a "quoted" \\ back\\slash'},
+        {"text": "".join(chr(c) for c in range(0x20)) + "\x7f"},
+        {"text": "\u2028\u2029 „Zitat“ – 小米 😀 \U0001f4f7"},
+        # nesting, None, integers, booleans, empty containers, keys out of order
+        {"z": None, "a": [1, -2, 2**53], "m": {"b": True, "a": False}, "e": [], "d": {}},
+        # a lone surrogate (YAML's "\ud800" escape): orjson refuses it, the reference decides
+        {"text": "x\ud800"},
+    ],
+)
+def test_the_fast_json_encoder_writes_the_references_bytes(value) -> None:
+    from factsheet.publish import _encode, encode_json
+
+    try:
+        expected = _encode(value).encode("utf-8")
+    except UnicodeEncodeError as error:
+        with pytest.raises(UnicodeEncodeError):
+            encode_json(value)
+        assert error
+        return
+    assert encode_json(value) == expected

@@ -79,8 +79,8 @@ def test_every_fact_appears_with_its_anchor_and_citations(pages) -> None:
     for claim_id, located in verified.content.claims.items():
         owner = (
             ("background/index.html" if located.path[0] == "background" else "history/index.html")
-            if located.owner == "history"
-            else f"devices/{located.owner.split(':')[1]}/index.html"
+            if located.owner.kind == "history"
+            else f"devices/{located.owner.id}/index.html"
         )
         assert claim_id in pages[owner].ids
         assert located.claim.citations

@@ -7,11 +7,10 @@ import sys
 import time
 from pathlib import Path
 
-from .model import check_base_url
-from .pipeline import build_project, check_project
-from .plan import plan_site
+from .build_cache import FOLDER, Built, build_options, input_key, read_cache
+from .urls import check_base_url
 from .problems import ContentError, format_problems, summarize
-from .write import WriteError
+from .write import WriteError, check_out, write_site
 
 
 def report_failure(error: ContentError, strict: bool, project: Path) -> int:
@@ -46,6 +45,12 @@ def main(argv: list[str] | None = None, project: Path | None = None) -> int:
         action="store_false",
         help="skip the full-text search index (faster; the search page then finds nothing)",
     )
+    build.add_argument(
+        "--no-cache",
+        dest="cache",
+        action="store_false",
+        help=f"neither reuse nor keep the last build's output in {FOLDER}/ (it is reused only when nothing it was made from changed)",
+    )
     check = commands.add_parser("check", help="run every check, write nothing")
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
     serve = commands.add_parser("serve", help="preview the site, rebuilt and reloaded in the browser on every save")
@@ -74,22 +79,34 @@ def main(argv: list[str] | None = None, project: Path | None = None) -> int:
     started = time.perf_counter()
     try:
         if args.command == "check":
-            checked = check_project(project, args.strict)
-            plan_site(checked.verified)  # planning refuses what only a whole site shows, such as a taken page URL
+            from .pipeline import check_project
+
+            checked = check_project(project, args.strict)  # the build's chain up to its plan: render and write left out
             if checked.warnings:
                 print(format_problems(checked.warnings, project), file=sys.stderr)
             print(
                 f"content OK: {len(checked.verified.content.claims)} facts, {len(checked.verified.matches)} citations verified; {summarize(checked.warnings)}"
             )
             return 0
-        plan, warnings = build_project(project, args.out, args.strict, args.base_url, args.search)
+        cache = project / FOLDER if args.cache else None
+        key = input_key(project, build_options(args.strict, args.base_url, args.search)) if cache else ""
+        hit = read_cache(cache, key) if cache else None
+        if hit is not None:  # before the stages are even imported: that alone takes longer than writing the site again
+            check_out(args.out, project)
+            write_site(hit.files, args.out)
+            built = Built(hit.pages, hit.warnings, True)
+        else:
+            from .pipeline import build_project
+
+            built = build_project(project, args.out, args.strict, args.base_url, args.search, cache, key)
     except ContentError as error:
         return report_failure(error, args.strict, project)
     except WriteError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    if warnings:
-        print(format_problems(warnings, project), file=sys.stderr)
+    if built.warnings:
+        print(format_problems(built.warnings, project), file=sys.stderr)
     elapsed = time.perf_counter() - started
-    print(f"built {plan.html_pages} pages into {args.out} in {elapsed:.2f} s; {summarize(warnings)}")
+    reused = f" (unchanged since the last build: its output reused from {FOLDER}/)" if built.reused else ""
+    print(f"built {built.pages} pages into {args.out} in {elapsed:.2f} s{reused}; {summarize(built.warnings)}")
     return 0

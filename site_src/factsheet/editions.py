@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .load import Document
+from .load import Document, Key
 from .model import Device, EuropeEntry, Relay, Site, Source
 from .problems import Problem
 from .validate import Content
@@ -78,14 +78,14 @@ def check_translations(content: Content) -> list[Problem]:
     rendering the German edition needs, and every free page without its German version.
     Nothing to check when the site has no German edition."""
     problems: list[Problem] = [
-        content.documents[f"page:{slug}.de"].problem(
+        content.documents[Key("page", f"{slug}.de")].problem(
             (), f"a German page with no English one; add content/pages/{slug}.md, or rename this file if it is a typo"
         )
         for slug in sorted(set(content.pages_de) - set(content.pages))
     ]
     if content.site is None or GERMAN not in content.site.translations:
         return problems
-    site_doc = content.documents["site"]
+    site_doc = content.documents[Key("site")]
     if content.site.language != ENGLISH:
         problems.append(
             site_doc.problem(
@@ -103,12 +103,12 @@ def check_translations(content: Content) -> list[Problem]:
 
     missing(site_doc, (), content.site, Site)
     for source_id, source in sorted(content.sources.items()):
-        doc = content.documents[f"source:{source_id}"]
+        doc = content.documents[Key("source", source_id)]
         missing(doc, (), source, Source)
         for index, relay in enumerate(source.relays):
             missing(doc, ("relays", index), relay, Relay)
     for device_id, device in sorted(content.devices.items()):
-        missing(content.documents[f"device:{device_id}"], (), device, Device)
+        missing(content.documents[Key("device", device_id)], (), device, Device)
     for located in content.claims.values():
         missing(located.document, located.path, located.claim, type(located.claim))
         for index, citation in enumerate(located.claim.citations):
@@ -133,10 +133,10 @@ def check_translations(content: Content) -> list[Problem]:
                 )
     if content.europe is not None:
         for index, entry in enumerate(content.europe.devices):
-            missing(content.documents["europe"], ("devices", index), entry, EuropeEntry)
+            missing(content.documents[Key("europe")], ("devices", index), entry, EuropeEntry)
     for slug in sorted(set(content.pages) - set(content.pages_de)):
         problems.append(
-            content.documents[f"page:{slug}"].problem(
+            content.documents[Key("page", slug)].problem(
                 (),
                 f"no German version of this page; add content/pages/{slug}.de.md (until then the German edition shows the English, marked as not yet translated)",
                 severity="warning",

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .pipeline import check_project, collector_paused
-from .plan import Page, SitePlan, plan_site
+from .pipeline import Cache, check_project, collector_paused
+from .plan import Page, SitePlan
 from .problems import Problem
 from .render import Kept, make_environment, render_site
 
@@ -109,9 +109,8 @@ class Build:
     warnings: list[Problem]
     base_url: str = ""
     reads: dict[str, dict[str, set]] = field(default_factory=dict)  # page output -> table -> keys read
-    loaded: dict[str, tuple] = field(default_factory=dict)  # content files as loaded, for the next rebuild
+    cache: Cache = field(default_factory=Cache)  # what the chain keeps for the next rebuild
     rendered: list[str] = field(default_factory=list)  # files rendered this time, changed or not
-    indexes: dict = field(default_factory=dict)  # the sources' quote-search indexes, for the next rebuild
     kept: Kept | None = None  # compiled templates and exported facts, kept until a template changes
     contexts: dict[str, tuple] = field(default_factory=dict)  # page output -> own_context, for the next rebuild
 
@@ -187,10 +186,9 @@ def rebuild(project: Path, previous: Build | None, changed_paths: Iterable[Path]
 
 
 def _rebuild(project: Path, previous: Build | None, changed_paths: Iterable[Path], base_url: str, strict: bool) -> Build:
-    loaded = {} if previous is None else previous.loaded  # unchanged files are not read again
-    indexes = {} if previous is None else previous.indexes
-    checked = check_project(project, strict, loaded, indexes)
-    plan = plan_site(checked.verified)
+    cache = Cache() if previous is None else previous.cache
+    checked = check_project(project, strict, cache)
+    plan = checked.plan
     site = plan.site
     templates = project / "templates"
     everything = previous is None or base_url != previous.base_url or any(_is_global(Path(p), project) for p in changed_paths)
@@ -220,7 +218,7 @@ def _rebuild(project: Path, previous: Build | None, changed_paths: Iterable[Path
     old_files = {} if previous is None else previous.files
     changed = {k: v for k, v in rendered.items() if old_files.get(k) != v}
     removed = sorted(set(old_files) - set(files))
-    return Build(files, changed, removed, plan, checked.warnings, base_url, reads, loaded, list(rendered), indexes, kept, contexts)
+    return Build(files, changed, removed, plan, checked.warnings, base_url, reads, cache, list(rendered), kept, contexts)
 
 
 def _is_global(path: Path, project: Path) -> bool:

@@ -8,9 +8,10 @@ import functools
 import re
 from dataclasses import dataclass, replace
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema, model_validator
+
+from .urls import check_base_url
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 _ONE_DATE = r"(?:(early|mid|late) )?(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?"
@@ -118,6 +119,13 @@ def parse_partial_date(value: object) -> PartialDate:
         value = str(value)
     if not isinstance(value, str):
         raise ValueError(f'expected a date such as "2022", "2022-07" or "late 2022-03", got {value!r}')
+    return _parse_date_text(value)
+
+
+# A large site writes the same few hundred dates tens of thousands of times: each text is parsed
+# once, and its PartialDate (frozen, its sort key cached on it) shared. Errors are not cached.
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_date_text(value: str) -> PartialDate:
     if _RANGE.match(value):
         return parse_date_range(value)
     match = _DATE.match(value.strip())
@@ -176,31 +184,6 @@ def _check_text(value: str) -> str:
 
 # A base URL ends up in href attributes, robots.txt and the feed: refuse anything that is not
 # plainly a web address, or that a browser would read as another host (`//host`, `\host`).
-_NOT_IN_BASE_URL = re.compile(r"[\s\x00-\x1f\x7f-\x9f\"'<>`\\]")
-
-
-def check_base_url(value: str) -> str:
-    """Return `value` if it is an http(s) address with a host the site may be published at; raise ValueError saying why not."""
-    hint = "write it as https://owner.github.io/repo/"
-    found = _NOT_IN_BASE_URL.search(value)
-    if found:
-        raise ValueError(f"the base URL holds {found.group()!r} (character {found.start() + 1}); {hint}")
-    parts = urlsplit(value)
-    if parts.scheme.lower() not in ("http", "https") or not value.lower().startswith(parts.scheme.lower() + "://"):
-        raise ValueError(f"the base URL '{value}' is not an http:// or https:// address; {hint}")
-    try:
-        port_ok = parts.port is None or parts.port > 0  # raises ValueError for a port that is no number or out of range
-    except ValueError:
-        port_ok = False
-    if not parts.hostname or not port_ok:
-        raise ValueError(f"the base URL '{value}' names no host (or a bad port); {hint}")
-    if parts.path.startswith("//"):
-        raise ValueError(f"the base URL '{value}' has a path starting with '//', which browsers read as another host; {hint}")
-    if parts.query or parts.fragment or "?" in value or "#" in value:
-        raise ValueError(f"the base URL '{value}' has a query or fragment ('?' or '#'); {hint}")
-    return value
-
-
 DateValue = Annotated[
     PartialDate,
     PlainValidator(parse_partial_date),

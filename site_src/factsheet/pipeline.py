@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from .build_cache import Built, Recorder, build_options, input_key, read_cache
 from .load import load_tree
 from .plan import SitePlan, plan_site
 from .problems import ContentError, Problem
 from .render import render_files, render_site
-from .search import index_site
+from .search import BUNDLE, index_site
 from .validate import validate_content
-from .verify import Verified, verify_content
+from .verify import SearchableText, Verified, verify_content
 from .write import check_out, write_site
 
 
@@ -33,48 +34,95 @@ def collector_paused() -> Iterator[None]:
 
 
 @dataclass
+class Cache:
+    """What one run of the chain keeps for the next, each entry keyed by the inputs it was made from.
+
+    The stages stay functions of their inputs: each is handed its part of the cache and reuses an
+    entry only when the key (a file's stamp or content digest, a source's text) is the same, then
+    leaves the part holding only this run's entries. serve keeps one between rebuilds.
+    """
+
+    loaded: dict[str, tuple] = field(default_factory=dict)  # load: shown path -> (stat stamp, document, problems)
+    validated: dict[tuple, tuple] = field(default_factory=dict)  # validate: (path, kind, digest) -> (model, problems)
+    links: dict[tuple, list] = field(default_factory=dict)  # verify: (path, digest) -> the file's Markdown problems
+    indexes: dict[str, SearchableText] = field(default_factory=dict)  # verify: source text -> its quote-search index
+
+
+@dataclass
 class Checked:
+    """The chain up to the plan: everything a build renders from, and the warnings met."""
+
     verified: Verified
+    plan: SitePlan
     warnings: list[Problem]
 
 
-def check_project(project: Path, strict: bool = False, cache: dict | None = None, indexes: dict | None = None) -> Checked:
-    """Run every check without writing; raise ContentError with all problems if any is an error.
+def check_project(project: Path, strict: bool = False, cache: Cache | None = None) -> Checked:
+    """Run every check and plan the site, writing nothing; raise ContentError with all problems if any is an error.
 
-    With `strict`, warnings count as errors. `cache` keeps unchanged files loaded (see load_tree),
-    `indexes` unchanged sources indexed for quote search (see verify_content).
+    This is the one chain (load → validate → verify → plan) that `check`, `build` and `serve` run.
+    With `strict`, warnings count as errors. `cache` makes a rerun reuse what its inputs did not change.
     """
     with collector_paused():
-        raw = load_tree(project, cache)
-        content, problems = validate_content(raw)
-        verified = verify_content(content, indexes)
-    problems = problems + verified.problems
+        raw = load_tree(project, None if cache is None else cache.loaded)
+        content, problems = validate_content(raw, None if cache is None else cache.validated)
+        del raw  # the documents' raw data: the models hold it now
+        verified = verify_content(content, None if cache is None else cache.indexes, None if cache is None else cache.links)
+        problems = problems + verified.problems
+        _stop_on_errors(problems, strict)
+        plan = plan_site(verified)
+        problems = problems + plan.problems
+        _stop_on_errors(problems, strict)
+    return Checked(verified, plan, problems)
+
+
+def _stop_on_errors(problems: list[Problem], strict: bool) -> None:
     if any(p.severity == "error" for p in problems) or (strict and problems):
         raise ContentError(problems)
-    return Checked(verified, problems)
 
 
 def render_project(project: Path, strict: bool = False, base_url: str = "") -> tuple[dict[str, bytes], SitePlan, list[Problem]]:
     """Return every output file of the site, its plan, and the warnings met."""
     with collector_paused():
         checked = check_project(project, strict)
-        plan = plan_site(checked.verified)
+        plan = checked.plan
         files = render_site(plan, plan.site, project / "templates", base_url)
     return files, plan, checked.warnings
 
 
 def build_project(
-    project: Path, out: Path, strict: bool = False, base_url: str = "", search: bool = True
-) -> tuple[SitePlan, list[Problem]]:
+    project: Path, out: Path, strict: bool = False, base_url: str = "", search: bool = True, cache: Path | None = None, key: str = ""
+) -> Built:
     """Build the site into `out`; on any error raise before touching it.
 
-    Without `search` the Pagefind index is left out (the search page then finds nothing).
+    Without `search` the Pagefind index is left out (the search page then finds nothing). With
+    `cache` (a folder, see build_cache.py) an unchanged project's last output is written again
+    without running the chain, and a new build's output is kept there for the next one; `key`
+    is the inputs' key when the caller has it already (see build_cache.input_key).
     """
     check_out(out, project)
-    with collector_paused():
-        checked = check_project(project, strict)
-        plan = plan_site(checked.verified)
-        # Each page is written as soon as it is rendered: a large site is never whole in memory.
-        files = render_files(plan, plan.site, project / "templates", base_url)
-        write_site(files, out, finish=index_site if search else None)
-    return plan, checked.warnings
+    recorder = None
+    if cache is not None:
+        key = key or input_key(project, build_options(strict, base_url, search))
+        hit = read_cache(cache, key)
+        if hit is not None:
+            write_site(hit.files, out)
+            return Built(hit.pages, hit.warnings, True)
+        recorder = Recorder(cache, key)
+    try:
+        with collector_paused():
+            checked = check_project(project, strict)
+            plan = checked.plan
+            # Each page is written as soon as it is rendered: a large site is never whole in memory.
+            files: Iterable[tuple[str, bytes]] = render_files(plan, plan.site, project / "templates", base_url)
+            finish: Callable[[Path], None] | None = index_site if search else None
+            if recorder is not None:
+                files, finish = recorder.tee(files), recorder.finishing(finish, BUNDLE)
+            write_site(files, out, finish=finish)
+    except BaseException:
+        if recorder is not None:
+            recorder.discard()
+        raise
+    if recorder is not None:
+        recorder.store(checked.warnings, plan.html_pages)
+    return Built(plan.html_pages, checked.warnings, False)

@@ -10,8 +10,9 @@ from typing import Any
 from .editions import ENGLISH, FOLDER, GERMAN, editions
 from .i18n import N_
 from .model import Claim, Event, Site
+from .load import Key
 from .pictures import plan_lineup, plan_timeline
-from .problems import ContentError
+from .problems import Problem
 from .verify import Match, Verified
 
 # The English words are msgids: the templates show them through the edition's catalog.
@@ -144,6 +145,7 @@ class SitePlan:
     verdicts: dict[str, Verdict]
     passages: dict[str, list[Passage]]
     site: Site  # what every page says of the site itself: title, language, "as of"
+    problems: list[Problem] = field(default_factory=list)  # what only the whole site shows, such as a page URL taken twice
 
     @property
     def html_pages(self) -> int:
@@ -201,12 +203,12 @@ def plan_site(verified: Verified) -> SitePlan:
 
     claims: dict[str, ClaimView] = {}
     for cid, located in content.claims.items():
-        if located.owner == "history" and located.path[0] == "background":
+        if located.owner.kind == "history" and located.path[0] == "background":
             owner_title, page_url = N_("Background"), "background/"
-        elif located.owner == "history":
+        elif located.owner.kind == "history":
             owner_title, page_url = N_("Partnership history"), "history/"
         else:
-            device_id = located.owner.split(":", 1)[1]
+            device_id = located.owner.id
             owner_title, page_url = content.devices[device_id].name, f"devices/{device_id}/"
         citations = tuple(
             CitationView(
@@ -334,8 +336,7 @@ def plan_site(verified: Verified) -> SitePlan:
     if GERMAN in editions(site):
         pages += [german_page(page, content) for page in pages]
     pages += plan_publishing(pages, claims, site)
-    refuse_taken_urls(pages, content)
-    return SitePlan(pages, claims, verdicts, passages, site)
+    return SitePlan(pages, claims, verdicts, passages, site, taken_urls(pages, content))
 
 
 def german_page(page: Page, content) -> Page:
@@ -367,20 +368,19 @@ def latest_events(events: list[ClaimView]) -> list[ClaimView]:
     return sorted(events, key=newest, reverse=True)[:LATEST_EVENTS]
 
 
-def refuse_taken_urls(pages: list[Page], content) -> None:
-    """Raise ContentError for a free page whose URL the site already uses: it would overwrite that page."""
+def taken_urls(pages: list[Page], content) -> list[Problem]:
+    """Return an error for each free page whose URL the site already uses: it would overwrite that page."""
     count: dict[str, int] = {}
     for page in pages:
         count[page.output] = count.get(page.output, 0) + 1
     problems = [
-        content.documents[f"page:{page.url[:-1]}"].problem(
+        content.documents[Key("page", page.url[:-1])].problem(
             (), f"the page name '{page.url[:-1]}' is taken by the site's own /{page.url} page; rename the file"
         )
         for page in pages
         if page.template == "page.html" and count[page.output] > 1
     ]
-    if problems:
-        raise ContentError(problems)
+    return problems
 
 
 # A feed reader wants what is new, not the whole site: a site of thousands of claims would feed

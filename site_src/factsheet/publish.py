@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
+
 from .editions import FOLDER, GERMAN, editions
 from .model import Event, PartialDate, Site
 from .plan import ClaimView, Page, SitePlan
@@ -73,10 +75,7 @@ def export_facts(plan: SitePlan, site: Site, base_url: str, kept: dict | None = 
     for view in sorted(plan.claims.values(), key=lambda v: (v.claim.date.sort_key, v.id)):
         known = kept.get(view.id)
         if known is None or known[0] != (view, base_url, german):
-            known = kept[view.id] = (
-                (view, base_url, german),
-                _encode(export_fact(view, base_url, view.superseded_by, german)).encode("utf-8"),
-            )
+            known = kept[view.id] = ((view, base_url, german), encode_json(export_fact(view, base_url, view.superseded_by, german)))
         if facts:
             facts.append(b",")
         facts.append(known[1])
@@ -124,6 +123,19 @@ def export_facts(plan: SitePlan, site: Site, base_url: str, kept: dict | None = 
 def _encode(data: Any) -> str:
     # One line, no indent: json's C encoder then does the work (indent falls back to pure Python).
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def encode_json(data: Any) -> bytes:
+    """Return `data` as UTF-8 JSON, byte for byte what _encode (the json module, the reference) writes.
+
+    orjson writes the same bytes for what a fact holds (text, ints, None, lists, string keys) about
+    five times faster; what it refuses (a lone surrogate, which YAML's "\\ud800" can make) goes to
+    the reference. tests/test_publish.py compares the two.
+    """
+    try:
+        return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+    except (orjson.JSONEncodeError, TypeError):
+        return _encode(data).encode("utf-8")
 
 
 def structured_data(page: Page, site: Site, base_url: str) -> dict[str, Any] | None:

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from .load import Document, RawContent
+from .load import Document, Key, RawContent, key_of, key_of_path
 from .model import MODELS, Claim, Device, Europe, History, PageMeta, Site, Source
 from .problems import Problem, did_you_mean
 from .scaffold import suggest_id
@@ -27,7 +27,7 @@ class LocatedClaim:
     claim: Claim
     document: Document
     path: tuple  # of the claim inside its document
-    owner: str  # "device:<id>" or "history"
+    owner: Key  # Key("device", <id>) or Key("history")
 
 
 @dataclass
@@ -43,9 +43,10 @@ class Content:
     texts: dict[str, str]
     digests: dict[str, str]  # seed file name -> SHA-256 of its bytes
     sizes: dict[str, int]  # seed file name -> its size in bytes
-    documents: dict[str, Document]  # "device:<id>", "source:<id>", "history", "europe", "site", "page:<id>"
+    documents: dict[Key, Document]  # every file loaded, by its key
+    models: dict[Key, Any] = field(default_factory=dict)  # every file that validated: its model
     claims: dict[str, LocatedClaim] = field(default_factory=dict)
-    failed: set[str] = field(default_factory=set)  # documents that did not validate: refs to them are not reported
+    failed: set[Key] = field(default_factory=set)  # documents that did not validate: refs to them are not reported
     pages_de: dict[str, tuple[PageMeta, str]] = field(default_factory=dict)  # slug -> its German page (pages/<slug>.de.md)
 
 
@@ -58,19 +59,22 @@ PATTERN_HINTS = {
 REQUIRED = {"site": "content/site.yaml", "history": "content/history.yaml", "europe": "content/europe.yaml"}
 
 
-def validate_content(raw: RawContent) -> tuple[Content, list[Problem]]:
+def validate_content(raw: RawContent, memo: dict[tuple, tuple] | None = None) -> tuple[Content, list[Problem]]:
     """Return the typed content of every file that validated, and every problem found.
 
     Files that failed are left out and listed in `failed`, so verify can still check the rest
-    without reporting references to them as unknown.
+    without reporting references to them as unknown. `memo` (a build cache's) maps each file's
+    (path, kind, digest) to its model and problems: an unchanged file is not validated again.
+    It is left holding only this build's files.
     """
     problems = list(raw.problems)
-    models: dict[str, Any] = {}
-    documents: dict[str, Document] = {}
-    failed: set[str] = set()
-    taken = {f"{doc.kind}:{doc.stem}" for doc in raw.documents}
+    models: dict[Key, Any] = {}
+    documents: dict[Key, Document] = {}
+    failed: set[Key] = set()
+    used: dict[tuple, tuple] = {}
+    taken = {key_of(doc) for doc in raw.documents}
     for doc in raw.documents:
-        key = doc.kind if doc.kind in REQUIRED else f"{doc.kind}:{doc.stem}"
+        key = key_of(doc)
         documents[key] = doc
         if doc.kind not in REQUIRED and not ID.fullmatch(page_slug(doc)):
             suggestion = suggest_id(doc.stem)
@@ -79,9 +83,7 @@ def validate_content(raw: RawContent) -> tuple[Content, list[Problem]]:
                 ""
                 if not suggestion
                 else (
-                    f" ({renamed}, its kebab-case name, is taken)"
-                    if f"{doc.kind}:{suggestion}" in taken
-                    else f" (rename it to '{renamed}')"
+                    f" ({renamed}, its kebab-case name, is taken)" if Key(doc.kind, suggestion) in taken else f" (rename it to '{renamed}')"
                 )
             )
             problems.append(
@@ -95,42 +97,51 @@ def validate_content(raw: RawContent) -> tuple[Content, list[Problem]]:
             problems.append(doc.problem((), f"file name '{doc.stem}' is longer than the {ID_LENGTH} characters an id may have; shorten it"))
             failed.add(key)
             continue
-        if doc.validated is None:  # a file unchanged since serve's last build keeps its result
-            doc.validated = validate_document(doc)
-        model, found = doc.validated
+        stamp = (doc.path, doc.kind, doc.digest)
+        result = memo.get(stamp) if memo is not None and doc.digest else None
+        if result is None:
+            result = validate_document(doc)
+        used[stamp] = result
+        model, found = result
         problems += found
         if model is None:
             failed.add(key)
         else:
             models[key] = model
-            doc.data = None  # the model holds it all now; a large site is not in memory twice
+            # The model holds it all now: later stages get the document without its raw data, so a
+            # large site is not in memory twice once the loaded tree is dropped.
+            documents[key] = replace(doc, data=None)
+    if memo is not None:
+        memo.clear()
+        memo.update(used)
     loaded = {p.file for p in raw.problems}
     for kind, path in REQUIRED.items():
-        if kind not in documents and path not in loaded:
+        if Key(kind) not in documents and path not in loaded:
             problems.append(Problem(path, 0, 0, f"missing; the site needs {path}"))
-    failed |= {document_key(p.file) for p in raw.problems}
-    seeds = {model.file: key.split(":", 1)[1] for key, model in models.items() if isinstance(model, Source)}
+    failed |= {key for key in map(key_of_path, (p.file for p in raw.problems)) if key is not None}
+    seeds = {model.file: key.id for key, model in models.items() if isinstance(model, Source)}
     problems = [name_source_of_seed(p, seeds) for p in problems]
     claims = index_claims(models, documents, problems)
+    by_kind: dict[str, dict[str, Any]] = {"source": {}, "device": {}, "page": {}}
+    for key, model in models.items():
+        if key.kind in by_kind:
+            by_kind[key.kind][key.id] = model
     content = Content(
-        site=models.get("site"),
-        sources={k.split(":", 1)[1]: v for k, v in models.items() if k.startswith("source:")},
-        devices={k.split(":", 1)[1]: v for k, v in models.items() if k.startswith("device:")},
-        history=models.get("history"),
-        europe=models.get("europe"),
-        pages={
-            k.split(":", 1)[1]: (v, documents[k].body) for k, v in models.items() if k.startswith("page:") and not k.endswith(GERMAN_PAGE)
-        },
+        site=models.get(Key("site")),
+        sources=by_kind["source"],
+        devices=by_kind["device"],
+        history=models.get(Key("history")),
+        europe=models.get(Key("europe")),
+        pages={k: (v, documents[Key("page", k)].body) for k, v in by_kind["page"].items() if not k.endswith(GERMAN_PAGE)},
         texts=raw.texts,
         digests=raw.digests,
         sizes=raw.sizes,
         documents=documents,
+        models=models,
         claims=claims,
         failed=failed,
         pages_de={
-            k.split(":", 1)[1][: -len(GERMAN_PAGE)]: (v, documents[k].body)
-            for k, v in models.items()
-            if k.startswith("page:") and k.endswith(GERMAN_PAGE)
+            k[: -len(GERMAN_PAGE)]: (v, documents[Key("page", k)].body) for k, v in by_kind["page"].items() if k.endswith(GERMAN_PAGE)
         },
     )
     return content, problems
@@ -144,14 +155,6 @@ def page_slug(doc: Document) -> str:
     if doc.kind == "page" and doc.stem.endswith(GERMAN_PAGE):
         return doc.stem[: -len(GERMAN_PAGE)]
     return doc.stem
-
-
-def document_key(path: str) -> str:
-    """Return the key a content file is known by: `content/devices/x.yaml` -> `device:x`."""
-    parts = path.split("/")
-    if len(parts) == 3 and parts[1] in ("devices", "sources", "pages"):
-        return f"{parts[1][:-1]}:{parts[2].rsplit('.', 1)[0]}"
-    return parts[-1].rsplit(".", 1)[0]
 
 
 def name_source_of_seed(problem: Problem, seeds: dict[str, str]) -> Problem:
@@ -337,7 +340,7 @@ def hint_for(model_class: type[BaseModel], loc: tuple) -> str:
     return f"; one of: {', '.join(options)}" if options else ""
 
 
-def index_claims(models: dict[str, Any], documents: dict[str, Document], problems: list[Problem]) -> dict[str, LocatedClaim]:
+def index_claims(models: dict[Key, Any], documents: dict[Key, Document], problems: list[Problem]) -> dict[str, LocatedClaim]:
     """Return every fact and event by id; report ids used twice, pointing at both places."""
     claims: dict[str, LocatedClaim] = {}
     located: list[LocatedClaim] = []

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from .editions import check_translations
 from .model import CONTROL
-from .load import Document
+from .load import Document, Key
 from .validate import Content
 from .problems import Problem, compare_words, did_you_mean
 
@@ -233,11 +233,12 @@ class Verified:
     problems: list[Problem]
 
 
-def verify_content(content: Content, indexes: dict[str, SearchableText] | None = None) -> Verified:
+def verify_content(content: Content, indexes: dict[str, SearchableText] | None = None, links: dict[tuple, list] | None = None) -> Verified:
     """Return the content with every citation located in its source, and the problems found.
 
-    `indexes` (serve keeps one between rebuilds) maps each source text to its search index, so
-    an unchanged source is not indexed again nor an unchanged quote searched again.
+    A build cache passes `indexes`, each source text's search index, so an unchanged source is
+    not indexed again nor an unchanged quote searched again, and `links`, each file's Markdown
+    problems by (path, digest); both are left holding only this build's entries.
     """
     problems: list[Problem] = []
     known = {} if indexes is None else dict(indexes)
@@ -250,34 +251,44 @@ def verify_content(content: Content, indexes: dict[str, SearchableText] | None =
     problems += check_references(content)
     problems += check_europe(content)
     problems += check_repeated_statements(content, matches)
-    problems += check_markdown(content)
+    problems += check_markdown(content, links)
     problems += check_translations(content)
     cited = {m.source for m in matches.values()}
     for source_id in sorted(set(content.sources) - cited):
         problems.append(
-            content.documents[f"source:{source_id}"].problem(
+            content.documents[Key("source", source_id)].problem(
                 (), f"no fact cites source '{source_id}'; cite it or remove it", severity="warning"
             )
         )
     return Verified(content, matches, problems)
 
 
-def check_markdown(content: Content) -> list[Problem]:
-    """Report links and images in Markdown text (any text field, and page bodies) that are not http(s) or relative."""
+def check_markdown(content: Content, memo: dict[tuple, list] | None = None) -> list[Problem]:
+    """Report links and images in Markdown text (any text field, and page bodies) that are not http(s) or relative.
+
+    `memo` maps (path, digest) to a file's problems: an unchanged file is not parsed again.
+    """
     problems: list[Problem] = []
-    for _, doc in sorted(content.documents.items()):
-        if doc.link_problems is None:  # an unchanged file keeps its result across serve's rebuilds
-            doc.link_problems = _markdown_problems(doc)
-        problems += doc.link_problems
+    used: dict[tuple, list] = {}
+    for key, doc in sorted(content.documents.items()):
+        stamp = (doc.path, doc.digest)
+        found = memo.get(stamp) if memo is not None and doc.digest else None
+        if found is None:
+            found = _markdown_problems(doc, content.models.get(key))
+        used[stamp] = found
+        problems += found
+    if memo is not None:
+        memo.clear()
+        memo.update(used)
     return problems
 
 
-def _markdown_problems(doc: Document) -> list[Problem]:
+def _markdown_problems(doc: Document, model: Any) -> list[Problem]:
     """Return one document's refused links and control characters in Markdown bodies."""
     problems = []
-    # The model, once validated (validate drops the raw data then): same keys, same paths.
+    # The model, once validated (its document no longer holds the raw data then): same keys, same paths.
     texts: list[tuple[tuple, str]] = []
-    _texts_with_links(doc.data if doc.validated is None or doc.validated[0] is None else doc.validated[0], (), texts)
+    _texts_with_links(doc.data if model is None else model, (), texts)
     for path, text in texts:
         for url in _links(_LINK_FINDER.parseInline(text)):
             problems.append(doc.problem(path, _refused_link(url)))
@@ -357,7 +368,7 @@ def check_sources(content: Content, searchable: dict[str, SearchableText]) -> li
     used = set()
     for source_id, source in content.sources.items():
         used.add(source.file)
-        doc = content.documents[f"source:{source_id}"]
+        doc = content.documents[Key("source", source_id)]
         if source.file not in searchable:
             problems.append(
                 doc.problem(
@@ -366,7 +377,7 @@ def check_sources(content: Content, searchable: dict[str, SearchableText]) -> li
             )
             continue
         problems += check_pin(doc, source.file, source.sha256, content.digests.get(source.file))
-    sources_failed = any(k.startswith("source:") for k in content.failed)
+    sources_failed = any(k.kind == "source" for k in content.failed)
     for name in sorted(set(searchable) - used) if not sources_failed else ():
         problems.append(Problem(f"seeds/{name}", 0, 0, "no source in content/sources/ describes this archived text; add one", "warning"))
     return problems
@@ -403,7 +414,7 @@ def check_citations(content: Content, searchable: dict[str, SearchableText], pro
             path = located.path + ("citations", index)
             source = content.sources.get(citation.source)
             if source is None:
-                if f"source:{citation.source}" not in content.failed:
+                if Key("source", citation.source) not in content.failed:
                     problems.append(
                         located.document.problem(
                             path + ("source",), f"unknown source '{citation.source}'{did_you_mean(citation.source, content.sources)}"
@@ -461,14 +472,14 @@ def check_references(content: Content) -> list[Problem]:
     problems = []
 
     def check(doc, path, value, known, kind, self_id=None):
-        if value is None or value in known or f"{kind}:{value}" in content.failed:
+        if value is None or value in known or Key(kind, value) in content.failed:
             if value is not None and value == self_id:
                 problems.append(doc.problem(path, f"'{value}' refers to itself; name another {kind}"))
             return
         problems.append(doc.problem(path, f"unknown {kind} '{value}'{did_you_mean(value, known)}"))
 
     for device_id, device in content.devices.items():
-        doc = content.documents[f"device:{device_id}"]
+        doc = content.documents[Key("device", device_id)]
         for key in ("predecessor", "successor", "shipped_as"):
             check(doc, (key,), getattr(device, key), content.devices, "device", device_id)
         successor = content.devices.get(device.successor or "")
@@ -480,7 +491,7 @@ def check_references(content: Content) -> list[Problem]:
                     severity="warning",
                 )
             )
-    claim_failed = any(k.startswith("device:") or k == "history" for k in content.failed)
+    claim_failed = any(k.kind in ("device", "history") for k in content.failed)
     for claim_id, located in content.claims.items():
         for key in ("contradicts", "supersedes"):
             value = getattr(located.claim, key)
@@ -503,7 +514,7 @@ def check_repeated_statements(content: Content, matches: dict[tuple[str, int], M
     for (claim_id, _), match in matches.items():
         spans.setdefault(claim_id, []).append(match)
     problems = []
-    doc = content.documents["europe"]
+    doc = content.documents[Key("europe")]
     for index, entry in enumerate(content.europe.devices):
         seen: list[tuple[str, Match]] = []
         for claim_id in dict.fromkeys(entry.claims):
@@ -530,9 +541,9 @@ def check_europe(content: Content) -> list[Problem]:
     problems: list[Problem] = []
     if content.europe is None:
         return problems
-    doc = content.documents["europe"]
+    doc = content.documents[Key("europe")]
     seen: dict[str, int] = {}
-    claim_failed = any(k.startswith("device:") or k == "history" for k in content.failed)
+    claim_failed = any(k.kind in ("device", "history") for k in content.failed)
     for index, entry in enumerate(content.europe.devices):
         path = ("devices", index)
         if entry.device in seen:
@@ -542,7 +553,7 @@ def check_europe(content: Content) -> list[Problem]:
                 )
             )
         seen[entry.device] = index
-        if entry.device not in content.devices and f"device:{entry.device}" not in content.failed:
+        if entry.device not in content.devices and Key("device", entry.device) not in content.failed:
             problems.append(
                 doc.problem(path + ("device",), f"unknown device '{entry.device}'{did_you_mean(entry.device, content.devices)}")
             )
