@@ -182,8 +182,9 @@ def test_the_base_url_flag_is_refused_in_one_line_before_anything_is_written(min
 @pytest.mark.parametrize("url", BAD_BASES)
 def test_a_base_url_in_site_yaml_is_a_located_error(mini_project: Path, url: str) -> None:
     edit(mini_project / "content/site.yaml", 'base_url: ""', f"base_url: {json.dumps(url)}")
+    line = (mini_project / "content/site.yaml").read_text().split("\n").index(f"base_url: {json.dumps(url)}") + 1
     found = [p for p in problems_of(mini_project) if p.startswith("content/site.yaml:")]
-    assert len(found) == 1 and found[0].startswith("content/site.yaml:4:11: error: "), found
+    assert len(found) == 1 and found[0].startswith(f"content/site.yaml:{line}:11: error: "), found
 
 
 @pytest.mark.parametrize("url", GOOD_BASES)

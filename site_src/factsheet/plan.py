@@ -373,14 +373,15 @@ def taken_urls(pages: list[Page], content) -> list[Problem]:
     count: dict[str, int] = {}
     for page in pages:
         count[page.output] = count.get(page.output, 0) + 1
-    problems = [
-        content.documents[Key("page", page.url[:-1])].problem(
-            (), f"the page name '{page.url[:-1]}' is taken by the site's own /{page.url} page; rename the file"
-        )
-        for page in pages
-        if page.template == "page.html" and count[page.output] > 1
-    ]
-    return problems
+    problems: dict[Key, Problem] = {}  # one per file: a German page shown from the English file clashes with it
+    for page in pages:
+        if page.template == "page.html" and count[page.output] > 1:
+            slug = page.path[:-1]
+            key = Key("page", f"{slug}.de") if page.lang != ENGLISH and Key("page", f"{slug}.de") in content.documents else Key("page", slug)
+            problems.setdefault(
+                key, content.documents[key].problem((), f"the page name '{slug}' is taken by the site's own /{page.path} page; rename the file")
+            )
+    return list(problems.values())
 
 
 # A feed reader wants what is new, not the whole site: a site of thousands of claims would feed
