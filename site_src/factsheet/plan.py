@@ -377,9 +377,12 @@ def taken_urls(pages: list[Page], content) -> list[Problem]:
     for page in pages:
         if page.template == "page.html" and count[page.output] > 1:
             slug = page.path[:-1]
-            key = Key("page", f"{slug}.de") if page.lang != ENGLISH and Key("page", f"{slug}.de") in content.documents else Key("page", slug)
+            key = (
+                Key("page", f"{slug}.de") if page.lang != ENGLISH and Key("page", f"{slug}.de") in content.documents else Key("page", slug)
+            )
             problems.setdefault(
-                key, content.documents[key].problem((), f"the page name '{slug}' is taken by the site's own /{page.path} page; rename the file")
+                key,
+                content.documents[key].problem((), f"the page name '{slug}' is taken by the site's own /{page.path} page; rename the file"),
             )
     return list(problems.values())
 

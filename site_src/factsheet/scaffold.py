@@ -167,6 +167,10 @@ EVENT = """
     standing: ""
     # Optional: the ids (file names in content/devices/) of the devices it concerns.
     # devices: [xiaomi-12s-ultra]
+    # Optional: the camera partnership it is about, named by its companies (the history's timeline
+    # draws one bar per name), and whether it dates that partnership's start or a (likely) end.
+    # partnership: Xiaomi–Leica
+    # partnership_marks: start
     # Optional: its answer to "will it come to Europe?": "no", "expected", "sold" or "unclear".
     # europe: ""
     # Optional: the id of a fact or event this one disagrees with, or of an earlier one it replaces.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import signal
 import subprocess
@@ -57,3 +58,12 @@ def index_site(folder: Path) -> None:
     if result.returncode != 0:
         said = " ".join((result.stderr or result.stdout).split())[-300:]
         raise WriteError(f"the search indexer (Pagefind) failed with exit status {result.returncode}" + (f": {said}" if said else ""))
+    sort_languages(folder / BUNDLE / "pagefind-entry.json")
+
+
+def sort_languages(entry: Path) -> None:
+    """Write Pagefind's entry file with its languages in order: it lists them in hash-map order, so
+    two builds of a bilingual site differed there, and only there."""
+    data = json.loads(entry.read_text("utf-8"))
+    data["languages"] = dict(sorted(data.get("languages", {}).items()))
+    entry.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), "utf-8")
