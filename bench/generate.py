@@ -280,7 +280,7 @@ def generate(n: int, out: Path, german_edition: bool = True) -> dict[str, int]:
         lines += [
             f"  - device: {device_id(i)}",
             f"    reasoning: {q(f'The latest dated claim about Phone {i} decides.')}",
-            f"    reasoning_de: {q(f'Die neueste datierte Aussage über Phone {i} entscheidet.')}",
+            "    reasoning_de: Die neueste Aussage entscheidet.",  # short: europe.yaml must stay under load's 2 MB a file
             f"    claims: [{device_id(i)}-f8, {device_id(i)}-f9]",
         ]
     (content / "europe.yaml").write_text("\n".join(lines) + "\n", "utf-8")
