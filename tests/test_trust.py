@@ -112,6 +112,8 @@ def test_an_english_quote_with_a_translation_warns(mini_project: Path) -> None:
 def test_every_non_english_quote_on_the_real_site_has_its_translation_beside_it(built_site: Path) -> None:
     shown = 0
     for page in built_site.rglob("*.html"):
+        if page.relative_to(built_site).parts[0] == "de":
+            continue  # the German edition translates the quotes not in German: tests/test_editions_site.py
         html = page.read_text("utf-8")
         for details in re.findall(r'<details class="quote">.*?</details>', html, re.S):
             lang = re.search(r'<blockquote lang="([^"]+)"', details).group(1)

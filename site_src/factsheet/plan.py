@@ -368,6 +368,7 @@ def refuse_taken_urls(pages: list[Page], content) -> None:
     count: dict[str, int] = {}
     for page in pages:
         count[page.output] = count.get(page.output, 0) + 1
+    pages = [page for page in pages if page.lang == ENGLISH]  # a German page is taken when its English one is: one message
     problems = [
         content.documents[f"page:{page.url[:-1]}"].problem(
             (), f"the page name '{page.url[:-1]}' is taken by the site's own /{page.url} page; rename the file"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import signal
 import subprocess
@@ -57,3 +58,17 @@ def index_site(folder: Path) -> None:
     if result.returncode != 0:
         said = " ".join((result.stderr or result.stdout).split())[-300:]
         raise WriteError(f"the search indexer (Pagefind) failed with exit status {result.returncode}" + (f": {said}" if said else ""))
+    sort_languages(folder / BUNDLE / "pagefind-entry.json")
+
+
+def sort_languages(entry: Path) -> None:
+    """Rewrite Pagefind's entry file with its languages in a fixed order: Pagefind writes them in
+    the order of a hash map, so a site of two languages came out different from one build to the
+    next. The search reads them by name; the order means nothing to it."""
+    try:
+        data = json.loads(entry.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # no entry file (or not Pagefind's): nothing to put in order
+    if isinstance(data, dict) and isinstance(data.get("languages"), dict):
+        data["languages"] = dict(sorted(data["languages"].items()))
+        entry.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
