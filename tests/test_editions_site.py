@@ -230,3 +230,13 @@ def test_search_is_indexed_per_language(built_site: Path) -> None:
     assert languages["de"]["page_count"] == languages["en"]["page_count"] > 0
     search = (built_site / "de/search/index.html").read_text(encoding="utf-8")
     assert 'data-searching="Suche läuft …"' in search
+
+
+def test_a_german_quote_needs_no_translation_on_the_german_edition(built_site: Path) -> None:
+    german_quotes = 0
+    for page in (built_site / "de").rglob("*.html"):
+        for details in re.findall(r'<details class="quote">.*?</details>', page.read_text("utf-8"), re.S):
+            if '<blockquote lang="de">' in details:
+                assert 'class="translation"' not in details, page
+                german_quotes += 1
+    assert german_quotes > 100

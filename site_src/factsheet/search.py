@@ -62,8 +62,13 @@ def index_site(folder: Path) -> None:
 
 
 def sort_languages(entry: Path) -> None:
-    """Write Pagefind's entry file with its languages in order: it lists them in hash-map order, so
-    two builds of a bilingual site differed there, and only there."""
-    data = json.loads(entry.read_text("utf-8"))
-    data["languages"] = dict(sorted(data.get("languages", {}).items()))
-    entry.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), "utf-8")
+    """Rewrite Pagefind's entry file with its languages in a fixed order: Pagefind writes them in
+    the order of a hash map, so a site of two languages came out different from one build to the
+    next. The search reads them by name; the order means nothing to it."""
+    try:
+        data = json.loads(entry.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # no entry file (or not Pagefind's): nothing to put in order
+    if isinstance(data, dict) and isinstance(data.get("languages"), dict):
+        data["languages"] = dict(sorted(data["languages"].items()))
+        entry.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
