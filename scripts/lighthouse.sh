@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Lighthouse scores of the home, a device and the Europe page of a fresh build, served over
+# Lighthouse scores of the home, a device and the Europe page and the German home page of a fresh build, served over
 # loopback under a sub-path as GitHub Pages serves it. Fails below: performance 95,
 # accessibility, best practices and SEO 100. Usage: scripts/lighthouse.sh [device-id]
 set -euo pipefail
@@ -13,15 +13,17 @@ cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
 mkdir -p "$work/root"
-"$python" build.py build --out "$work/root/factsheet" >/dev/null
 port="$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+# Built as it is published: with its base URL, so canonical and hreflang links are absolute as
+# search engines require.
+"$python" build.py build --no-cache --base-url "http://127.0.0.1:$port/factsheet/" --out "$work/root/factsheet" >/dev/null
 "$python" -m http.server "$port" --bind 127.0.0.1 --directory "$work/root" >/dev/null 2>&1 &
 server=$!
 for _ in $(seq 50); do "$python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/factsheet/')" 2>/dev/null && break; sleep 0.1; done
 
 status=0
 printf '%-32s %5s %5s %5s %5s\n' page perf a11y bp seo
-for path in "" "devices/$device/" "europe/"; do
+for path in "" "devices/$device/" "europe/" "de/"; do
     CHROME_PATH="$chrome" node_modules/.bin/lighthouse "http://127.0.0.1:$port/factsheet/$path" \
         --quiet --output=json --output-path="$work/report.json" \
         --only-categories=performance,accessibility,best-practices,seo \
