@@ -23,6 +23,7 @@ import pytest
 
 from conftest import REPO
 from factsheet import cli
+from factsheet.load import parse_yaml
 from factsheet.model import check_base_url
 from factsheet.pipeline import build_project, check_project, render_project
 from factsheet.problems import ContentError, did_you_mean, printable
@@ -577,3 +578,25 @@ def test_a_short_wrong_quote_in_a_large_source_gets_a_hint(large_with_phonex: Se
 
 def test_a_large_source_sharing_no_word_with_the_quote_gives_no_hint(large_with_phonex: SearchableText) -> None:
     assert large_with_phonex.closest("Zyxwvut qwerty plonk " * 20) == ""
+
+
+# europe.yaml grows with the site ---------------------------------------------------------
+
+
+def test_a_europe_file_of_a_large_site_is_read_while_other_files_keep_the_small_limit(mini_project: Path) -> None:
+    europe = mini_project / "content/europe.yaml"
+    padding = "# " + "x" * 98 + "\n"
+    europe.write_text(europe.read_text() + padding * 27_000)  # 2.7 MB: a 20,000-device site's answers
+    check_project(mini_project)  # no error: read and checked like a small one
+    device = mini_project / "content/devices/beta.yaml"
+    device.write_text(device.read_text() + padding * 21_000)
+    assert any(p.startswith("content/devices/beta.yaml:1:1: error: file is larger than 2 MB") for p in problems_of(mini_project))
+
+
+def test_an_alias_bomb_in_the_europe_file_is_still_refused() -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(8)
+    )
+    doc, problems = parse_yaml(bomb, "content/europe.yaml", "europe")
+    assert doc is None and "too many values (over 4,000,000); is this an alias bomb?" in problems[0].message

@@ -13,7 +13,7 @@ from pathlib import Path, PurePath
 from typing import NamedTuple
 
 from .problems import Problem
-from .yaml_reader import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, Document, Position, parse_page, parse_yaml, read_text
+from .yaml_reader import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, Document, Position, limits, parse_page, parse_yaml, read_text
 
 __all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "Document", "Key", "Position", "RawContent", "load_tree", "parse_yaml", "read_text"]
 
@@ -204,7 +204,7 @@ def _load_files(wanted: list[tuple[Path, str, str]], cache: dict[str, tuple] | N
 
 
 def _load_file(file: Path, shown: str, kind: str) -> tuple[Document | None, list[Problem]]:
-    text, problems = read_text(file, shown)
+    text, problems = read_text(file, shown, limits(kind)[0])
     if text is None:
         return None, problems
     doc, problems = parse_page(text, shown) if kind == "page" else parse_yaml(text, shown, kind)

@@ -22,6 +22,16 @@ _PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("null", "bool", "int", "float"
 
 MAX_FILE_BYTES = 2_000_000
 MAX_NODES = 200_000
+# europe.yaml answers every device in one file, so it grows with the site (2.7 MB at 20,000 devices):
+# it may be larger. Its values stay bounded, so an alias bomb there is refused all the same.
+LIMITS = {"europe": (64_000_000, 4_000_000)}
+
+
+def limits(kind: str) -> tuple[int, int]:
+    """Return the most bytes and values a content file of `kind` may have."""
+    return LIMITS.get(kind, (MAX_FILE_BYTES, MAX_NODES))
+
+
 MAX_DEPTH = 40
 
 
@@ -95,12 +105,12 @@ class _Builder:
     alias is built again from its anchor's events, as a walk of the composed nodes would.
     """
 
-    def __init__(self, events: list[Any], doc: Document, offset: int, positions: bool):
+    def __init__(self, events: list[Any], doc: Document, offset: int, positions: bool, nodes: int = MAX_NODES):
         self.events = events
         self.doc = doc
         self.offset = offset
         self.positions = positions
-        self.budget = MAX_NODES
+        self.nodes = self.budget = nodes
         self.anchors: dict[str | None, int] = {}  # an alias event always names its anchor
 
     def check_anchors(self, first: int) -> None:
@@ -144,7 +154,7 @@ class _Builder:
         kind = type(event)
         self.budget -= 1
         if self.budget < 0:
-            raise _Refused(event.start_mark, f"too many values (over {MAX_NODES:,}); is this an alias bomb? split or simplify the file")
+            raise _Refused(event.start_mark, f"too many values (over {self.nodes:,}); is this an alias bomb? split or simplify the file")
         if len(path) > MAX_DEPTH:
             raise _Refused(event.start_mark, f"nested more than {MAX_DEPTH} levels deep; flatten the data")
         if self.positions:
@@ -223,9 +233,10 @@ def parse_yaml(text: str, path: str, kind: str, offset: int = 0, positions: bool
     Without `positions`, the document records where its values are the first time it is asked.
     """
     doc = Document(path, kind, None, line_offset=offset, source=None if positions else (text, offset))
-    builder = _Builder([], doc, offset, positions)
+    nodes = limits(kind)[1]
+    builder = _Builder([], doc, offset, positions, nodes)
     try:
-        refused = _check_shape(text, path, offset, builder.events)
+        refused = _check_shape(text, path, offset, builder.events, nodes)
         if refused:
             return None, [refused]
         first = next((i for i, e in enumerate(builder.events) if type(e) is yaml.DocumentStartEvent), None)
@@ -361,7 +372,7 @@ def _tokens_before_error(text: str) -> list:
     return tokens
 
 
-def _check_shape(text: str, path: str, offset: int, events: list) -> Problem | None:
+def _check_shape(text: str, path: str, offset: int, events: list, nodes: int = MAX_NODES) -> Problem | None:
     """Return a problem if the YAML nests deeper than MAX_DEPTH or has more than MAX_NODES values.
 
     Collects the parser's events into `events` on the way, for the builder. (libyaml's own
@@ -369,7 +380,7 @@ def _check_shape(text: str, path: str, offset: int, events: list) -> Problem | N
     which no except can catch: the events are read here before anything is built.)
     """
     depth = 0
-    limit = MAX_NODES * 2  # a key and its value are two events
+    limit = nodes * 2  # a key and its value are two events
     event: Any  # libyaml's events always carry their marks
     for event in yaml.parse(text, Loader=_Loader):
         events.append(event)
@@ -383,9 +394,7 @@ def _check_shape(text: str, path: str, offset: int, events: list) -> Problem | N
             depth -= 1
         if len(events) > limit:
             mark = event.start_mark
-            return Problem(
-                path, mark.line + 1 + offset, mark.column + 1, f"too many values (over {MAX_NODES:,}); split or simplify the file"
-            )
+            return Problem(path, mark.line + 1 + offset, mark.column + 1, f"too many values (over {nodes:,}); split or simplify the file")
     return None
 
 
@@ -394,11 +403,11 @@ def _offset_position(text: str, at: int, offset: int) -> tuple[int, int]:
     return before.count("\n") + 1 + offset, at - (before.rfind("\n") + 1) + 1
 
 
-def read_text(file: Path, shown: str) -> tuple[str | None, list[Problem]]:
+def read_text(file: Path, shown: str, max_bytes: int = MAX_FILE_BYTES) -> tuple[str | None, list[Problem]]:
     """Return the file's text decoded as UTF-8 (without a BOM), or None and a located problem."""
     try:
-        if file.stat().st_size > MAX_FILE_BYTES:
-            return None, [Problem(shown, 1, 1, f"file is larger than {MAX_FILE_BYTES // 1_000_000} MB; content files are small, split it")]
+        if file.stat().st_size > max_bytes:
+            return None, [Problem(shown, 1, 1, f"file is larger than {max_bytes // 1_000_000} MB; content files are small, split it")]
         raw = file.read_bytes()
     except OSError as exc:
         return None, [Problem(shown, 0, 0, f"cannot read the file: {exc.strerror}")]
