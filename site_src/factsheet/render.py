@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 
 from .editions import ENGLISH, FOLDER, editions, quote_translation
 from .i18n import date_formatter, load_translations
+from .markup import PageMarkup, Words
 from .model import Site
 from .pictures import lineup_picture, timeline_picture
 from .plan import Page, Passage, SitePlan
@@ -94,6 +95,8 @@ class Edition:
         self.gettext = translations.gettext
         self.ngettext = translations.ngettext
         self.when = date_formatter(lang, self.gettext)
+        self.words = Words(self.gettext)  # the site's own words as markup, for markup.PageMarkup
+        self.times: dict[Any, Markup] = {}  # each date as <time> markup, written once (markup.PageMarkup.date)
         self.suffix = "" if lang == ENGLISH else "_" + lang
         # The English text standing in for a missing German one: tagged as English for screen
         # readers, search and hyphenation, and marked for readers.
@@ -354,6 +357,8 @@ class _Job:
             # The page in every edition, this one included: the language switcher and hreflang links.
             target = page.path + "index.html" if page.path == "" or page.path.endswith("/") else page.path
             versions = [(lang, root + FOLDER[lang] + target, self.base_url + FOLDER[lang] + page.path) for lang in langs]
+            edition = self.editions[page.lang]
+            ui = PageMarkup(edition, rel, page.lang, page.context.get("claims"), page.context.get("devices"))
             try:
                 html = self.env.get_template(page.template).render(
                     **page.context,
@@ -361,7 +366,8 @@ class _Job:
                     site=self.site,
                     rel=rel,
                     base_url=self.base_url,
-                    edition=self.editions[page.lang],
+                    edition=edition,
+                    ui=ui,
                     versions=versions,
                 )
             except jinja2.TemplateError as error:

@@ -1,0 +1,233 @@
+"""The markup every page repeats per value: a fact with its citations and quotes, two facts that
+disagree, a Europe answer, a date. Python functions the templates call (`ui.claim(view)`), since a
+Jinja macro call costs more than the markup it makes and these run for every fact of every page.
+
+Each value is escaped once, and the site's own words come from the edition's catalog as the
+templates' `_()` gives them: HTML-safe, formatted with escaped values. The bytes are the ones the
+templates wrote before (tests/test_golden.py), white space included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from .i18n import N_
+from .model import PartialDate
+
+# What a device's `leica` value means to readers.
+LEICA_LABELS = {
+    "branded": N_("Yes, Leica-branded cameras"),
+    "not-branded": N_("No"),
+    "expected": N_("Expected"),
+    "unknown": N_("Not stated in the sources"),
+}
+
+
+DECISIVE = ' class="decisive"'
+
+
+class Words:
+    """One edition's own words as the templates' `_()` gives them: the translation taken as HTML
+    (the catalog is ours) and always formatted, its values escaped. A word without values is
+    looked up once per edition."""
+
+    def __init__(self, gettext: Callable[[str], str]) -> None:
+        self._gettext = gettext
+        self._known: dict[str, Markup] = {}
+
+    def __call__(self, message: str, **values: Any) -> Markup:
+        if values:
+            return Markup(self._gettext(message)) % values
+        word = self._known.get(message)
+        if word is None:
+            word = self._known[message] = Markup(self._gettext(message)) % {}
+        return word
+
+
+class PageMarkup:
+    """The per-value markup of one page, in its edition's language, with links relative to it.
+
+    `edition` is the page's render.Edition, `rel` its link maker, `claims` and `devices` what the
+    page's template gets (facts by id for "superseded by" and "disputed by" links, devices by id
+    for "shipped as")."""
+
+    def __init__(self, edition: Any, rel: Callable[[str], str], lang: str, claims: dict | None, devices: dict | None) -> None:
+        self.edition = edition
+        self.rel = rel
+        self.lang = lang
+        self.claims = claims or {}
+        self.devices = devices or {}
+        self.words: Words = edition.words
+        self._times: dict[PartialDate, Markup] = edition.times
+
+    def date(self, date: PartialDate) -> Markup:
+        """Return a date as readers see it, machine-readable inside: <time datetime="2022-07">July 2022</time>."""
+        html = self._times.get(date)
+        if html is None:  # a large site shows the same few hundred dates again and again
+            html = self._times[date] = Markup(f'<time datetime="{escape(date.iso)}">{escape(self.edition.when(date))}</time>')
+        return html
+
+    @staticmethod
+    def precision(date: PartialDate) -> str:
+        """Return how precisely a date is known, for the timeline's markers: day, month or year
+        (early, mid or late, and a range, count as a year)."""
+        if date.until or date.open_end:
+            return "year"
+        return "day" if date.day else ("month" if date.month and not date.part else "year")
+
+    def leica(self, value: str) -> Markup:
+        """Return what a device's `leica` value means to readers."""
+        return self.words(LEICA_LABELS[value])
+
+    def citation_links(self, view: Any) -> str:
+        """Return a fact's footnote-style markers: [1] leads to the highlighted passage on the source page."""
+        _ = self.words
+        source = _("source")
+        rel = self.rel
+        return "".join(
+            f'<a class="cite" href="{escape(rel(c.href))}"><sup><span class="visually-hidden">{source} </span>[{number}]</sup></a>'
+            for number, c in enumerate(view.citations, 1)
+        )
+
+    def translation(self, shown: Any) -> Markup:
+        """Return the site's own rendering of a quote or a passage (editions.Shown): in the reader's
+        language, or in English, marked."""
+        _ = self.words
+        label_lang = f' lang="{escape(self.lang)}"' if shown.lang != self.lang else ""
+        label = _("Our translation:")
+        html = f'<p class="translation" lang="{escape(shown.lang)}"><span class="translation-label"{label_lang}>{label}</span> {escape(shown.value)}</p>'
+        if shown.fallback:
+            note = _("(not yet translated)")
+            html += f'<p class="untranslated-note">{note}</p>'
+        return Markup(html)
+
+    def verdict_badge(self, verdict: Any) -> Markup:
+        """Return the Europe answer as a badge, with the strength of the evidence behind it; a device without a verdict is unclear."""
+        _ = self.words
+        if verdict is None:
+            unclear = _("Unclear")
+            return Markup(f'<span class="answer answer-unclear">{unclear}</span>')
+        html = f'<span class="answer answer-{escape(verdict.answer)}">{_(verdict.label)}</span>'
+        if verdict.evidence:
+            if verdict.answer == "name-not-used":
+                evidence = _("shipped as the %(name)s", name=self.devices[self.devices[verdict.device].shipped_as].name)
+            else:
+                evidence = _(verdict.evidence)
+            reading = _(", as this site reads it") if verdict.reading else ""
+            html += f' <span class="evidence">{evidence}{reading}</span>'
+        return Markup(html)
+
+    def claim(self, view: Any, heading: bool = False, show_date: bool = True, level: int = 3, reported: bool = False) -> Markup:
+        """Return one fact with its date, standing, citation markers and quotes (one <details> per
+        citation), and the facts that supersede or dispute it.
+
+        The white space is the one the pages have always had, from the template this replaced."""
+        _ = self.words
+        t = self.edition.t
+        rel = self.rel
+        fact = view.claim
+        parts = [f'<article class="claim standing-{escape(fact.standing)}" id="{escape(view.id)}">\n']
+        if heading:
+            parts.append(f'<h{level} class="claim-title">{t(fact, "title")}</h{level}>')
+        parts.append('  <p class="claim-meta">\n')
+        if show_date:
+            when = self.date(fact.date)
+            parts.append(_("Reported %(date)s, date not given", date=when) if reported else when)
+        if fact.date_note:
+            date_word = _("Date:")
+            parts.append(f'<span class="date-note">{date_word} {t(fact, "date_note")}</span>')
+        parts.append(f'    <span class="standing">{_(fact.standing)}</span>\n')
+        if fact.europe:
+            europe = _("Europe:")
+            parts.append(f'<span class="stance">{europe} {_(fact.europe)}</span>')
+        parts.append("  </p>\n")
+        parts.append(f'  <p class="claim-text">{t(fact, "text")} {self.citation_links(view)}</p>\n')
+        parts.append("  ")  # before the quotes' loop in the template this replaced: there even when a fact has none
+        quote_from, archived = _("Quote from"), _("In the archived text")
+        for number, c in enumerate(view.citations, 1):
+            lang = escape(c.lang)
+            shown = self.edition.quote_translation(c)
+            parts.append(
+                f'  <details class="quote">\n'
+                f'    <summary><span class="ref">[{number}]</span> {quote_from} <cite lang="{lang}">{escape(c.source_title)}</cite></summary>\n'
+                f'    <blockquote lang="{lang}"><p>{escape(c.quote)}</p></blockquote>\n'
+                f"{self.translation(shown) if shown else ''}"
+                f'    <p class="quote-link"><a href="{escape(rel(c.href))}">{archived}</a></p>\n'
+                f"  </details>\n"
+            )
+        parts.append("\n")
+        if view.superseded_by:
+            newer = self.claims[view.superseded_by]
+            superseded = _("Superseded by a later claim:")
+            parts.append(f'  <p class="note">{superseded} <a href="{escape(rel(newer.href))}">{t(newer.claim, "text")}</a></p>\n')
+        if view.contradicted_by:
+            links = []
+            for other_id in view.contradicted_by:
+                other = self.claims[other_id]
+                words = _("a claim of %(date)s", date=self.edition.when(other.claim.date))
+                links.append(f'<a href="{escape(rel(other.href))}">{words}</a>')
+            disputed_by = _("Disputed by")
+            parts.append(f'  <p class="note">{disputed_by} {", ".join(links)}.</p>\n')
+        parts.append("</article>\n")
+        return Markup("".join(parts))
+
+    def disagreement(self, pair: Iterable[Any]) -> Markup:
+        """Return two facts that contradict each other, side by side, each with the sources it cites."""
+        _ = self.words
+        parts = ['<div class="disagreement">\n']
+        for view in pair:
+            fact = view.claim
+            titles = "; ".join(f'<cite lang="{escape(c.lang)}">{escape(c.source_title)}</cite>' for c in _first_per_source(view.citations))
+            parts.append(
+                f'  <div class="side">\n'
+                f'    <p class="claim-meta">{self.date(fact.date)} <span class="standing">{_(fact.standing)}</span></p>\n'
+                f"    <p>{self.edition.t(fact, 'text')} {self.citation_links(view)}</p>\n"
+                f'    <p class="side-source">{titles}</p>\n'
+                f"  </div>\n"
+            )
+        parts.append("</div>\n")
+        return Markup("".join(parts))
+
+    def disagreements(self, pairs: Iterable[Any]) -> Markup:
+        """Return the section "Where the sources disagree" with every pair of facts that contradict each other."""
+        _ = self.words
+        heading = _("Where the sources disagree")
+        inside = "".join(self.disagreement(pair) for pair in pairs)
+        return Markup(f'<section aria-labelledby="disagree-heading">\n  <h2 id="disagree-heading">{heading}</h2>\n{inside}</section>\n')
+
+    def chain(self, verdict: Any, device_name: str) -> Markup:
+        """Return the claims behind a Europe answer, oldest first, those that decide it marked."""
+        _ = self.words
+        t = self.edition.t
+        rel = self.rel
+        europe, decides_word, superseded, context = _("Europe:"), _("decides the answer"), _("superseded"), _("in context")
+        items = []
+        for view in verdict.chain:
+            fact = view.claim
+            decides = view in verdict.deciding
+            stance = f' <span class="stance">{europe} {_(fact.europe)}</span>' if fact.europe else ""
+            marks = f" <strong>{decides_word}</strong>" if decides else ""
+            if view.superseded_by:
+                marks += f' <span class="aside">{superseded}</span>'
+            items.append(
+                f"<li{DECISIVE if decides else ''}>"
+                f'<p class="claim-meta">{self.date(fact.date)} <span class="standing">{_(fact.standing)}</span>{stance}{marks}</p>\n'
+                f'      <p>{t(fact, "text")} {self.citation_links(view)} <a class="owner" href="{escape(rel(view.href))}">{context}</a></p></li>'
+            )
+        label = _("Claims behind the answer for %(device)s, oldest first", device=device_name)
+        return Markup(f'  <ol class="chain" aria-label="{label}">\n{"".join(items)}  </ol>\n')
+
+
+def _first_per_source(citations: Iterable[Any]) -> list[Any]:
+    """Return the first citation of each source, as Jinja's `unique(attribute='source')` did (ignoring case)."""
+    seen = set()
+    first = []
+    for c in citations:
+        key = c.source.lower()
+        if key not in seen:
+            seen.add(key)
+            first.append(c)
+    return first
