@@ -368,6 +368,9 @@ class _Job:
                     base_url=self.base_url,
                     edition=edition,
                     ui=ui,
+                    # The templates' _() straight to the edition's words: the same markup as the
+                    # i18n extension's (still used by {% trans %}), without its three calls per word.
+                    _=edition.words,
                     versions=versions,
                 )
             except jinja2.TemplateError as error:
