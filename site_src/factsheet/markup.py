@@ -220,6 +220,33 @@ class PageMarkup:
         label = _("Claims behind the answer for %(device)s, oldest first", device=device_name)
         return Markup(f'  <ol class="chain" aria-label="{label}">\n{"".join(items)}  </ol>\n')
 
+    def archived_paragraph(self, pieces: Iterable[Any]) -> Markup:
+        """Return one paragraph of a source's archived text (plan.Piece runs): the cited passages
+        highlighted, the first piece of each with its anchor and the arrow to the facts citing it."""
+        _ = self.words
+        label = _("Facts citing this passage")
+        backref = f' aria-label="{label}" lang="{escape(self.lang)}">↩</a>'
+        parts = []
+        for piece in pieces:
+            passage = piece.passage
+            if passage is None:
+                parts.append(escape(piece.text))
+            elif piece.first:
+                anchor = escape(passage.id)
+                parts.append(f'<mark id="{anchor}">{escape(piece.text)}</mark><a class="backref" href="#uses-{anchor}"{backref}')
+            else:
+                parts.append(f"<mark>{escape(piece.text)}</mark>")
+        return Markup("".join(parts))
+
+    def cited_by(self, passage: Any) -> Markup:
+        """Return the facts citing a passage, as list items: the page each lives on, and its text."""
+        owner, t, rel = self.edition.owner, self.edition.t, self.rel
+        items = []
+        for claim_id in passage.claims:
+            view = self.claims[claim_id]
+            items.append(f'<li><a href="{escape(rel(view.href))}">{escape(owner(view))}</a>: {t(view.claim, "text")}</li>')
+        return Markup("".join(items))
+
 
 def _first_per_source(citations: Iterable[Any]) -> list[Any]:
     """Return the first citation of each source, as Jinja's `unique(attribute='source')` did (ignoring case)."""
