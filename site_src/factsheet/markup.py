@@ -226,7 +226,7 @@ class PageMarkup:
         _ = self.words
         label = _("Facts citing this passage")
         backref = f' aria-label="{label}" lang="{escape(self.lang)}">↩</a>'
-        parts = []
+        parts: list[str] = []
         for piece in pieces:
             passage = piece.passage
             if passage is None:
