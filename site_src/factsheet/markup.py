@@ -26,9 +26,6 @@ LEICA_LABELS = {
 }
 
 
-DECISIVE = ' class="decisive"'
-
-
 class Words:
     """One edition's own words as the templates' `_()` gives them: the translation taken as HTML
     (the catalog is ours) and always formatted, its values escaped. A word without values is
@@ -120,9 +117,11 @@ class PageMarkup:
             html += f' <span class="evidence">{evidence}{reading}</span>'
         return Markup(html)
 
-    def claim(self, view: Any, heading: bool = False, show_date: bool = True, level: int = 3, reported: bool = False) -> Markup:
+    def claim(self, view: Any, heading: Any = None, show_date: bool = True, level: int = 3, reported: bool = False) -> Markup:
         """Return one fact with its date, standing, citation markers and quotes (one <details> per
-        citation), and the facts that supersede or dispute it.
+        citation), and the facts that supersede or dispute it. Its title heads it as an <h`level`>
+        when `heading` is set (the templates pass the title); with `reported`, its date is said to
+        be the day an article reported it.
 
         The white space is the one the pages have always had, from the template this replaced."""
         _ = self.words
@@ -204,6 +203,7 @@ class PageMarkup:
         t = self.edition.t
         rel = self.rel
         europe, decides_word, superseded, context = _("Europe:"), _("decides the answer"), _("superseded"), _("in context")
+        decisive = ' class="decisive"'
         items = []
         for view in verdict.chain:
             fact = view.claim
@@ -213,7 +213,7 @@ class PageMarkup:
             if view.superseded_by:
                 marks += f' <span class="aside">{superseded}</span>'
             items.append(
-                f"<li{DECISIVE if decides else ''}>"
+                f"<li{decisive if decides else ''}>"
                 f'<p class="claim-meta">{self.date(fact.date)} <span class="standing">{_(fact.standing)}</span>{stance}{marks}</p>\n'
                 f'      <p>{t(fact, "text")} {self.citation_links(view)} <a class="owner" href="{escape(rel(view.href))}">{context}</a></p></li>'
             )
