@@ -2,8 +2,8 @@
 formatted for each locale ("5 July 2022", "5. Juli 2022", "Mitte 2022", "April–Juni 2022").
 
 The catalogs are `templates/locale/<lang>/LC_MESSAGES/messages.po`, made by `make i18n` from the
-strings marked in the templates (`{% trans %}`, `_()`) and in plan.py (`N_()`). Babel reads the
-.po file itself: no compiled .mo file is kept in the repository.
+strings marked in the templates (`{% trans %}`, `_()`), in plan.py (`N_()`) and in markup.py
+(`_()`). Babel reads the .po file itself: no compiled .mo file is kept in the repository.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@ disagree, a Europe answer, a date. Python functions the templates call (`ui.clai
 Jinja macro call costs more than the markup it makes and these run for every fact of every page.
 
 Each value is escaped once, and the site's own words come from the edition's catalog as the
-templates' `_()` gives them: HTML-safe, formatted with escaped values. The bytes are the ones the
-templates wrote before (tests/test_golden.py), white space included.
+templates' `_()` gives them: HTML-safe, formatted with escaped values. Each word is written as
+`_("…")` outside any f-string, where `make i18n` finds it (Babel does not look inside f-strings).
+The bytes are the ones the templates wrote before (tests/test_golden.py), white space included.
 """
 
 from __future__ import annotations
