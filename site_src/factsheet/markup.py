@@ -56,8 +56,10 @@ class PageMarkup:
         self.edition = edition
         self.rel = rel
         self.lang = lang
-        self.claims = claims or {}
-        self.devices = devices or {}
+        # Not `claims or {}`: in serve the tables note what a page reads, and taking their length
+        # would make every page depend on which facts and devices exist.
+        self.claims = claims if claims is not None else {}
+        self.devices = devices if devices is not None else {}
         self.words: Words = edition.words
         self._times: dict[PartialDate, Markup] = edition.times
 
