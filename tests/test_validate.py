@@ -10,7 +10,7 @@ import pytest
 from pydantic import ConfigDict
 
 from factsheet.load import parse_yaml
-from factsheet.model import Citation, Claim, EuropeEntry, Event
+from factsheet.model import Citation, Claim, Device, EuropeEntry, Event
 from factsheet.validate import RECORD_ERRORS, validate_document
 
 HEAD = "name: A\nmaker: A\nstatus: announced\nleica: branded\n"
@@ -84,7 +84,7 @@ YAML_VALUES = [
 ]
 
 
-@pytest.mark.parametrize("record", [Citation, Claim, Event, EuropeEntry], ids=lambda r: r.__name__)
+@pytest.mark.parametrize("record", [Citation, Claim, Event, EuropeEntry, Device], ids=lambda r: r.__name__)
 def test_a_record_refuses_what_a_strict_model_refuses(record: type) -> None:
     """Records are not pydantic-strict (a strict dataclass takes no mapping): for every value YAML
     can give, each field reports the errors a strict model of the same fields does."""

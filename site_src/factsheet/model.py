@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 
 import pydantic.dataclasses
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, TypeAdapter, WithJsonSchema, model_validator
 from pydantic.fields import FieldInfo
 
 from .urls import check_base_url
@@ -212,7 +212,7 @@ class Strict(BaseModel):
 
 class Record:
     """A slotted, frozen record that pydantic validates as it does a Strict model, for what a site
-    holds by the hundred thousand (facts, citations, Europe answers): a model keeps a dict and a set
+    holds by the thousand (devices, their facts and citations, Europe answers): a model keeps a dict and a set
     of its fields per object, ten times a record's size. Same class API: model_fields, model_validate."""
 
     __slots__ = ()
@@ -222,6 +222,10 @@ class Record:
     @classmethod
     def model_validate(cls, data: Any) -> Self:
         return cls.__pydantic_validator__.validate_python(data)
+
+    @classmethod
+    def model_json_schema(cls, ref_template: str) -> dict[str, Any]:
+        return TypeAdapter(cls).json_schema(ref_template=ref_template)
 
 
 MODEL_CLASSES = (BaseModel, Record)  # the classes whose fields name a file's keys
@@ -322,7 +326,8 @@ class Source(Strict):
     relays: list[Relay] = Field([], description="whose words the article passes on, and through what")
 
 
-class Device(Strict):
+@record
+class Device(Record):
     name: Text = Field(description="the name as sold, e.g. Xiaomi 12S Ultra")
     maker: Text = Field(description="who makes it, e.g. Xiaomi")
     series: Text | None = Field(None, description="the series it belongs to, e.g. Xiaomi 12S series")
@@ -391,7 +396,7 @@ class PageMeta(Strict):
     description: Text = Field(description="one sentence on the page, for search engines and link previews")
 
 
-MODELS: dict[str, type[Strict]] = {
+MODELS: dict[str, type[Strict] | type[Record]] = {
     "site": Site,
     "source": Source,
     "device": Device,

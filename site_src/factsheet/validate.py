@@ -22,7 +22,7 @@ ID_LENGTH = 80
 SEED_AS_SOURCE = re.compile(r"^'(.+\.txt)' is an archived text in seeds/")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per fact
 class LocatedClaim:
     claim: Claim
     document: Document
