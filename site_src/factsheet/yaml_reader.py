@@ -7,6 +7,7 @@ again from the text only when a problem is located in it.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ def limits(kind: str) -> tuple[int, int]:
 
 
 MAX_DEPTH = 40
+SHARED_TEXT = 24  # texts up to this long are interned
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,8 @@ class _Builder:
                 key = self.scalar(key_event, _tag(key_event))
                 if isinstance(key, bool) or key is None:
                     key = key_event.value  # `on:` or `no:` as a key still means the word
+                if type(key) is str:
+                    key = sys.intern(key)  # one string for each key: libyaml makes a new one each time it is written
                 key_path = path + (key,)
                 if key in result:
                     if not self.positions:
@@ -211,7 +215,8 @@ class _Builder:
     @staticmethod
     def scalar(event: Any, tag: str) -> Any:
         if tag == _STR:
-            return event.value
+            # Short texts repeat (a standing, a source id): one string each, shared across the files a load worker sends back together.
+            return sys.intern(event.value) if len(event.value) <= SHARED_TEXT else event.value
         if tag not in _PLAIN_TAGS:
             raise _Refused(event.start_mark, f"unsupported YAML tag {tag!r}; write plain text instead")
         try:
