@@ -55,7 +55,7 @@ _LINK_FINDER = markdown_parser()
 _LINK_FINDER.validateLink = lambda url: True  # type: ignore[method-assign]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per citation
 class Match:
     """Where one citation's quote sits in its source's text (character offsets)."""
 
