@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from conftest import REPO
 from factsheet.cli import main
 from factsheet.load import CONTENT_LAYOUT
-from factsheet.model import MODELS
+from factsheet.model import MODEL_CLASSES, MODELS
 from factsheet.schema import render_schemas
 
 SCHEMAS = render_schemas()
@@ -90,7 +90,7 @@ def models_in(model: type[BaseModel]) -> dict[str, type[BaseModel]]:
     found = {model.__name__: model}
 
     def visit(annotation: typing.Any) -> None:
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if isinstance(annotation, type) and issubclass(annotation, MODEL_CLASSES):
             if annotation.__name__ not in found:
                 found.update(models_in(annotation))
         for arg in typing.get_args(annotation):

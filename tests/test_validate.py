@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
+from typing import Any
+
+import pydantic
 import pytest
+from pydantic import ConfigDict
 
 from factsheet.load import parse_yaml
-from factsheet.validate import validate_document
+from factsheet.model import Citation, Claim, Device, EuropeEntry, Event
+from factsheet.validate import RECORD_ERRORS, validate_document
 
 HEAD = "name: A\nmaker: A\nstatus: announced\nleica: branded\n"
 
@@ -58,3 +64,43 @@ def test_model_errors_are_explained_at_their_position(text, messages) -> None:
     model, found = validate_document(doc)
     assert model is None
     assert [str(p) for p in found] == messages
+
+
+YAML_VALUES = [
+    True,
+    None,
+    3,
+    1.5,
+    datetime.date(2022, 7, 5),
+    datetime.datetime(2022, 7, 5, 1, 2),
+    "",
+    "x",
+    "no",
+    "Ab C",
+    [],
+    ["a"],
+    {},
+    {"a": 1},
+]
+
+
+@pytest.mark.parametrize("record", [Citation, Claim, Event, EuropeEntry, Device], ids=lambda r: r.__name__)
+def test_a_record_refuses_what_a_strict_model_refuses(record: type) -> None:
+    """Records are not pydantic-strict (a strict dataclass takes no mapping): for every value YAML
+    can give, each field reports the errors a strict model of the same fields does."""
+    fields = {name: (info.annotation, info) for name, info in record.model_fields.items()}
+    strict = pydantic.create_model(f"Strict{record.__name__}", __config__=ConfigDict(strict=True, extra="forbid"), **fields)
+    base = {name: "a-b" for name, info in record.model_fields.items() if info.is_required()} | {"date": "2022", "standing": "report"}
+    base["citations"] = [{"source": "s", "quote": "q"}]
+
+    def errors(model: Any, data: dict) -> list[tuple]:
+        try:
+            model.model_validate(data)
+        except pydantic.ValidationError as exc:
+            return [(RECORD_ERRORS.get(e["type"], e["type"]), e["loc"]) for e in exc.errors()]
+        return []
+
+    for name in record.model_fields:
+        for value in YAML_VALUES:
+            data = {key: value for key, value in base.items() if key in record.model_fields} | {name: value}
+            assert errors(record, data) == errors(strict, data), f"{record.__name__}.{name} = {value!r}"

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .load import Document, Key
-from .model import Device, EuropeEntry, Relay, Site, Source
+from .model import Device, EuropeEntry, Record, Relay, Site, Source
 from .problems import Problem
 from .validate import Content
 
@@ -31,7 +31,7 @@ def editions(site: Site) -> tuple[str, ...]:
     return (ENGLISH, *(lang for lang in (GERMAN,) if lang in site.translations))
 
 
-def twins(model: type[BaseModel]) -> tuple[str, ...]:
+def twins(model: type[BaseModel | Record]) -> tuple[str, ...]:
     """Return the keys of `model` that have a German twin: `text` for `text_de`."""
     return tuple(name[:-3] for name in model.model_fields if name.endswith("_de") and name[:-3] in model.model_fields)
 
@@ -94,7 +94,7 @@ def check_translations(content: Content) -> list[Problem]:
             )
         )
 
-    def missing(doc: Document, path: tuple, record: Any, model: type[BaseModel]) -> None:
+    def missing(doc: Document, path: tuple, record: Any, model: type[BaseModel | Record]) -> None:
         for key in twins(model):
             if model is Source and key == "title":  # a headline is shown as printed; title_de only adds a rendering
                 continue

@@ -211,6 +211,8 @@ def _load_file(file: Path, shown: str, kind: str) -> tuple[Document | None, list
     if doc is not None:
         doc.mtime_ns = file.stat().st_mtime_ns
         doc.digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+        if doc.source is not None:
+            doc.source = file  # read again only if a problem is to be located in it
     return doc, problems
 
 

@@ -7,9 +7,11 @@ import datetime
 import functools
 import re
 from dataclasses import dataclass, replace
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema, model_validator
+import pydantic.dataclasses
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, TypeAdapter, WithJsonSchema, model_validator
+from pydantic.fields import FieldInfo
 
 from .urls import check_base_url
 
@@ -208,7 +210,40 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
-class Citation(Strict):
+class Record:
+    """A slotted, frozen record that pydantic validates as it does a Strict model, for what a site
+    holds by the thousand (devices, their facts and citations, Europe answers): a model keeps a dict and a set
+    of its fields per object, ten times a record's size. Same class API: model_fields, model_validate."""
+
+    __slots__ = ()
+    model_fields: ClassVar[dict[str, FieldInfo]]
+    __pydantic_validator__: ClassVar[Any]
+
+    @classmethod
+    def model_validate(cls, data: Any) -> Self:
+        return cls.__pydantic_validator__.validate_python(data)
+
+    @classmethod
+    def model_json_schema(cls, ref_template: str) -> dict[str, Any]:
+        return TypeAdapter(cls).json_schema(ref_template=ref_template)
+
+
+MODEL_CLASSES = (BaseModel, Record)  # the classes whose fields name a file's keys
+
+R = TypeVar("R", bound=type[Record])
+
+
+def record(cls: R) -> R:
+    """Make `cls` a Record. Not `strict` as the models are: a strict dataclass takes only an instance,
+    not a mapping; for the values YAML gives (text, numbers, booleans, dates, lists, mappings) the
+    fields refuse exactly what a strict model's do (tests/test_validate.py)."""
+    lean: Any = pydantic.dataclasses.dataclass(config=ConfigDict(extra="forbid"), frozen=True, slots=True, kw_only=True)(cls)
+    lean.model_fields = lean.__pydantic_fields__
+    return lean
+
+
+@record
+class Citation(Record):
     source: Id = Field(description="id of a file in content/sources/")
     quote: Text = Field(description="verbatim passage of the source, in its language")
     translation: Text | None = Field(
@@ -220,7 +255,8 @@ class Citation(Strict):
     )
 
 
-class Claim(Strict):
+@record
+class Claim(Record):
     id: Id = Field(description="unique, kebab-case; the fact's anchor")
     text: Text = Field(description="the fact in the editor's own words, English, inline Markdown")
     text_de: Text | None = Field(None, description="the same fact in German, for the German edition; inline Markdown")
@@ -236,6 +272,7 @@ class Claim(Strict):
     citations: list[Citation] = Field(min_length=1, description="at least one {source, quote}: the passages that back the claim")
 
 
+@record
 class Event(Claim):
     title: Text = Field(description="a short headline for the timeline")
     title_de: Text | None = Field(None, description="the headline in German, for the German edition")
@@ -289,7 +326,8 @@ class Source(Strict):
     relays: list[Relay] = Field([], description="whose words the article passes on, and through what")
 
 
-class Device(Strict):
+@record
+class Device(Record):
     name: Text = Field(description="the name as sold, e.g. Xiaomi 12S Ultra")
     maker: Text = Field(description="who makes it, e.g. Xiaomi")
     series: Text | None = Field(None, description="the series it belongs to, e.g. Xiaomi 12S series")
@@ -321,7 +359,8 @@ class History(Strict):
     )
 
 
-class EuropeEntry(Strict):
+@record
+class EuropeEntry(Record):
     device: Id = Field(description="id of a file in content/devices/")
     reasoning: Text = Field(description="the answer's reasoning in the editor's own words, inline Markdown")
     reasoning_de: Text | None = Field(None, description="the reasoning in German, for the German edition; inline Markdown")
@@ -357,7 +396,7 @@ class PageMeta(Strict):
     description: Text = Field(description="one sentence on the page, for search engines and link previews")
 
 
-MODELS: dict[str, type[Strict]] = {
+MODELS: dict[str, type[Strict] | type[Record]] = {
     "site": Site,
     "source": Source,
     "device": Device,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
@@ -63,24 +64,28 @@ def export_facts(plan: SitePlan, site: Site, base_url: str, kept: dict | None = 
     """Return facts.json: every fact with its citations and every Europe verdict, in a stable order.
 
     URLs are absolute when the base URL is known, otherwise relative to facts.json (the site root).
-    The facts are encoded one by one, straight to UTF-8, and joined once: on a large site the
+    The facts are encoded one by one, straight to UTF-8, into one buffer: on a large site the
     whole text as one Python string (two bytes a character, with German quotes) and its copies
     were 300 MB. `kept` (serve keeps one between rebuilds) holds each fact as encoded last time,
     so only the facts an edit changed are encoded again. The bytes are what json.dumps writes
     with sorted keys and these separators.
     """
-    kept = {} if kept is None else kept
     german = GERMAN in editions(site)
-    facts: list[bytes] = []
-    for view in sorted(plan.claims.values(), key=lambda v: (v.claim.date.sort_key, v.id)):
-        known = kept.get(view.id)
-        if known is None or known[0] != (view, base_url, german):
-            known = kept[view.id] = ((view, base_url, german), encode_json(export_fact(view, base_url, view.superseded_by, german)))
-        if facts:
-            facts.append(b",")
-        facts.append(known[1])
-    for gone in kept.keys() - plan.claims.keys():
-        del kept[gone]
+
+    def write_facts(out: io.BytesIO) -> None:
+        for index, view in enumerate(sorted(plan.claims.values(), key=lambda v: (v.claim.date.sort_key, v.id))):
+            known = kept.get(view.id) if kept is not None else None
+            if known is None or known[0] != (view, base_url, german):
+                known = ((view, base_url, german), encode_json(export_fact(view, base_url, view.superseded_by, german)))
+                if kept is not None:
+                    kept[view.id] = known
+            if index:
+                out.write(b",")
+            out.write(known[1])
+        if kept is not None:
+            for gone in kept.keys() - plan.claims.keys():
+                del kept[gone]
+
     data = {
         "schema_version": SCHEMA_VERSION,
         "site": {
@@ -112,12 +117,20 @@ def export_facts(plan: SitePlan, site: Site, base_url: str, kept: dict | None = 
             for _, v in sorted(plan.verdicts.items())
         ],
     }
-    parts = [b"{"]
-    for key in sorted(data):
-        parts.append((("," if len(parts) > 1 else "") + _encode(key) + ":").encode("utf-8"))
-        parts += [b"[", *facts, b"]"] if key == "facts" else [_encode(data[key]).encode("utf-8")]
-    parts.append(b"}\n")
-    return b"".join(parts)
+    # Written into one growing buffer whose bytes getvalue() hands over without a copy: the facts
+    # as a list of parts and joined were twice the file's size (180 MB at 10,000 devices).
+    out = io.BytesIO()
+    out.write(b"{")
+    for index, key in enumerate(sorted(data)):
+        out.write((("," if index else "") + _encode(key) + ":").encode("utf-8"))
+        if key == "facts":
+            out.write(b"[")
+            write_facts(out)
+            out.write(b"]")
+        else:
+            out.write(_encode(data[key]).encode("utf-8"))
+    out.write(b"}\n")
+    return out.getvalue()
 
 
 def _encode(data: Any) -> str:

@@ -11,6 +11,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -282,6 +283,7 @@ def make_environment(templates: Path) -> jinja2.Environment:
 
 # Below this many pages a pool of processes costs more than it saves.
 PARALLEL_PAGES = 200
+CHUNK_PAGES = 100  # pages a render worker hands back at a time
 
 
 @dataclasses.dataclass
@@ -412,21 +414,26 @@ def _render_parallel(job: _Job, workers: int, facts: Callable[[], bytes]) -> Ite
     count = Counter((page.template, page.lang) for page in job.pages)
     single = [[i] for i, page in enumerate(job.pages) if count[page.template, page.lang] == 1]
     rest = [i for i, page in enumerate(job.pages) if count[page.template, page.lang] > 1]
-    size = max(1, -(-len(rest) // (workers * 4)))  # a few chunks per worker evens out slow pages
+    # A few chunks per worker evens out slow pages; at most CHUNK_PAGES each, since a chunk's pages
+    # are held in the worker, in the pipe and here at once (an eighth of a 10,000-device site was 80 MB).
+    size = max(1, min(CHUNK_PAGES, -(-len(rest) // (workers * 4))))
     chunks = single + [rest[start : start + size] for start in range(0, len(rest), size)]
     failures = []
     _job = job
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context("fork").Pool(workers) as pool, ThreadPoolExecutor(1) as meanwhile:
             results = pool.imap(_render_chunk, chunks)  # the workers start at once
-            exported = facts()
+            # facts.json is made on a thread while this one writes the pages as they come: made
+            # first, the rendered pages piled up here meanwhile.
+            exported = meanwhile.submit(facts)
             for result in results:
                 if isinstance(result, tuple):
                     failures.append(result)
                 else:
                     yield from result.items()
+            exported.result()
     finally:
         _job = None
     if failures:
         raise ContentError([min(failures, key=lambda failure: failure[0])[1]])  # the first in page order, as when serial
-    yield "facts.json", exported
+    yield "facts.json", exported.result()

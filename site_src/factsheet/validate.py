@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from .load import Document, Key, RawContent, key_of, key_of_path
-from .model import MODELS, Claim, Device, Europe, History, PageMeta, Site, Source
+from .model import MODEL_CLASSES, MODELS, Claim, Device, Europe, History, PageMeta, Record, Site, Source
 from .problems import Problem, did_you_mean
 from .scaffold import suggest_id
 
@@ -22,7 +22,7 @@ ID_LENGTH = 80
 SEED_AS_SOURCE = re.compile(r"^'(.+\.txt)' is an archived text in seeds/")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per fact
 class LocatedClaim:
     claim: Claim
     document: Document
@@ -197,10 +197,14 @@ def looks_like(doc: Document) -> Problem | None:
     return doc.problem((), f"this looks like a {other} (it has {', '.join(theirs)}), not a {doc.kind}; move the file to {folder}")
 
 
-def explain(error: ErrorDetails, doc: Document, model_class: type[BaseModel]) -> Problem:
+# A Record's errors by the names a model gives the same ones (the messages below use those).
+RECORD_ERRORS = {"dataclass_type": "model_type", "unexpected_keyword_argument": "extra_forbidden"}
+
+
+def explain(error: ErrorDetails, doc: Document, model_class: type[BaseModel | Record]) -> Problem:
     """Return one pydantic error as a located problem in the editor's terms, with a hint."""
     loc = clean_loc(doc.data, error["loc"])
-    kind = error["type"]
+    kind = RECORD_ERRORS.get(error["type"], error["type"])
     value = error.get("input")
     name = str(loc[-1]) if loc else ""
     if kind == "extra_forbidden":
@@ -301,23 +305,23 @@ def _model_for(annotation: Any) -> Any:
     """Return the model class inside Optional[...] or list[...], else the annotation."""
     for arg in typing.get_args(annotation) or ():
         inner = _model_for(arg)
-        if isinstance(inner, type) and issubclass(inner, BaseModel):
+        if isinstance(inner, type) and issubclass(inner, MODEL_CLASSES):
             return inner
     return annotation
 
 
-def fields_at(model_class: type[BaseModel], loc: tuple) -> list[str]:
+def fields_at(model_class: type[BaseModel | Record], loc: tuple) -> list[str]:
     """Return the keys allowed in the mapping at `loc`."""
     current: Any = model_class
     for part in loc:
-        if isinstance(part, str) and isinstance(current, type) and issubclass(current, BaseModel):
+        if isinstance(part, str) and isinstance(current, type) and issubclass(current, MODEL_CLASSES):
             current = _model_for(current.model_fields[part].annotation) if part in current.model_fields else None
-    if isinstance(current, type) and issubclass(current, BaseModel):
+    if isinstance(current, type) and issubclass(current, MODEL_CLASSES):
         return list(current.model_fields)
     return []
 
 
-def field_at(model_class: type[BaseModel], loc: tuple) -> Any:
+def field_at(model_class: type[BaseModel | Record], loc: tuple) -> Any:
     """Return pydantic's FieldInfo for the key at `loc`, or None if there is none."""
     keys = [part for part in loc if isinstance(part, str)]
     if not keys:
@@ -325,12 +329,12 @@ def field_at(model_class: type[BaseModel], loc: tuple) -> Any:
     current: Any = model_class
     for part in keys[:-1]:
         current = _model_for(current.model_fields[part].annotation) if part in current.model_fields else None
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+        if not (isinstance(current, type) and issubclass(current, MODEL_CLASSES)):
             return None
     return current.model_fields.get(keys[-1])
 
 
-def hint_for(model_class: type[BaseModel], loc: tuple) -> str:
+def hint_for(model_class: type[BaseModel | Record], loc: tuple) -> str:
     """Return `; one of: a, b` for a missing key whose values are a fixed set."""
     field = field_at(model_class, loc)
     if field is None:

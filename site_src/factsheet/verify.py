@@ -12,10 +12,9 @@ from typing import Any
 from collections.abc import Iterator
 
 from markdown_it import MarkdownIt
-from pydantic import BaseModel
 
 from .editions import check_translations
-from .model import CONTROL
+from .model import CONTROL, MODEL_CLASSES
 from .load import Document, Key
 from .validate import Content
 from .problems import Problem, compare_words, did_you_mean
@@ -56,7 +55,7 @@ _LINK_FINDER = markdown_parser()
 _LINK_FINDER.validateLink = lambda url: True  # type: ignore[method-assign]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per citation
 class Match:
     """Where one citation's quote sits in its source's text (character offsets)."""
 
@@ -328,8 +327,8 @@ def _texts_with_links(data: Any, path: tuple, found: list[tuple[tuple, str]]) ->
         items: Any = data.items()
     elif isinstance(data, list):
         items = enumerate(data)
-    elif isinstance(data, BaseModel):
-        items = data.__dict__.items()  # a model keeps its fields' values there, by name
+    elif isinstance(data, MODEL_CLASSES):
+        items = ((name, getattr(data, name)) for name in type(data).model_fields)
     else:
         return
     for key, value in items:

@@ -7,6 +7,7 @@ again from the text only when a problem is located in it.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ def limits(kind: str) -> tuple[int, int]:
 
 
 MAX_DEPTH = 40
+SHARED_TEXT = 24  # texts up to this long are interned
 
 
 @dataclass(frozen=True)
@@ -56,17 +58,19 @@ class Document:
     line_offset: int = 0
     mtime_ns: int = field(default=0, compare=False)  # when the file was saved: of two duplicate ids, the newer is blamed
     digest: str = field(default="", compare=False)  # of the file's text: what later stages key their cached results by
-    # The YAML text and its line offset while positions are not yet recorded: they are found
-    # again only when a problem needs one, which saves most of load's time and memory.
-    source: tuple[str, int] | None = field(default=None, repr=False, compare=False)
+    # Where the YAML is while positions are not yet recorded: they are found again only when a
+    # problem needs one, which saves most of load's time and memory. Its text and line offset, or
+    # the file it was read from (load keeps no text: 60 MB at 10,000 devices), read again then.
+    source: tuple[str, int] | Path | None = field(default=None, repr=False, compare=False)
 
     def position(self, path: tuple, key: bool = False) -> Position:
         """Return the position of the value at `path` (or its key), else of its nearest parent."""
         if self.source is not None:
-            text, offset = self.source
+            text, offset = self.source if isinstance(self.source, tuple) else self._read_again(self.source)
             located, _ = parse_yaml(text, self.path, self.kind, offset, positions=True)
-            assert located is not None  # the same text parsed before
-            self.values, self.keys, self.source = located.values, located.keys, None
+            # None only if the file changed since (or no longer is): its problems then have no position.
+            self.values, self.keys = (located.values, located.keys) if located is not None else ({}, {})
+            self.source = None
         table = self.keys if key else self.values
         while path:
             if path in table:
@@ -79,6 +83,16 @@ class Document:
     def problem(self, path: tuple, message: str, *, key: bool = False, severity: str = "error", notes: tuple[str, ...] = ()) -> Problem:
         pos = self.position(path, key)
         return Problem(self.path, pos.line, pos.column, message, severity, notes)
+
+    def _read_again(self, file: Path) -> tuple[str, int]:
+        """Return the YAML text and its line offset of `file`, as it was read (a changed file as it is now)."""
+        text, _ = read_text(file, self.path, limits(self.kind)[0])
+        if text is None:
+            return "", 0
+        if self.kind != "page":
+            return text, 0
+        found = front_matter(text)
+        return (found[0], 1) if found is not None else ("", 0)
 
     @property
     def stem(self) -> str:
@@ -171,6 +185,8 @@ class _Builder:
                 key = self.scalar(key_event, _tag(key_event))
                 if isinstance(key, bool) or key is None:
                     key = key_event.value  # `on:` or `no:` as a key still means the word
+                if type(key) is str:
+                    key = sys.intern(key)  # one string for each key: libyaml makes a new one each time it is written
                 key_path = path + (key,)
                 if key in result:
                     if not self.positions:
@@ -199,7 +215,8 @@ class _Builder:
     @staticmethod
     def scalar(event: Any, tag: str) -> Any:
         if tag == _STR:
-            return event.value
+            # Short texts repeat (a standing, a source id): one string each, shared across the files a load worker sends back together.
+            return sys.intern(event.value) if len(event.value) <= SHARED_TEXT else event.value
         if tag not in _PLAIN_TAGS:
             raise _Refused(event.start_mark, f"unsupported YAML tag {tag!r}; write plain text instead")
         try:
@@ -423,15 +440,25 @@ def read_text(file: Path, shown: str, max_bytes: int = MAX_FILE_BYTES) -> tuple[
     return text, []
 
 
-def parse_page(text: str, path: str) -> tuple[Document | None, list[Problem]]:
-    """Split a Markdown page into its YAML front matter and body."""
+def front_matter(text: str) -> tuple[str, int] | None:
+    """Return a Markdown page's YAML front matter and the index of the line closing it, or None if it has none."""
     lines = text.split("\n")
     stripped = [line.strip() for line in lines[1:]]
     if lines[0].strip() != "---" or "---" not in stripped:
-        return None, [Problem(path, 1, 1, "a page starts with front matter: a line '---', 'title: ...', and another '---'")]
+        return None
     end = 1 + stripped.index("---")
-    doc, problems = parse_yaml("\n".join(lines[1:end]), path, "page", offset=1)
+    return "\n".join(lines[1:end]), end
+
+
+def parse_page(text: str, path: str) -> tuple[Document | None, list[Problem]]:
+    """Split a Markdown page into its YAML front matter and body."""
+    found = front_matter(text)
+    if found is None:
+        return None, [Problem(path, 1, 1, "a page starts with front matter: a line '---', 'title: ...', and another '---'")]
+    yaml_text, end = found
+    doc, problems = parse_yaml(yaml_text, path, "page", offset=1)
     if doc is not None:
+        lines = text.split("\n")
         doc.body = "\n".join(lines[end + 1 :])
         doc.body_line = end + 2
     return doc, problems
