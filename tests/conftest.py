@@ -22,6 +22,15 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
 VNU = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"  # the Nu Html Checker
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave the tests marked slow to the long run (`make fuzz`, weekly: HYPOTHESIS_PROFILE=long)."""
+    if os.environ.get("HYPOTHESIS_PROFILE") == "long":
+        return
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason="slow: `make fuzz` runs it (weekly in CI)"))
+
+
 def copy_project(source: Path, target: Path) -> Path:
     """Copy a project (content and seeds) into `target`, with the repository's templates."""
     shutil.copytree(source / "content", target / "content")
