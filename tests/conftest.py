@@ -76,14 +76,12 @@ def html_pages(site: Path) -> list[Path]:
     return sorted(p for p in site.rglob("*.html") if "pagefind" not in p.relative_to(site).parts)
 
 
-# The tests that read it share a worker (pytest's --dist loadgroup), so the checker runs once.
-NU = pytest.mark.xdist_group("nu-html-checker")
-
-
 @pytest.fixture(scope="session")
 def nu_errors(built_site: Path, tagged_site: Path) -> dict[Path, list[str]]:
     """Run the Nu Html Checker once over every page of the real site and the tagged site's two pages with
-    pictures (starting its JVM costs more than checking them all); return each page's errors, 'line: message'."""
+    pictures (starting its JVM costs more than checking them all); return each page's errors, 'line: message'.
+
+    Its tests are in test_quality.py: a test file runs on one worker (pytest's --dist loadfile), so this runs once."""
     java = shutil.which("java")
     require(java is not None, "java is not installed (scripts/system-deps.sh installs default-jre-headless)")
     require(VNU.is_file(), "vnu-jar is not installed (npm ci --ignore-scripts)")
@@ -150,11 +148,7 @@ def page_in(browser):
         context.close()
 
 
-# The preview tests that only read share a worker (pytest's --dist loadgroup) and the previews below:
-# each preview is a `build.py serve` process that builds the site before it answers.
-PREVIEW = pytest.mark.xdist_group("preview")
-
-
+# The previews of the tests that only read: each is a `build.py serve` process that builds the site before it answers.
 @pytest.fixture(scope="session")
 def shared_preview(tmp_path_factory: pytest.TempPathFactory):
     """One preview of the mini project for every test that only reads from it."""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINI, PREVIEW, REPO, copy_project
+from conftest import MINI, REPO, copy_project
 from factsheet.serve import url_parts, watch
 
 TIMEOUT = 60  # generous: a quiet machine starts and rebuilds in a second or two; a loaded one (other builds running) much later
@@ -131,7 +131,6 @@ def test_burst_of_saves_to_content_and_templates_is_built_once(preview: Preview)
     assert preview.log.read_text().count("built ") == builds_before + 1
 
 
-@PREVIEW
 def test_directories_serve_index_and_unknown_paths_serve_the_404_page(shared_preview: Preview):
     status, home = shared_preview.get("/")
     assert status == 200 and "Alpha Phone" in home
@@ -182,7 +181,6 @@ def raw_status(port: int, request: bytes) -> int:
         (b"/" + b"a/" * 200_000, {400, 414, 431, 0}),
     ],
 )
-@PREVIEW
 def test_requests_outside_the_site_get_404_and_the_server_keeps_answering(shared_preview: Preview, target: bytes, expected: set[int]):
     status = raw_status(shared_preview.port, b"GET " + target + b" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
     assert status in expected
@@ -199,7 +197,6 @@ def test_requests_outside_the_site_get_404_and_the_server_keeps_answering(shared
         (b"\x00\x01\x02", {400, 0}),
     ],
 )
-@PREVIEW
 def test_odd_requests_are_refused_and_the_server_keeps_answering(shared_preview: Preview, request_line: bytes, expected: set[int]):
     status = raw_status(shared_preview.port, request_line + b"\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
     assert status in expected
@@ -225,7 +222,6 @@ def listening_addresses(port: int) -> set[str]:
         (("--host", "0.0.0.0"), "0.0.0.0"),
     ],
 )
-@PREVIEW
 def test_listens_on_localhost_unless_told_otherwise(preview_on, options: tuple, address: str):
     assert listening_addresses(preview_on(options[1] if options else None).port) == {address}
 

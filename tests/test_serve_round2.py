@@ -17,7 +17,7 @@ import pytest
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
-from conftest import MINI, PREVIEW, copy_project
+from conftest import MINI, copy_project
 from factsheet.load import is_ignored, load_tree
 from factsheet.serve import LIVE_SCRIPT, host_allowed, prepare_page, url_of, warning_banner, watch
 from test_browser import axe_violations
@@ -208,7 +208,6 @@ def test_host_header_must_name_this_server(host_header: str | None, listen: str,
 
 
 @pytest.mark.parametrize("path", ["/", "/facts.json", "/devices/alpha/", "/livereload.js", "/no-such-page"])
-@PREVIEW
 def test_requests_naming_a_foreign_host_are_refused(shared_preview: Preview, path: str):
     port = shared_preview.port
     request = "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
@@ -244,7 +243,6 @@ def handshake_status(port: int, origin: str | None, host: str) -> int:
         ("http://evil.example:{port}", "evil.example:{port}", 403),
     ],
 )
-@PREVIEW
 def test_reload_socket_accepts_only_its_own_origin(shared_preview: Preview, origin: str | None, host: str, status: int):
     port = shared_preview.port
     assert handshake_status(port, origin and origin.format(port=port), host.format(port=port)) == status
@@ -304,7 +302,6 @@ def ipv6_available() -> bool:
         pytest.param("::", "http://[::]:{port}/", True, marks=pytest.mark.skipif(not ipv6_available(), reason="no IPv6")),
     ],
 )
-@PREVIEW
 def test_prints_its_address_and_warns_when_it_listens_beyond_this_computer(preview_on, host: str, address: str, warned: bool):
     running = preview_on(host)
     log = running.log.read_text()
@@ -416,7 +413,6 @@ def warned_preview(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("warned-preview")
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_warning_banner_has_no_axe_violations_in_either_colour_scheme(warned_preview: Preview, page_in, scheme: str):
     page = page_in(scheme=scheme)
@@ -427,7 +423,6 @@ def test_warning_banner_has_no_axe_violations_in_either_colour_scheme(warned_pre
 
 @pytest.mark.browser
 @pytest.mark.skipif(not ipv6_available(), reason="no IPv6")
-@PREVIEW
 def test_a_page_opened_by_an_ipv6_address_connects_to_the_reload_socket(preview_on, page_in):
     page = page_in()
     page.goto(f"http://[::1]:{preview_on('::1').port}/devices/alpha/")
