@@ -49,9 +49,11 @@ node_modules/.bin/lighthouse: package.json package-lock.json
 test: $(VENV)/.test-deps system-deps node_modules/.package-lock.json
 	CHROMIUM_PATH="$$(./scripts/system-deps.sh --browser)" $(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
-# The long fuzz run (10,000 mutated inputs per test, 200 reorderings of the content; `make test` runs 40 and 4), weekly in CI.
+# The long fuzz run (10,000 mutated inputs per test, 200 reorderings of the content; `make test` runs 40 and 4),
+# then the tests marked slow, which `make test` skips; weekly in CI.
 fuzz: $(VENV)/.test-deps
 	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -n auto tests/test_fuzz.py tests/test_trust.py $(PYTEST_ARGS)
+	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -n auto -m slow $(PYTEST_ARGS)
 
 # Lighthouse scores of the home, a device and the Europe page (not part of `make test`).
 lighthouse: $(VENV)/.build-deps system-deps node_modules/.bin/lighthouse
@@ -62,7 +64,7 @@ screenshots: $(VENV)/.test-deps system-deps
 	$(BIN)/python scripts/screenshots.py
 
 clean:
-	rm -rf _site .venv .pytest_cache
+	rm -rf _site .venv .pytest_cache .mypy_cache
 
 # The benchmark against Hugo (bench/README.md); `make bench ARGS=--quick` for a smoke run.
 bench: $(VENV)/.build-deps bench/requirements.txt

@@ -1,10 +1,14 @@
-"""Shared fixtures: the repository, a copy of the tiny fixture project, and built sites."""
+"""Shared fixtures: the repository, a copy of the tiny fixture project, built sites, and one browser per worker."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
@@ -15,6 +19,16 @@ MINI = REPO / "tests" / "fixtures" / "mini"
 # The browser the browser tests drive: Debian's chromium by default; a machine whose browser
 # lives elsewhere (a GitHub runner's Chrome) names it in CHROMIUM_PATH.
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
+VNU = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"  # the Nu Html Checker
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave the tests marked slow to the long run (`make fuzz`, weekly: HYPOTHESIS_PROFILE=long)."""
+    if os.environ.get("HYPOTHESIS_PROFILE") == "long":
+        return
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason="slow: `make fuzz` runs it (weekly in CI)"))
 
 
 def copy_project(source: Path, target: Path) -> Path:
@@ -43,3 +57,122 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("site") / "_site"
     build_project(REPO, out)
     return out
+
+
+@pytest.fixture(scope="session")
+def tagged_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real site built from its content with the `partnership` values proposed for it (test_pictures.py)."""
+    from test_pictures import PROPOSED, tag_history
+
+    project = copy_project(REPO, tmp_path_factory.mktemp("tagged") / "project")
+    tag_history(project, PROPOSED)
+    out = project.parent / "_site"
+    build_project(project, out, search=False)
+    return out
+
+
+def html_pages(site: Path) -> list[Path]:
+    """Return every HTML page of a built site, leaving out the search bundle's own files."""
+    return sorted(p for p in site.rglob("*.html") if "pagefind" not in p.relative_to(site).parts)
+
+
+@pytest.fixture(scope="session")
+def nu_errors(built_site: Path, tagged_site: Path) -> dict[Path, list[str]]:
+    """Run the Nu Html Checker once over every page of the real site and the tagged site's two pages with
+    pictures (starting its JVM costs more than checking them all); return each page's errors, 'line: message'.
+
+    Its tests are in test_quality.py: a test file runs on one worker (pytest's --dist loadfile), so this runs once."""
+    java = shutil.which("java")
+    require(java is not None, "java is not installed (scripts/system-deps.sh installs default-jre-headless)")
+    require(VNU.is_file(), "vnu-jar is not installed (npm ci --ignore-scripts)")
+    pages = html_pages(built_site) + [tagged_site / "index.html", tagged_site / "history" / "index.html"]
+    result = subprocess.run(
+        [java, "-jar", str(VNU), "--errors-only", "--format", "json", "--exit-zero-always", *map(str, pages)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    found: dict[Path, list[str]] = {page: [] for page in pages}
+    for m in json.loads(result.stderr or '{"messages": []}')["messages"]:
+        if m.get("type") == "error" or m.get("subType") == "fatal":
+            found.setdefault(Path(unquote(urlsplit(m.get("url", "")).path)), []).append(f"{m.get('lastLine', '?')}: {m['message']}")
+    assert set(found) == set(pages), f"errors of files that were not checked: {sorted(set(found) - set(pages))}"
+    return found
+
+
+def require(ok: bool, why: str) -> None:
+    """Skip when a checker or the browser is missing on a developer machine; under CI that is a failure."""
+    if not ok:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{why} (CI must have it: run `make test`, which installs it)")
+        pytest.skip(why)
+
+
+# One Chromium per worker for every browser test: launching one costs more than a dozen page
+# loads. Playwright's sync API allows one running instance per thread, so it is this one.
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require(False, "playwright is not installed (requirements-test.txt)")
+    require(Path(CHROMIUM).exists(), f"{CHROMIUM} is missing (scripts/system-deps.sh installs it)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page_in(browser):
+    """Return a factory of fresh pages with the given viewport, colour scheme and JavaScript setting."""
+    contexts = []
+
+    def make(width: int = 1280, scheme: str = "light", javascript: bool = True):
+        context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme, java_script_enabled=javascript)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+# The previews of the tests that only read: each is a `build.py serve` process that builds the site before it answers.
+@pytest.fixture(scope="session")
+def shared_preview(tmp_path_factory: pytest.TempPathFactory):
+    """One preview of the mini project for every test that only reads from it."""
+    from test_serve import start, stop
+
+    folder = tmp_path_factory.mktemp("shared")
+    running = start(copy_project(MINI, folder / "mini"), folder / "serve.log")
+    yield running
+    stop(running)
+
+
+@pytest.fixture(scope="session")
+def preview_on(tmp_path_factory: pytest.TempPathFactory):
+    """Return the preview of the mini project started with `--host HOST` (None: without), one per host, for tests that only read."""
+    from test_serve import start, stop
+
+    running = {}
+
+    def on(host: str | None):
+        if host not in running:
+            folder = tmp_path_factory.mktemp("host")
+            running[host] = start(copy_project(MINI, folder / "mini"), folder / "serve.log", *(("--host", host) if host else ()))
+        return running[host]
+
+    yield on
+    for preview in running.values():
+        stop(preview)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 import threading
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CHROMIUM
+from conftest import require
 
 pytestmark = pytest.mark.browser
 
@@ -24,14 +23,6 @@ REPO = Path(__file__).resolve().parents[1]
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 PREFIX = "/factsheet/"  # the sub-path the site is served under
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
-
-def require(ok: bool, why: str) -> None:
-    """Skip when the browser is missing on a developer machine; under CI that is a failure."""
-    if not ok:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{why} (CI must have it: run `make test`, which installs it)")
-        pytest.skip(why)
 
 
 def site_pages(site: Path) -> list[str]:
@@ -62,46 +53,6 @@ def site_url(built_site: Path) -> Iterator[str]:
     server.server_close()
 
 
-# Module scope: Playwright's sync API allows one running instance per thread, and other
-# test modules start their own.
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require(False, "playwright is not installed (requirements-test.txt)")
-    require(Path(CHROMIUM).exists(), f"{CHROMIUM} is missing (scripts/system-deps.sh installs it)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page_in(browser):
-    """Return a factory of fresh pages with the given viewport, colour scheme and JavaScript setting."""
-    contexts = []
-
-    def make(width: int = 1280, scheme: str = "light", javascript: bool = True):
-        context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme, java_script_enabled=javascript)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
 def axe_violations(page, rules: list[str] | None = None) -> list[str]:
     require(AXE.is_file(), "axe-core is not installed (npm ci --ignore-scripts)")
     page.evaluate(AXE.read_text())  # evaluated by the browser itself: the page's CSP forbids script tags it does not ship
@@ -128,26 +79,66 @@ def one_per_kind(paths: list[str]) -> list[str]:
     return sorted(kinds.values())
 
 
+@pytest.fixture(scope="module")
+def tour(browser, site_url: str, built_site: Path) -> dict[str, dict]:
+    """Visit every page once and look at it every way the page tests below ask about; return what was seen, by path.
+
+    A page is loaded once (a load costs more than every check after it): at 320 px its width and
+    then, resized, at 390 px; at 1280 px axe in the light scheme (every WCAG rule) and, switched to
+    the dark one, axe's colour rules; the console errors of it all. The search page answers a query too.
+    """
+    context = browser.new_context(viewport={"width": 320, "height": 900}, color_scheme="light")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
+    pages = site_pages(built_site)
+    # The dark scheme changes colours only (the same HTML, other custom properties), and its palette is
+    # the same for every page of a kind: every English page, and one page of each kind of the German edition.
+    dark = {p for p in pages if not p.startswith("de/")} | set(one_per_kind([p for p in pages if p.startswith("de/")]))
+    seen: dict[str, dict] = {}
+    for path in pages:
+        errors.clear()
+        page.set_viewport_size({"width": 320, "height": 900})
+        page.emulate_media(color_scheme="light")
+        page.goto(site_url + path)
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")  # the quotes too
+        look: dict = {"width": {}, "background": {}, "axe": {}}
+        for width in (320, 390):
+            page.set_viewport_size({"width": width, "height": 900})
+            scroll, inner = page.evaluate("[document.scrollingElement.scrollWidth, innerWidth]")
+            look["width"][width] = scroll if scroll > inner else None
+        page.set_viewport_size({"width": 1280, "height": 900})
+        for scheme in ("light", "dark") if path in dark else ("light",):
+            page.emulate_media(color_scheme=scheme)
+            look["background"][scheme] = page.evaluate("getComputedStyle(document.body).backgroundColor")
+            look["axe"][scheme] = axe_violations(page, COLOUR_RULES if scheme == "dark" else None)
+        look["errors"] = list(errors)
+        seen[path] = look
+    errors.clear()
+    page.goto(site_url + "search/?q=Leica")
+    page.locator("#search-results li").first.wait_for()  # the search bundle has loaded and answered
+    seen["search/?q=Leica"] = {"errors": list(errors)}
+    context.close()
+    return seen
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("edition", ["", "de/"], ids=["English", "German"])
-def test_no_page_has_axe_wcag_21_aa_violations_in_either_colour_scheme(page_in, site_url, built_site, scheme, edition) -> None:
+def test_no_page_has_axe_wcag_21_aa_violations_in_either_colour_scheme(tour, scheme, edition) -> None:
     """Covers readable contrast in dark mode: axe's color-contrast rule runs on the dark palette.
 
     Every page of each edition in the light scheme; in the dark one, whose palette is the same for
     every page of a kind, one page of each kind of the German edition."""
-    page = page_in(scheme=scheme)
-    found = {}
-    pages = [p for p in site_pages(built_site) if p.startswith("de/") == (edition == "de/")]
-    for path in one_per_kind(pages) if (edition, scheme) == ("de/", "dark") else pages:
-        page.goto(site_url + path)
+    looked = {path: look for path, look in tour.items() if "axe" in look and path.startswith("de/") == (edition == "de/")}
+    checked = {path: look for path, look in looked.items() if scheme in look["axe"]}
+    assert len(checked) == (len(looked) if (edition, scheme) != ("de/", "dark") else len(one_per_kind(list(looked))))
+    for path, look in checked.items():
         # The scheme's palette must really be in use, or the contrast check proves nothing.
-        rgb = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        rgb = look["background"][scheme]
         brightness = sum(int(c) for c in rgb[rgb.index("(") + 1 : -1].split(",")[:3]) / 3
         assert (brightness < 64) == (scheme == "dark"), f"{path}: background {rgb} in the {scheme} scheme"
-        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")  # check the quotes too
-        if violations := axe_violations(page, COLOUR_RULES if scheme == "dark" else None):
-            found[path] = violations
-    assert found == {}
+    assert {path: look["axe"][scheme] for path, look in checked.items() if look["axe"][scheme]} == {}
 
 
 @pytest.mark.parametrize("edition", ["", "de/"], ids=["English", "German"])
@@ -216,28 +207,14 @@ def test_search_finds_a_quote_by_the_words_of_its_translation(page_in, site_url,
 
 
 @pytest.mark.parametrize("width", [320, 390])
-def test_no_page_scrolls_sideways_on_a_phone(page_in, site_url, built_site, width) -> None:
-    page = page_in(width=width)
-    wide = {}
-    for path in site_pages(built_site):
-        page.goto(site_url + path)
-        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
-        scroll, inner = page.evaluate("[document.scrollingElement.scrollWidth, innerWidth]")
-        if scroll > inner:
-            wide[path] = scroll
+def test_no_page_scrolls_sideways_on_a_phone(tour, built_site, width) -> None:
+    assert sorted(tour) == sorted(site_pages(built_site) + ["search/?q=Leica"])  # every page was visited
+    wide = {path: look["width"][width] for path, look in tour.items() if "width" in look and look["width"][width]}
     assert wide == {}, f"pages wider than {width} px"
 
 
-def test_no_page_logs_a_console_error(page_in, site_url, built_site) -> None:
-    page = page_in()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
-    for path in site_pages(built_site) + ["search/?q=Leica"]:
-        page.goto(site_url + path)
-        if "?q=" in path:
-            page.locator("#search-results li").first.wait_for()  # the search bundle has loaded and answered
-    assert errors == []
+def test_no_page_logs_a_console_error(tour) -> None:
+    assert [error for look in tour.values() for error in look["errors"]] == []
 
 
 def test_search_page_without_javascript_points_to_the_device_list(page_in, site_url) -> None:

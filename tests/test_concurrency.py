@@ -20,16 +20,20 @@ import pytest
 from conftest import MINI, REPO, copy_project
 from factsheet.pipeline import build_project
 
-# A build as a user starts it, except that Pagefind is `indexer`, a stand-in script.
+# A build as a user starts it, except that Pagefind is `indexer`, a stand-in script. A build given
+# one must index: it leaves out the build cache, which an earlier build of the project may have
+# filled (a hit writes the kept site and starts no indexer).
 BUILD = """
 import sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 import factsheet.search as search
+options = []
 if sys.argv[4] != "-":
     search.get_executable = lambda: sys.argv[4]
+    options = ["--no-cache"]
 from factsheet import cli
-sys.exit(cli.main(["build", "--out", sys.argv[3]], project=Path(sys.argv[2])))
+sys.exit(cli.main(["build", "--out", sys.argv[3], *options], project=Path(sys.argv[2])))
 """
 
 # Says it started (with its process id), waits for a go-ahead file, then runs the real Pagefind.

@@ -9,7 +9,6 @@ JavaScript on. A payload that ran would open a dialog (they all call alert) or t
 from __future__ import annotations
 
 import functools
-import os
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -17,19 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CHROMIUM, MINI, copy_project
+from conftest import MINI, copy_project
 from factsheet.pipeline import build_project
 from payloads import inject, xss_payloads
 
 pytestmark = pytest.mark.browser
-
-
-def require(ok: bool, why: str) -> None:
-    """Skip when the browser is missing on a developer machine; under CI that is a failure."""
-    if not ok:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{why} (CI must have it: run `make test`, which installs it)")
-        pytest.skip(why)
 
 
 class Quiet(SimpleHTTPRequestHandler):
@@ -70,22 +61,15 @@ def own_site(built_site: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require(False, "playwright is not installed (requirements-test.txt)")
-    require(Path(CHROMIUM).exists(), f"{CHROMIUM} is missing (scripts/system-deps.sh installs it)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield browser
-        browser.close()
-
-
-def visit(browser, url: str, then=None) -> tuple[list[str], list[str]]:
-    """Open `url`; return the dialogs it opened and the console errors it logged (CSP violations among them)."""
+def tab(browser) -> Iterator[object]:
+    """One browser tab for every visit of this module: a fresh context per visit costs more than the visit."""
     context = browser.new_context()
-    page = context.new_page()
+    yield context.new_page()
+    context.close()
+
+
+def visit(page, url: str, then=None) -> tuple[list[str], list[str]]:
+    """Open `url` in `page`; return the dialogs it opened and the console errors it logged (CSP violations among them)."""
     dialogs: list[str] = []
     errors: list[str] = []
 
@@ -93,35 +77,45 @@ def visit(browser, url: str, then=None) -> tuple[list[str], list[str]]:
         dialogs.append(f"{dialog.type}: {dialog.message}")
         dialog.dismiss()
 
+    def on_console(message) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    def on_error(error) -> None:
+        errors.append(str(error))
+
     page.on("dialog", on_dialog)
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", on_console)
+    page.on("pageerror", on_error)
     page.goto(url, wait_until="load")
     if then:
         then(page)
     page.wait_for_timeout(50)  # let an onerror/onload handler of a broken image fire, if one exists
-    context.close()
+    page.goto("about:blank")  # nothing of this page runs on while the next one loads
+    page.remove_listener("dialog", on_dialog)
+    page.remove_listener("console", on_console)
+    page.remove_listener("pageerror", on_error)
     return dialogs, errors
 
 
-def test_no_payload_runs_a_script_on_any_page(browser, payload_site) -> None:
+def test_no_payload_runs_a_script_on_any_page(tab, payload_site) -> None:
     url, pages = payload_site
     assert len(pages) >= 8
     ran = {}
     for path in pages:
-        dialogs, errors = visit(browser, url + path)
+        dialogs, errors = visit(tab, url + path)
         if dialogs or errors:
             ran[path] = dialogs + errors
     assert ran == {}
 
 
-def test_no_payload_runs_in_search_results(browser, payload_site) -> None:
+def test_no_payload_runs_in_search_results(tab, payload_site) -> None:
     url, _ = payload_site
 
     def search(page) -> None:
         page.locator("#search-results li").first.wait_for(timeout=10_000)
 
-    dialogs, errors = visit(browser, url + "search/index.html?q=alert", search)
+    dialogs, errors = visit(tab, url + "search/index.html?q=alert", search)
     assert dialogs == [] and errors == []
 
 
@@ -138,22 +132,22 @@ def test_no_payload_runs_in_search_results(browser, payload_site) -> None:
         "search/index.html?q=Leica",
     ],
 )
-def test_the_sites_own_pages_break_no_content_security_rule(browser, own_site, path) -> None:
+def test_the_sites_own_pages_break_no_content_security_rule(tab, own_site, path) -> None:
     def settle(page) -> None:
         if "?q=" in path:
             page.locator("#search-results li").first.wait_for(timeout=10_000)  # the search bundle loaded and ran
 
-    dialogs, errors = visit(browser, own_site + path, settle)
+    dialogs, errors = visit(tab, own_site + path, settle)
     assert errors == [] and dialogs == []
 
 
-def test_the_policy_blocks_an_inline_script_and_reports_it(browser, own_site) -> None:
+def test_the_policy_blocks_an_inline_script_and_reports_it(tab, own_site) -> None:
     def smuggle(page) -> None:
         from playwright.sync_api import Error as PlaywrightError
 
         with pytest.raises(PlaywrightError):  # the policy refuses the script: adding it fails
             page.add_script_tag(content="alert('inline ran')")
 
-    dialogs, errors = visit(browser, own_site + "index.html", smuggle)
+    dialogs, errors = visit(tab, own_site + "index.html", smuggle)
     assert dialogs == []
     assert any("Content Security Policy" in error for error in errors), errors

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CHROMIUM, MINI, REPO, copy_project
+from conftest import MINI, REPO, copy_project
 from factsheet.serve import url_parts, watch
 
 TIMEOUT = 60  # generous: a quiet machine starts and rebuilds in a second or two; a loaded one (other builds running) much later
@@ -78,15 +77,6 @@ def stop(preview: Preview) -> None:
 def preview(mini_project: Path, tmp_path: Path):
     """A preview of its own, for tests that edit the project."""
     running = start(mini_project, tmp_path / "serve.log")
-    yield running
-    stop(running)
-
-
-@pytest.fixture(scope="module")
-def shared_preview(tmp_path_factory: pytest.TempPathFactory):
-    """One preview for the tests that only read."""
-    folder = tmp_path_factory.mktemp("shared")
-    running = start(copy_project(MINI, folder / "mini"), folder / "serve.log")
     yield running
     stop(running)
 
@@ -232,12 +222,8 @@ def listening_addresses(port: int) -> set[str]:
         (("--host", "0.0.0.0"), "0.0.0.0"),
     ],
 )
-def test_listens_on_localhost_unless_told_otherwise(mini_project: Path, tmp_path: Path, options: tuple, address: str):
-    running = start(mini_project, tmp_path / "serve.log", *options)
-    try:
-        assert listening_addresses(running.port) == {address}
-    finally:
-        stop(running)
+def test_listens_on_localhost_unless_told_otherwise(preview_on, options: tuple, address: str):
+    assert listening_addresses(preview_on(options[1] if options else None).port) == {address}
 
 
 @pytest.mark.parametrize(
@@ -262,36 +248,23 @@ def test_url_parts_refuses_every_path_that_could_leave_the_site(path: str, parts
 
 
 @pytest.mark.browser
-def test_open_browser_reloads_on_save_shows_errors_and_recovers(preview: Preview):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        why = f"{CHROMIUM} is missing (scripts/system-deps.sh installs it)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(why)
-        pytest.skip(why)
+def test_open_browser_reloads_on_save_shows_errors_and_recovers(preview: Preview, page_in):
     device = preview.project / "content/devices/alpha.yaml"
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_page()
-            page.goto(preview.url + "/devices/alpha/")
-            # Connected: the reload socket has agreed a protocol (then it registers the page).
-            page.wait_for_function("() => window.LiveReload && window.LiveReload.connector.protocol >= 7", timeout=TIMEOUT * 1000)
-            page.evaluate("window.notReloaded = true")
+    page = page_in()
+    page.goto(preview.url + "/devices/alpha/")
+    # Connected: the reload socket has agreed a protocol (then it registers the page).
+    page.wait_for_function("() => window.LiveReload && window.LiveReload.connector.protocol >= 7", timeout=TIMEOUT * 1000)
+    page.evaluate("window.notReloaded = true")
 
-            edit(device, "name: Alpha Phone", "name: Alpha Phone Mark II")
-            page.wait_for_function("() => document.body.innerText.includes('Alpha Phone Mark II')", timeout=TIMEOUT * 1000)
-            assert page.evaluate("window.notReloaded") is None  # the page was reloaded for us
+    edit(device, "name: Alpha Phone", "name: Alpha Phone Mark II")
+    page.wait_for_function("() => document.body.innerText.includes('Alpha Phone Mark II')", timeout=TIMEOUT * 1000)
+    assert page.evaluate("window.notReloaded") is None  # the page was reloaded for us
 
-            edit(device, "status: announced", "status: anounced")
-            page.wait_for_function(
-                "() => document.body.innerText.includes('content/devices/alpha.yaml:3:9: error:')", timeout=TIMEOUT * 1000
-            )
+    edit(device, "status: announced", "status: anounced")
+    page.wait_for_function("() => document.body.innerText.includes('content/devices/alpha.yaml:3:9: error:')", timeout=TIMEOUT * 1000)
 
-            edit(device, "status: anounced", "status: announced")
-            page.wait_for_function("() => document.title.startsWith('Alpha Phone Mark II')", timeout=TIMEOUT * 1000)
-        finally:
-            browser.close()
+    edit(device, "status: anounced", "status: announced")
+    page.wait_for_function("() => document.title.startsWith('Alpha Phone Mark II')", timeout=TIMEOUT * 1000)
 
 
 def test_the_watcher_reports_a_burst_of_saves_once_with_every_file_it_changed(tmp_path: Path):

@@ -10,6 +10,7 @@ import shutil
 import socket
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from tornado.websocket import websocket_connect
 from conftest import MINI, copy_project
 from factsheet.load import is_ignored, load_tree
 from factsheet.serve import LIVE_SCRIPT, host_allowed, prepare_page, url_of, warning_banner, watch
-from test_browser import axe_violations, browser, page_in  # noqa: F401 - fixtures used by the browser test
+from test_browser import axe_violations
 from test_serve import TIMEOUT, Preview, edit, raw_status, start, stop
 
 
@@ -207,10 +208,11 @@ def test_host_header_must_name_this_server(host_header: str | None, listen: str,
 
 
 @pytest.mark.parametrize("path", ["/", "/facts.json", "/devices/alpha/", "/livereload.js", "/no-such-page"])
-def test_requests_naming_a_foreign_host_are_refused(preview: Preview, path: str):
+def test_requests_naming_a_foreign_host_are_refused(shared_preview: Preview, path: str):
+    port = shared_preview.port
     request = "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    assert raw_status(preview.port, request.format(path=path, host=f"evil.example:{preview.port}").encode()) == 403
-    assert raw_status(preview.port, request.format(path=path, host=f"localhost:{preview.port}").encode()) in {200, 404}
+    assert raw_status(port, request.format(path=path, host=f"evil.example:{port}").encode()) == 403
+    assert raw_status(port, request.format(path=path, host=f"localhost:{port}").encode()) in {200, 404}
 
 
 def handshake_status(port: int, origin: str | None, host: str) -> int:
@@ -274,17 +276,11 @@ def test_another_site_cannot_reload_the_preview(preview: Preview):
         assert await connection.read_message() is None  # closed by both ends
         return status, messages
 
-    status, messages = asyncio.run(scenario())
+    # In a thread of its own: the shared browser's Playwright keeps an event loop running in this one.
+    with ThreadPoolExecutor(1) as apart:
+        status, messages = apart.submit(asyncio.run, scenario()).result()
     assert status == 404
     assert len(messages) == 1 and json.loads(messages[0])["command"] == "reload"
-
-
-@pytest.fixture(scope="module")
-def shared_preview(tmp_path_factory: pytest.TempPathFactory):
-    folder = tmp_path_factory.mktemp("shared")
-    running = start(copy_project(MINI, folder / "mini"), folder / "serve.log")
-    yield running
-    stop(running)
 
 
 def ipv6_available() -> bool:
@@ -306,14 +302,9 @@ def ipv6_available() -> bool:
         pytest.param("::", "http://[::]:{port}/", True, marks=pytest.mark.skipif(not ipv6_available(), reason="no IPv6")),
     ],
 )
-def test_prints_its_address_and_warns_when_it_listens_beyond_this_computer(
-    mini_project: Path, tmp_path: Path, host: str, address: str, warned: bool
-):
-    running = start(mini_project, tmp_path / "serve.log", "--host", host)
-    try:
-        log = running.log.read_text()
-    finally:
-        stop(running)
+def test_prints_its_address_and_warns_when_it_listens_beyond_this_computer(preview_on, host: str, address: str, warned: bool):
+    running = preview_on(host)
+    log = running.log.read_text()
     assert address.format(port=running.port) in log
     assert ("warning: the preview listens beyond this computer" in log) is warned
 
@@ -409,24 +400,30 @@ def test_pages_without_warnings_get_no_banner():
     assert warned.index(b"<body class=x>") < warned.index(b"Build warnings") < warned.index(b"<h1>Page</h1>")
 
 
+@pytest.fixture(scope="module")
+def warned_preview(tmp_path_factory: pytest.TempPathFactory):
+    """A preview whose build warns (an archived text no source describes), for the tests that only look at it."""
+    folder = tmp_path_factory.mktemp("warned")
+    project = copy_project(MINI, folder / "mini")
+    (project / "seeds/orphan.txt").write_text("An archived text no source describes.\n", "utf-8")
+    running = start(project, folder / "serve.log")
+    running.wait_for("/devices/alpha/", "Build warnings")
+    yield running
+    stop(running)
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_warning_banner_has_no_axe_violations_in_either_colour_scheme(preview: Preview, page_in, scheme: str):  # noqa: F811
-    (preview.project / "seeds/orphan.txt").write_text("An archived text no source describes.\n", "utf-8")
-    preview.wait_for("/devices/alpha/", "Build warnings")
+def test_warning_banner_has_no_axe_violations_in_either_colour_scheme(warned_preview: Preview, page_in, scheme: str):
     page = page_in(scheme=scheme)
-    page.goto(preview.url + "/devices/alpha/")
+    page.goto(warned_preview.url + "/devices/alpha/")
     assert page.get_by_role("complementary", name="Build warnings").is_visible()
     assert axe_violations(page) == []
 
 
 @pytest.mark.browser
 @pytest.mark.skipif(not ipv6_available(), reason="no IPv6")
-def test_a_page_opened_by_an_ipv6_address_connects_to_the_reload_socket(mini_project: Path, tmp_path: Path, page_in):  # noqa: F811
-    running = start(mini_project, tmp_path / "serve.log", "--host", "::1")
-    try:
-        page = page_in()
-        page.goto(f"http://[::1]:{running.port}/devices/alpha/")
-        page.wait_for_function("() => window.LiveReload && window.LiveReload.connector.protocol >= 7", timeout=TIMEOUT * 1000)
-    finally:
-        stop(running)
+def test_a_page_opened_by_an_ipv6_address_connects_to_the_reload_socket(preview_on, page_in):
+    page = page_in()
+    page.goto(f"http://[::1]:{preview_on('::1').port}/devices/alpha/")
+    page.wait_for_function("() => window.LiveReload && window.LiveReload.connector.protocol >= 7", timeout=TIMEOUT * 1000)
