@@ -59,7 +59,7 @@ PATTERN_HINTS = {
 REQUIRED = {"site": "content/site.yaml", "history": "content/history.yaml", "europe": "content/europe.yaml"}
 
 
-def validate_content(raw: RawContent, memo: dict[tuple, tuple] | None = None) -> tuple[Content, list[Problem]]:
+def validate_content(raw: RawContent, memo: dict[tuple, tuple] | None = None, located: dict | None = None) -> tuple[Content, list[Problem]]:
     """Return the typed content of every file that validated, and every problem found.
 
     Files that failed are left out and listed in `failed`, so verify can still check the rest
@@ -100,17 +100,20 @@ def validate_content(raw: RawContent, memo: dict[tuple, tuple] | None = None) ->
         stamp = (doc.path, doc.kind, doc.digest)
         result = memo.get(stamp) if memo is not None and doc.digest else None
         if result is None:
-            result = validate_document(doc)
-        used[stamp] = result
-        model, found = result
+            result = (*validate_document(doc), None, None)
+        model, found, loaded, stripped = result
         problems += found
         if model is None:
             failed.add(key)
         else:
             models[key] = model
             # The model holds it all now: later stages get the document without its raw data, so a
-            # large site is not in memory twice once the loaded tree is dropped.
-            documents[key] = replace(doc, data=None)
+            # large site is not in memory twice once the loaded tree is dropped. The same document
+            # as last time gets the same stripped copy: later stages know an unchanged file by it.
+            if loaded is not doc:
+                loaded, stripped = doc, replace(doc, data=None)
+            documents[key] = stripped
+        used[stamp] = (model, found, loaded, stripped)
     if memo is not None:
         memo.clear()
         memo.update(used)
@@ -121,7 +124,7 @@ def validate_content(raw: RawContent, memo: dict[tuple, tuple] | None = None) ->
     failed |= {key for key in map(key_of_path, (p.file for p in raw.problems)) if key is not None}
     seeds = {model.file: key.id for key, model in models.items() if isinstance(model, Source)}
     problems = [name_source_of_seed(p, seeds) for p in problems]
-    claims = index_claims(models, documents, problems)
+    claims = index_claims(models, documents, problems, located)
     by_kind: dict[str, dict[str, Any]] = {"source": {}, "device": {}, "page": {}}
     for key, model in models.items():
         if key.kind in by_kind:
@@ -340,17 +343,31 @@ def hint_for(model_class: type[BaseModel], loc: tuple) -> str:
     return f"; one of: {', '.join(options)}" if options else ""
 
 
-def index_claims(models: dict[Key, Any], documents: dict[Key, Document], problems: list[Problem]) -> dict[str, LocatedClaim]:
-    """Return every fact and event by id; report ids used twice, pointing at both places."""
+def index_claims(
+    models: dict[Key, Any], documents: dict[Key, Document], problems: list[Problem], memo: dict | None = None
+) -> dict[str, LocatedClaim]:
+    """Return every fact and event by id; report ids used twice, pointing at both places.
+
+    `memo` maps a file's key to (model, document, its claims placed): an unchanged file's are reused.
+    """
     claims: dict[str, LocatedClaim] = {}
     located: list[LocatedClaim] = []
+    used: dict[Key, tuple] = {}
     for key in sorted(models):
         model = models[key]
-        if isinstance(model, Device):
-            located += [LocatedClaim(c, documents[key], ("facts", i), key) for i, c in enumerate(model.facts)]
-        elif isinstance(model, History):
-            located += [LocatedClaim(e, documents[key], ("events", i), key) for i, e in enumerate(model.events)]
-            located += [LocatedClaim(e, documents[key], ("background", i), key) for i, e in enumerate(model.background)]
+        if not isinstance(model, (Device, History)):
+            continue
+        known = None if memo is None else memo.get(key)
+        if known is None or known[0] is not model or known[1] is not documents[key]:
+            known = (model, documents[key], placed_claims(key, model, documents[key]))
+        used[key] = known
+        located += known[2]
+    if memo is not None:
+        memo.clear()
+        memo.update(used)
+    ids = {item.claim.id: item for item in located}
+    if len(ids) == len(located):  # no id is used twice: nothing to weigh
+        return ids
     # Of two uses of an id the one saved last is the newcomer, whatever the order of the file names.
     oldest: dict[str, LocatedClaim] = {}
     for item in sorted(located, key=lambda item: item.document.mtime_ns):  # stable: same file, first line first
@@ -370,3 +387,11 @@ def index_claims(models: dict[Key, Any], documents: dict[Key, Document], problem
             )
         )
     return claims
+
+
+def placed_claims(key: Key, model: Any, document: Document) -> list[LocatedClaim]:
+    """Return a device's facts, or the history's events and background, each with its place in the file."""
+    if isinstance(model, Device):
+        return [LocatedClaim(c, document, ("facts", i), key) for i, c in enumerate(model.facts)]
+    events = [LocatedClaim(e, document, ("events", i), key) for i, e in enumerate(model.events)]
+    return events + [LocatedClaim(e, document, ("background", i), key) for i, e in enumerate(model.background)]
