@@ -48,6 +48,7 @@ class Cache:
     links: dict[tuple, list] = field(default_factory=dict)  # verify: (path, digest) -> the file's Markdown problems
     indexes: dict[str, SearchableText] = field(default_factory=dict)  # verify: source text -> its quote-search index
     checks: dict = field(default_factory=dict)  # verify: each claim file's checks and the Europe file's, with their inputs
+    planned: dict = field(default_factory=dict)  # plan: what each file and source gave (plan.Reuse)
 
 
 @dataclass
@@ -77,7 +78,7 @@ def check_project(project: Path, strict: bool = False, cache: Cache | None = Non
             verified = verify_content(content, cache.indexes, cache.links, cache.checks)
         problems = problems + verified.problems
         _stop_on_errors(problems, strict)
-        plan = plan_site(verified)
+        plan = plan_site(verified, None if cache is None else cache.planned)
         problems = problems + plan.problems
         _stop_on_errors(problems, strict)
     return Checked(verified, plan, problems)

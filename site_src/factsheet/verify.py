@@ -7,7 +7,7 @@ import difflib
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from collections.abc import Callable, Iterable, Iterator
 
@@ -231,6 +231,7 @@ class Verified:
     content: Content
     matches: dict[tuple[str, int], Match]  # (claim id, citation index) -> passage
     problems: list[Problem]
+    files: dict[Key, FileChecks] = field(default_factory=dict)  # each file holding claims: its checks (the same object while unchanged)
 
 
 def verify_content(
@@ -277,7 +278,7 @@ def verify_content(
                 (), f"no fact cites source '{source_id}'; cite it or remove it", severity="warning"
             )
         )
-    return Verified(content, matches, problems)
+    return Verified(content, matches, problems, files)
 
 
 @dataclass
@@ -335,8 +336,15 @@ def file_checks(content: Content, searchable: dict[str, SearchableText], memo: d
     quoting = (content.site, content.sources, searchable, frozenset(content.failed))
     names = names_of(content)
     old_quoting, old_names = memo.get("quoting"), memo.get("names")
-    quoting_same = old_quoting is not None and _same(old_quoting, quoting)
-    names_same = old_names is not None and _same(old_names, names)
+    # An id used twice leaves a claim out of the index: its file's checks depend on another file then.
+    placed = sum(
+        len(m.facts) if k.kind == "device" else len(m.events) + len(m.background)
+        for k, m in content.models.items()
+        if k.kind in ("device", "history")
+    )
+    whole = placed == len(content.claims)
+    quoting_same = whole and old_quoting is not None and _same(old_quoting, quoting)
+    names_same = whole and old_names is not None and _same(old_names, names)
     kept: dict[Key, tuple] = memo.get("files", {})
     claim_failed = any(k.kind in ("device", "history") for k in content.failed)
     german = has_german(content)
@@ -376,7 +384,8 @@ def file_checks(content: Content, searchable: dict[str, SearchableText], memo: d
         redone.update(part.claim_ids)
         files[key] = (model, document, successor, part)
     redone.update(cid for key in kept.keys() - files.keys() for cid in kept[key][3].claim_ids)
-    memo["quoting"], memo["names"], memo["files"] = quoting, names, files
+    memo["quoting"], memo["names"] = (quoting, names) if whole else (None, None)
+    memo["files"] = files
     return {key: value[3] for key, value in files.items()}, redone
 
 
@@ -667,7 +676,7 @@ def repeated_statements(
     if content.europe is None:
         return []
     doc = content.documents[Key("europe")]
-    inputs = (content.europe, doc, content.sources, searchable, frozenset(content.failed))
+    inputs = (content.europe, doc, content.sources, searchable, frozenset(content.failed), memo.get("quoting") is not None)
     known = memo.get("repeated")
     if known is None or not _same(known[0], inputs):
         entries = content.europe.devices
