@@ -128,6 +128,17 @@ def own_context(page: Page) -> tuple:
     return (page.url, page.template, page.title, page.in_sitemap, sorted((k, plain(v)) for k, v in page.context.items() if k not in SHARED))
 
 
+def _same_own_values(page: Page, before: Page) -> bool:
+    """Return whether a page shows the very objects the page at its place showed last time, besides
+    the shared tables: then its own context is the one noted then (the plan keeps unchanged parts)."""
+    if (page.url, page.template, page.title, page.in_sitemap) != (before.url, before.template, before.title, before.in_sitemap):
+        return False
+    mine, theirs = page.context, before.context
+    if mine.keys() != theirs.keys():
+        return False
+    return all(value is theirs[key] for key, value in mine.items() if key not in SHARED)
+
+
 def table_changes(new_tables: dict[str, dict], old_tables: dict[str, dict]) -> dict[str, set]:
     """Return, per shared table, what changed: (key,) for each key that came or went, (key, WHOLE)
     for each entry that differs, (key, name) for each of its fields that does, and KEYS when the
@@ -136,16 +147,30 @@ def table_changes(new_tables: dict[str, dict], old_tables: dict[str, dict]) -> d
     for name in SHARED:
         a, b = old_tables.get(name, {}), new_tables.get(name, {})
         found: set = set()
-        for key in a.keys() | b.keys():
-            old, new = a.get(key), b.get(key)
-            if key in a and key in b and old == new:
+        # Most entries are the very objects of last time (the plan keeps them): those are passed by identity.
+        for key, new in b.items():
+            old = a.get(key, _ABSENT)
+            if old is new:
                 continue
-            found.add((key, WHOLE) if key in a and key in b else (key,))
+            if old is _ABSENT:
+                found.add((key,))
+                old = None
+            elif old == new:
+                continue
+            else:
+                found.add((key, WHOLE))
             found.update((key, field) for field in _fields(old) | _fields(new) if getattr(old, field, None) != getattr(new, field, None))
+        for key in a.keys() - b.keys() if len(a) > len(b) or list(a) != list(b) else ():
+            old = a[key]
+            found.add((key,))
+            found.update((key, field) for field in _fields(old) if getattr(old, field, None) is not None)
         if list(a) != list(b):
             found.add(KEYS)
         changes[name] = found
     return changes
+
+
+_ABSENT = object()
 
 
 @functools.cache
@@ -196,8 +221,13 @@ def _rebuild(project: Path, previous: Build | None, changed_paths: Iterable[Path
     old_pages = set() if kept_from is None else {p.output for p in kept_from.plan.pages}
     changes = {} if kept_from is None else table_changes(tables_of(plan), tables_of(kept_from.plan))
     todo, reads, contexts = [], {}, {}
+    old_plan = {} if kept_from is None else {p.output: p for p in kept_from.plan.pages}
     for page in plan.pages:
-        contexts[page.output] = own_context(page)
+        before = old_plan.get(page.output)
+        if before is not None and _same_own_values(page, before):
+            contexts[page.output] = kept_from.contexts[page.output]  # type: ignore[union-attr]
+        else:
+            contexts[page.output] = own_context(page)
         if (
             kept_from is not None
             and page.output in old_pages

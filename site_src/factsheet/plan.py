@@ -149,6 +149,7 @@ class SitePlan:
     passages: dict[str, list[Passage]]
     site: Site  # what every page says of the site itself: title, language, "as of"
     problems: list[Problem] = field(default_factory=list)  # what only the whole site shows, such as a page URL taken twice
+    newest: list[tuple] = field(default_factory=list)  # (date sort key, id) of every claim, newest first
 
     @property
     def html_pages(self) -> int:
@@ -293,7 +294,7 @@ def plan_site(verified: Verified, memo: dict | None = None) -> SitePlan:
         pages += [german_page(page, content) for page in pages]
     pages += plan_publishing(pages, claims, site, reuse.newest(claims))
     reuse.keep()
-    return SitePlan(pages, claims, verdicts, passages, site, taken_urls(pages, content))
+    return SitePlan(pages, claims, verdicts, passages, site, taken_urls(pages, content), reuse.new["newest"])
 
 
 class Reuse:
@@ -317,6 +318,7 @@ class Reuse:
         self.changed_files = [key for key, part in verified.files.items() if getattr(old_files.get(key), "part", None) is not part]
         self.gone_files = [key for key in old_files if key not in verified.files]
         self.changed_claims: set[str] = set()  # claim ids whose view is not the one kept
+        self._pairs_changed: set[str] | None = None
 
     def keep(self) -> None:
         self.memo.clear()
@@ -538,7 +540,16 @@ class Reuse:
         """Return what a device page shows besides the shared tables; the same dict as last time if nothing in it changed."""
         views = self.new["views"].get(Key("device", device_id))
         old = self.old.get("device pages", {}).get(device_id)
-        if old is not None and old[0] is device and old[1] is views:
+        same_facts = old is not None and old[0] is device and old[1] is views
+        if (
+            same_facts
+            and device_id not in self.pairs_changed()
+            and old[2]["verdict"] is verdict
+            and _same_values({"related_events": list(related)}, {"related_events": old[2]["related_events"]})
+        ):
+            self.new.setdefault("device pages", {})[device_id] = old
+            return old[2]
+        if same_facts:
             facts = old[2]["facts"]
         else:
             facts = sorted((claims[c.id] for c in device.facts), key=lambda v: v.claim.date.sort_key)
@@ -554,6 +565,17 @@ class Reuse:
             local = old[2]
         self.new.setdefault("device pages", {})[device_id] = (device, views, local)
         return local
+
+    def pairs_changed(self) -> set[str]:
+        """Return the devices whose disagreement pairs may have changed: those holding a claim whose
+        view changed, whose contradictions changed, or that contradicts a claim whose view changed."""
+        if self._pairs_changed is None:
+            contradicted = self.new["contradicted"]
+            touched = self.changed_claims | self.related_changed
+            touched |= {other for cid in touched for other in contradicted.get(cid, ())}
+            owners = (self.content.claims[cid].owner for cid in touched if cid in self.content.claims)
+            self._pairs_changed = {owner.id for owner in owners if owner.kind == "device"}
+        return self._pairs_changed
 
     def source_context(self, source_id: str, source: Any, passages: dict[str, list[Passage]]) -> dict[str, Any]:
         """Return what a source page shows besides the shared tables, its paragraphs split again only when its text or passages changed."""

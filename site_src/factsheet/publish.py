@@ -65,22 +65,37 @@ def export_facts(plan: SitePlan, site: Site, base_url: str, kept: dict | None = 
     URLs are absolute when the base URL is known, otherwise relative to facts.json (the site root).
     The facts are encoded one by one, straight to UTF-8, and joined once: on a large site the
     whole text as one Python string (two bytes a character, with German quotes) and its copies
-    were 300 MB. `kept` (serve keeps one between rebuilds) holds each fact as encoded last time,
-    so only the facts an edit changed are encoded again. The bytes are what json.dumps writes
+    were 300 MB. `kept` (serve keeps one between rebuilds) holds each fact and each verdict as
+    encoded last time, so only those an edit changed are encoded again. The bytes are what json.dumps writes
     with sorted keys and these separators.
     """
     kept = {} if kept is None else kept
+    kept_facts, kept_verdicts = kept.setdefault("facts", {}), kept.setdefault("europe", {})
     german = GERMAN in editions(site)
     facts: list[bytes] = []
-    for view in sorted(plan.claims.values(), key=lambda v: (v.claim.date.sort_key, v.id)):
-        known = kept.get(view.id)
-        if known is None or known[0] != (view, base_url, german):
-            known = kept[view.id] = ((view, base_url, german), encode_json(export_fact(view, base_url, view.superseded_by, german)))
+    # The plan keeps the claims sorted newest first between rebuilds; without it they are sorted here.
+    ordered = (
+        [plan.claims[cid] for _, cid in reversed(plan.newest)]
+        if plan.newest
+        else sorted(plan.claims.values(), key=lambda v: (v.claim.date.sort_key, v.id))
+    )
+    for view in ordered:
+        known = kept_facts.get(view.id)
+        if known is None or known[0] is not view or known[1] != base_url or known[2] != german:
+            known = kept_facts[view.id] = (view, base_url, german, encode_json(export_fact(view, base_url, view.superseded_by, german)))
         if facts:
             facts.append(b",")
-        facts.append(known[1])
-    for gone in kept.keys() - plan.claims.keys():
-        del kept[gone]
+        facts.append(known[3])
+    for gone in kept_facts.keys() - plan.claims.keys():
+        del kept_facts[gone]
+    verdicts: list[bytes] = []
+    for device, verdict in sorted(plan.verdicts.items()):
+        known = kept_verdicts.get(device)
+        if known is None or known[0] is not verdict or known[1] != base_url or known[2] != german:
+            known = kept_verdicts[device] = (verdict, base_url, german, encode_json(export_verdict(verdict, base_url, german)))
+        verdicts.append(known[3])
+    for gone in kept_verdicts.keys() - plan.verdicts.keys():
+        del kept_verdicts[gone]
     data = {
         "schema_version": SCHEMA_VERSION,
         "site": {
@@ -94,30 +109,37 @@ def export_facts(plan: SitePlan, site: Site, base_url: str, kept: dict | None = 
             "base_url": base_url,
         },
         "facts": None,  # the encoded facts go here
-        "europe": [
-            {
-                "device": v.device,
-                "answer": v.answer,
-                "label": v.label,
-                "evidence": v.evidence,
-                "reasoning": v.reasoning,
-                "reading": v.reading,
-                "reasoning_de": v.reasoning_de,
-                "reading_de": v.reading_de,
-                "decided_by": [c.id for c in v.deciding],
-                "facts": [c.id for c in v.chain],
-                "url": f"{base_url}europe/#{v.device}",
-                **({"url_de": f"{base_url}{FOLDER[GERMAN]}europe/#{v.device}"} if german else {}),
-            }
-            for _, v in sorted(plan.verdicts.items())
-        ],
+        "europe": None,  # and the encoded verdicts here
     }
     parts = [b"{"]
     for key in sorted(data):
         parts.append((("," if len(parts) > 1 else "") + _encode(key) + ":").encode("utf-8"))
-        parts += [b"[", *facts, b"]"] if key == "facts" else [_encode(data[key]).encode("utf-8")]
+        if key == "facts":
+            parts += [b"[", *facts, b"]"]
+        elif key == "europe":
+            parts += [b"[", b",".join(verdicts), b"]"]
+        else:
+            parts.append(_encode(data[key]).encode("utf-8"))
     parts.append(b"}\n")
     return b"".join(parts)
+
+
+def export_verdict(v: Any, base_url: str, german: bool) -> dict[str, Any]:
+    """Return one Europe verdict as facts.json has it."""
+    return {
+        "device": v.device,
+        "answer": v.answer,
+        "label": v.label,
+        "evidence": v.evidence,
+        "reasoning": v.reasoning,
+        "reading": v.reading,
+        "reasoning_de": v.reasoning_de,
+        "reading_de": v.reading_de,
+        "decided_by": [c.id for c in v.deciding],
+        "facts": [c.id for c in v.chain],
+        "url": f"{base_url}europe/#{v.device}",
+        **({"url_de": f"{base_url}{FOLDER[GERMAN]}europe/#{v.device}"} if german else {}),
+    }
 
 
 def _encode(data: Any) -> str:

@@ -6,6 +6,8 @@ again from the text only when a problem is located in it.
 
 from __future__ import annotations
 
+import functools
+
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,7 +82,7 @@ class Document:
         pos = self.position(path, key)
         return Problem(self.path, pos.line, pos.column, message, severity, notes)
 
-    @property
+    @functools.cached_property  # asked for every file on every rebuild
     def stem(self) -> str:
         return Path(self.path).stem
 
