@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import re
 from collections import Counter
@@ -74,7 +75,7 @@ class Page:
     anywhere: bool = False  # served for every missing path (the 404 page): links start at the site's root path
     needs_base_url: bool = False  # made of absolute URLs (sitemap, feed): written only when the base URL is known
 
-    @property
+    @functools.cached_property  # a rebuild asks each page several times
     def output(self) -> str:
         return self.url + "index.html" if self.url == "" or self.url.endswith("/") else self.url
 
@@ -225,7 +226,7 @@ def plan_site(verified: Verified, memo: dict | None = None) -> SitePlan:
     shared = {"devices": devices, "sources": content.sources, "claims": claims, "verdicts": verdicts}
 
     # Indexed once, so each device page finds its share without scanning every claim and event.
-    every_pair = disagreement_pairs(claims, candidates=contradicting)
+    every_pair = reuse.pairs("every", claims, None, contradicting)
     pairs_of: dict[str, list] = {}
     for pair in every_pair:
         for cid in dict.fromkeys(view.id for view in pair):
@@ -262,7 +263,7 @@ def plan_site(verified: Verified, memo: dict | None = None) -> SitePlan:
                 "events": events,
                 "background": background,
                 "timeline": plan_timeline(events, background, site.as_of),
-                "disagreements": disagreement_pairs(claims, {e.id for e in history.events}, contradicting),
+                "disagreements": reuse.pairs("history", claims, {e.id for e in history.events}, contradicting),
             },
             ui_title=True,
         )
@@ -275,7 +276,7 @@ def plan_site(verified: Verified, memo: dict | None = None) -> SitePlan:
             {
                 **shared,
                 "background": background,
-                "disagreements": disagreement_pairs(claims, {e.id for e in history.background}, contradicting),
+                "disagreements": reuse.pairs("background", claims, {e.id for e in history.background}, contradicting),
             },
             ui_title=True,
         )
@@ -392,7 +393,8 @@ class Reuse:
         superseded_by: dict[str, str] = {}
         contradicted: dict[str, list[str]] = {}
         contradicting: list[str] = []
-        for known in self.new["files"].values():
+        files, old_files = self.new["files"], self.old.get("files", {})
+        for known in files.values():
             if known.relations is None:
                 known.relations = [
                     (cid, claim.supersedes, claim.contradicts)
@@ -400,6 +402,15 @@ class Reuse:
                     for claim in (self.content.claims[cid].claim,)
                     if claim.supersedes or claim.contradicts
                 ]
+        if (
+            "relations" in self.old
+            and not self.gone_files
+            and all(key in old_files and old_files[key].relations == files[key].relations for key in self.changed_files)
+        ):  # the files that changed kept their supersedes and contradicts: so did the site
+            self.related_changed = set()
+            self.new["relations"] = self.old["relations"]
+            return self.old["relations"]
+        for known in files.values():
             for cid, supersedes, contradicts in known.relations:
                 if supersedes:
                     superseded_by[supersedes] = cid
@@ -407,15 +418,15 @@ class Reuse:
                     contradicted.setdefault(contradicts, []).append(cid)
                     contradicted.setdefault(cid, []).append(contradicts)
                     contradicting.append(cid)
-        old_superseded, old_contradicted = self.old.get("superseded_by", {}), self.old.get("contradicted", {})
+        old_superseded, old_contradicted, _ = self.old.get("relations", ({}, {}, []))
         self.related_changed = {
             cid for cid in superseded_by.keys() | old_superseded.keys() if superseded_by.get(cid) != old_superseded.get(cid)
         } | {
             cid
             for cid in contradicted.keys() | old_contradicted.keys()
-            if sorted(set(contradicted.get(cid, ()))) != sorted(set(old_contradicted.get(cid, ())))
+            if contradicted.get(cid) != old_contradicted.get(cid) and set(contradicted.get(cid, ())) != set(old_contradicted.get(cid, ()))
         }
-        self.new.update(superseded_by=superseded_by, contradicted=contradicted)
+        self.new["relations"] = (superseded_by, contradicted, contradicting)
         return superseded_by, contradicted, contradicting
 
     def claim_views(self, superseded_by: dict[str, str], contradicted: dict[str, list[str]]) -> dict[str, ClaimView]:
@@ -428,7 +439,6 @@ class Reuse:
         old_views: dict[Key, list] = self.old.get("views", {}) if "views" in self.old else {}
         old_claims: dict[str, ClaimView] = self.old.get("claims", {})
         views: dict[Key, list] = {}
-        claims: dict[str, ClaimView] = {}
         for key, known in self.new["files"].items():
             made = old_views.get(key)
             if made is None or key in redo:
@@ -442,8 +452,14 @@ class Reuse:
                         self.changed_claims.add(cid)
                     made.append((cid, view))
             views[key] = made
-            claims.update(made)
-        self.changed_claims.update(cid for cid in old_claims.keys() - claims.keys())
+        remade = [key for key in views if views[key] is not old_views.get(key)]
+        if old_views.keys() == views.keys() and all([c for c, _ in views[k]] == [c for c, _ in old_views[k]] for k in remade):
+            claims = dict(old_claims)  # the same ids in the same order: last time's, with the views made again
+            for key in remade:
+                claims.update(views[key])
+        else:
+            claims = {cid: view for made in views.values() for cid, view in made}
+            self.changed_claims.update(cid for cid in old_claims.keys() - claims.keys())
         self.new.update(views=views, claims=claims)
         return claims
 
@@ -451,6 +467,7 @@ class Reuse:
         """Return each device's Europe answer, decided again for the entries an edit touched."""
         content = self.content
         europe = content.europe
+        assert europe is not None  # check_project stops before plan without it
         old = self.old.get("verdicts")
         old_devices: dict = self.old.get("devices", {})
         changed_devices = {d for d in content.devices.keys() | old_devices.keys() if content.devices.get(d) is not old_devices.get(d)}
@@ -470,8 +487,8 @@ class Reuse:
                     if entry.device in changed_devices or (device is not None and device.shipped_as in changed_devices):
                         redo.add(index)
         for index in sorted(redo):
-            verdict = entry_verdict(content, europe.devices[index], claims, superseded_by)
-            found[index] = found[index] if found[index] == verdict else verdict
+            made = entry_verdict(content, europe.devices[index], claims, superseded_by)
+            found[index] = found[index] if found[index] == made else made
         verdicts: dict[str, Verdict] = {}
         for entry, verdict in zip(europe.devices, found, strict=True):
             assert verdict is not None
@@ -530,7 +547,7 @@ class Reuse:
             and all(shown(devices[d]) == shown(old[1][d]) for d in self.changed_devices if d in devices)
             and all(verdicts[d] is old[2][d] or told(verdicts[d]) == told(old[2][d]) for d in verdicts)
         )
-        lineup = old[0] if same else plan_lineup(devices, verdicts)
+        lineup = old[0] if old is not None and same else plan_lineup(devices, verdicts)
         self.new["lineup"] = (lineup, devices, verdicts)
         return lineup
 
@@ -570,12 +587,22 @@ class Reuse:
         """Return the devices whose disagreement pairs may have changed: those holding a claim whose
         view changed, whose contradictions changed, or that contradicts a claim whose view changed."""
         if self._pairs_changed is None:
-            contradicted = self.new["contradicted"]
+            contradicted = self.new["relations"][1]
             touched = self.changed_claims | self.related_changed
             touched |= {other for cid in touched for other in contradicted.get(cid, ())}
             owners = (self.content.claims[cid].owner for cid in touched if cid in self.content.claims)
             self._pairs_changed = {owner.id for owner in owners if owner.kind == "device"}
         return self._pairs_changed
+
+    def pairs(self, name: str, claims: dict[str, ClaimView], only: set[str] | None, contradicting: list[str]) -> list:
+        """Return disagreement_pairs(claims, only), last time's list while no claim in a contradiction changed."""
+        old = self.old.get("pairs " + name)
+        contradicted = self.new["relations"][1]
+        # A contradiction that came or went, or a claim in one whose view changed, changes the pairs.
+        if old is None or old[0] != only or self.related_changed or any(cid in contradicted for cid in self.changed_claims):
+            old = (only, disagreement_pairs(claims, only, contradicting))
+        self.new["pairs " + name] = old
+        return old[1]
 
     def source_context(self, source_id: str, source: Any, passages: dict[str, list[Passage]]) -> dict[str, Any]:
         """Return what a source page shows besides the shared tables, its paragraphs split again only when its text or passages changed."""
@@ -702,7 +729,18 @@ def claim_view(
 def german_page(page: Page, content) -> Page:
     """Return the German edition's version of an English page: the same context under de/, with
     the German free page (or, until there is one, the English one, marked) in place of the English."""
-    german = replace(page, url=FOLDER[GERMAN] + page.url, lang=GERMAN)
+    # Made field by field: dataclasses.replace looks the fields up again for each of thousands of pages.
+    german = Page(
+        FOLDER[GERMAN] + page.url,
+        page.template,
+        page.title,
+        page.context,
+        page.in_sitemap,
+        GERMAN,
+        page.ui_title,
+        page.anywhere,
+        page.needs_base_url,
+    )
     if page.template == "home.html":
         return replace(german, title=content.site.title_de or content.site.title)
     if page.template != "page.html":

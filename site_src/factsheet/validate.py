@@ -348,24 +348,39 @@ def index_claims(
 ) -> dict[str, LocatedClaim]:
     """Return every fact and event by id; report ids used twice, pointing at both places.
 
-    `memo` maps a file's key to (model, document, its claims placed): an unchanged file's are reused.
+    `memo` maps a file's key to (model, document, its claims placed): an unchanged file's are reused;
+    under "index" it keeps the index of last time when no id was used twice, which is patched when
+    the files that changed hold the same ids as before.
     """
     claims: dict[str, LocatedClaim] = {}
     located: list[LocatedClaim] = []
-    used: dict[Key, tuple] = {}
+    used: dict[Any, tuple] = {}
+    kept: dict[Any, tuple] = {} if memo is None else memo
+    same_ids = "index" in kept  # every file holds the ids it held last time, when last time no id was used twice
     for key in sorted(models):
         model = models[key]
         if not isinstance(model, (Device, History)):
             continue
-        known = None if memo is None else memo.get(key)
+        known = kept.get(key)
         if known is None or known[0] is not model or known[1] is not documents[key]:
-            known = (model, documents[key], placed_claims(key, model, documents[key]))
+            placed = placed_claims(key, model, documents[key])
+            same_ids = same_ids and known is not None and [c.claim.id for c in known[2]] == [c.claim.id for c in placed]
+            known = (model, documents[key], placed)
         used[key] = known
         located += known[2]
+    same_ids = same_ids and len(used) == len(kept) - 1
+    if same_ids:  # the index of last time, with the changed files' claims in their places
+        ids = dict(kept["index"][0])
+        for key, known in used.items():
+            if kept[key] is not known:
+                ids.update((c.claim.id, c) for c in known[2])
+    else:
+        ids = {item.claim.id: item for item in located}
     if memo is not None:
         memo.clear()
         memo.update(used)
-    ids = {item.claim.id: item for item in located}
+        if len(ids) == len(located):
+            memo["index"] = (ids,)
     if len(ids) == len(located):  # no id is used twice: nothing to weigh
         return ids
     # Of two uses of an id the one saved last is the newcomer, whatever the order of the file names.

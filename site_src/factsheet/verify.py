@@ -353,8 +353,8 @@ def file_checks(content: Content, searchable: dict[str, SearchableText], memo: d
     for key in sorted(k for k in content.models if k.kind in ("device", "history")):
         model, document = content.models[key], content.documents[key]
         successor = content.devices.get(model.successor or "") if key.kind == "device" else None
-        old = kept.get(key)
-        same_file = old is not None and old[0] is model and old[1] is document
+        old: tuple = kept.get(key, ())
+        same_file = bool(old) and old[0] is model and old[1] is document
         if same_file and quoting_same and names_same and old[2] is successor:
             files[key] = old
             continue
@@ -379,7 +379,7 @@ def file_checks(content: Content, searchable: dict[str, SearchableText], memo: d
         else:
             part.references = [p for cid, located in claims for p in claim_references(content, cid, located, claim_failed)]
             part.device_references = device_references(content, key.id, model) if key.kind == "device" else []
-        if old is not None:
+        if old:
             redone.update(old[3].claim_ids)
         redone.update(part.claim_ids)
         files[key] = (model, document, successor, part)
