@@ -151,6 +151,11 @@ class SitePlan:
     site: Site  # what every page says of the site itself: title, language, "as of"
     problems: list[Problem] = field(default_factory=list)  # what only the whole site shows, such as a page URL taken twice
     newest: list[tuple] = field(default_factory=list)  # (date sort key, id) of every claim, newest first
+    # Planned from a build cache: this plan's number, the number of the plan the cache held before
+    # (-1: none), and the claims whose views are not that plan's (what facts.json encodes again).
+    serial: int = 0
+    since: int = -1
+    changed: frozenset[str] = frozenset()
 
     @property
     def html_pages(self) -> int:
@@ -295,7 +300,18 @@ def plan_site(verified: Verified, memo: dict | None = None) -> SitePlan:
         pages += [german_page(page, content) for page in pages]
     pages += plan_publishing(pages, claims, site, reuse.newest(claims))
     reuse.keep()
-    return SitePlan(pages, claims, verdicts, passages, site, taken_urls(pages, content), reuse.new["newest"])
+    return SitePlan(
+        pages,
+        claims,
+        verdicts,
+        passages,
+        site,
+        taken_urls(pages, content),
+        reuse.new["newest"],
+        reuse.serial,
+        reuse.since,
+        frozenset(reuse.changed_claims),
+    )
 
 
 class Reuse:
@@ -319,6 +335,9 @@ class Reuse:
         self.changed_files = [key for key, part in verified.files.items() if getattr(old_files.get(key), "part", None) is not part]
         self.gone_files = [key for key in old_files if key not in verified.files]
         self.changed_claims: set[str] = set()  # claim ids whose view is not the one kept
+        self.since = self.old.get("serial", -1)
+        self.serial = self.since + 1 if memo else 0  # without a cache no plan follows from this one
+        self.new["serial"] = self.serial
         self._pairs_changed: set[str] | None = None
 
     def keep(self) -> None:
@@ -630,6 +649,11 @@ class Reuse:
         if old is None:
             order = sorted(((v.claim.date.sort_key, v.id) for v in claims.values()), reverse=True)
             dates = Counter(v.claim.date.iso_full for v in claims.values())
+        elif all(
+            cid in claims and cid in self.old["claims"] and claims[cid].claim.date == self.old["claims"][cid].claim.date
+            for cid in self.changed_claims
+        ):
+            order, dates = old, self.old["dates"]  # no claim came, went or moved: the very list of last time
         else:
             dates = Counter(self.old["dates"])
             order = list(old)

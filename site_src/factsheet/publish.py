@@ -66,28 +66,14 @@ def export_facts(plan: SitePlan, site: Site, base_url: str, kept: dict | None = 
     The facts are encoded one by one, straight to UTF-8, and joined once: on a large site the
     whole text as one Python string (two bytes a character, with German quotes) and its copies
     were 300 MB. `kept` (serve keeps one between rebuilds) holds each fact and each verdict as
-    encoded last time, so only those an edit changed are encoded again. The bytes are what json.dumps writes
-    with sorted keys and these separators.
+    encoded last time, so only those an edit changed are encoded again. The bytes are what
+    json.dumps writes with sorted keys and these separators.
     """
     kept = {} if kept is None else kept
-    kept_facts, kept_verdicts = kept.setdefault("facts", {}), kept.setdefault("europe", {})
+    kept.setdefault("facts", {})
+    kept_verdicts = kept.setdefault("europe", {})
     german = GERMAN in editions(site)
-    facts: list[bytes] = []
-    # The plan keeps the claims sorted newest first between rebuilds; without it they are sorted here.
-    ordered = (
-        [plan.claims[cid] for _, cid in reversed(plan.newest)]
-        if plan.newest
-        else sorted(plan.claims.values(), key=lambda v: (v.claim.date.sort_key, v.id))
-    )
-    for view in ordered:
-        known = kept_facts.get(view.id)
-        if known is None or known[0] is not view or known[1] != base_url or known[2] != german:
-            known = kept_facts[view.id] = (view, base_url, german, encode_json(export_fact(view, base_url, view.superseded_by, german)))
-        if facts:
-            facts.append(b",")
-        facts.append(known[3])
-    for gone in kept_facts.keys() - plan.claims.keys():
-        del kept_facts[gone]
+    facts = _encoded_facts(plan, base_url, german, kept)
     verdicts: list[bytes] = []
     for device, verdict in sorted(plan.verdicts.items()):
         known = kept_verdicts.get(device)
@@ -115,13 +101,47 @@ def export_facts(plan: SitePlan, site: Site, base_url: str, kept: dict | None = 
     for key in sorted(data):
         parts.append((("," if len(parts) > 1 else "") + _encode(key) + ":").encode("utf-8"))
         if key == "facts":
-            parts += [b"[", *facts, b"]"]
+            parts += [b"[", b",".join(facts), b"]"]
         elif key == "europe":
             parts += [b"[", b",".join(verdicts), b"]"]
         else:
             parts.append(_encode(data[key]).encode("utf-8"))
     parts.append(b"}\n")
     return b"".join(parts)
+
+
+def _encoded_facts(plan: SitePlan, base_url: str, german: bool, kept: dict) -> list[bytes]:
+    """Return each fact encoded, in facts.json's order: the oldest first, ties by id.
+
+    After a plan made from the one whose facts `kept` holds, in the same order, only the facts
+    whose views changed are encoded again; otherwise each fact whose view is not the one kept.
+    """
+    kept_facts = kept["facts"]
+    last = kept.get("order")  # (plan serial, its order, base URL, German, the encoded facts, each id's place)
+    if last is not None and plan.since >= 0 and last[0] == plan.since and last[1] is plan.newest and last[2:4] == (base_url, german):
+        facts, place = list(last[4]), last[5]
+        for cid in plan.changed:
+            view = plan.claims[cid]
+            facts[place[cid]] = encode_json(export_fact(view, base_url, view.superseded_by, german))
+            kept_facts[cid] = (view, base_url, german, facts[place[cid]])
+        kept["order"] = (plan.serial, plan.newest, base_url, german, facts, place)
+        return facts
+    # The plan keeps the claims sorted newest first between rebuilds; without it they are sorted here.
+    ordered = (
+        [plan.claims[cid] for _, cid in reversed(plan.newest)]
+        if plan.newest
+        else sorted(plan.claims.values(), key=lambda v: (v.claim.date.sort_key, v.id))
+    )
+    facts = []
+    for view in ordered:
+        known = kept_facts.get(view.id)
+        if known is None or known[0] is not view or known[1] != base_url or known[2] != german:
+            known = kept_facts[view.id] = (view, base_url, german, encode_json(export_fact(view, base_url, view.superseded_by, german)))
+        facts.append(known[3])
+    for gone in kept_facts.keys() - plan.claims.keys():
+        del kept_facts[gone]
+    kept["order"] = (plan.serial, plan.newest, base_url, german, facts, {view.id: n for n, view in enumerate(ordered)})
+    return facts
 
 
 def export_verdict(v: Any, base_url: str, german: bool) -> dict[str, Any]:

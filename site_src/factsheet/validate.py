@@ -72,9 +72,9 @@ def validate_content(raw: RawContent, memo: dict[tuple, tuple] | None = None, lo
     documents: dict[Key, Document] = {}
     failed: set[Key] = set()
     used: dict[tuple, tuple] = {}
-    taken = {key_of(doc) for doc in raw.documents}
-    for doc in raw.documents:
-        key = key_of(doc)
+    keys = [key_of(doc) for doc in raw.documents]
+    taken = set(keys)
+    for doc, key in zip(raw.documents, keys, strict=True):
         documents[key] = doc
         if doc.kind not in REQUIRED and not ID.fullmatch(page_slug(doc)):
             suggestion = suggest_id(doc.stem)
