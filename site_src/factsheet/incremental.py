@@ -218,8 +218,8 @@ def _rebuild(project: Path, previous: Build | None, changed_paths: Iterable[Path
     templates = project / "templates"
     everything = previous is None or base_url != previous.base_url or any(_is_global(Path(p), project) for p in changed_paths)
     kept_from = None if everything else previous  # the build whose pages may be kept
-    old_pages = set() if kept_from is None else {p.output for p in kept_from.plan.pages}
     changes = {} if kept_from is None else table_changes(tables_of(plan), tables_of(kept_from.plan))
+    changes = {name: found for name, found in changes.items() if found}  # a table nothing changed in stales no page
     todo, reads, contexts = [], {}, {}
     old_plan = {} if kept_from is None else {p.output: p for p in kept_from.plan.pages}
     for page in plan.pages:
@@ -230,7 +230,7 @@ def _rebuild(project: Path, previous: Build | None, changed_paths: Iterable[Path
             contexts[page.output] = own_context(page)
         if (
             kept_from is not None
-            and page.output in old_pages
+            and before is not None
             and not stale(kept_from.reads.get(page.output), changes)
             and kept_from.contexts.get(page.output) == contexts[page.output]
         ):
