@@ -139,16 +139,18 @@ def _same_own_values(page: Page, before: Page) -> bool:
     return all(value is theirs[key] for key, value in mine.items() if key not in SHARED)
 
 
-def table_changes(new_tables: dict[str, dict], old_tables: dict[str, dict]) -> dict[str, set]:
+def table_changes(new_tables: dict[str, dict], old_tables: dict[str, dict], only: dict[str, set] | None = None) -> dict[str, set]:
     """Return, per shared table, what changed: (key,) for each key that came or went, (key, WHOLE)
     for each entry that differs, (key, name) for each of its fields that does, and KEYS when the
-    keys or their order did."""
+    keys or their order did. `only` names, per table, the keys whose entries may differ (the plan
+    knows which claims it made again); the others are not looked at."""
     changes = {}
     for name in SHARED:
         a, b = old_tables.get(name, {}), new_tables.get(name, {})
         found: set = set()
+        maybe = b.items() if only is None or name not in only else [(key, b[key]) for key in only[name] if key in b]
         # Most entries are the very objects of last time (the plan keeps them): those are passed by identity.
-        for key, new in b.items():
+        for key, new in maybe:
             old = a.get(key, _ABSENT)
             if old is new:
                 continue
@@ -218,7 +220,9 @@ def _rebuild(project: Path, previous: Build | None, changed_paths: Iterable[Path
     templates = project / "templates"
     everything = previous is None or base_url != previous.base_url or any(_is_global(Path(p), project) for p in changed_paths)
     kept_from = None if everything else previous  # the build whose pages may be kept
-    changes = {} if kept_from is None else table_changes(tables_of(plan), tables_of(kept_from.plan))
+    # A plan made from the previous one names the claims it made again: only those can differ.
+    only = {"claims": set(plan.changed)} if kept_from is not None and plan.since >= 0 and plan.since == kept_from.plan.serial else None
+    changes = {} if kept_from is None else table_changes(tables_of(plan), tables_of(kept_from.plan), only)
     changes = {name: found for name, found in changes.items() if found}  # a table nothing changed in stales no page
     todo, reads, contexts = [], {}, {}
     old_plan = {} if kept_from is None else {p.output: p for p in kept_from.plan.pages}

@@ -48,6 +48,7 @@ class Content:
     claims: dict[str, LocatedClaim] = field(default_factory=dict)
     failed: set[Key] = field(default_factory=set)  # documents that did not validate: refs to them are not reported
     pages_de: dict[str, tuple[PageMeta, str]] = field(default_factory=dict)  # slug -> its German page (pages/<slug>.de.md)
+    ids: object = None  # with a build cache: the same object as last time while the claims' ids are the same
 
 
 PATTERN_HINTS = {
@@ -146,6 +147,7 @@ def validate_content(raw: RawContent, memo: dict[tuple, tuple] | None = None, lo
         pages_de={
             k[: -len(GERMAN_PAGE)]: (v, documents[Key("page", k)].body) for k, v in by_kind["page"].items() if k.endswith(GERMAN_PAGE)
         },
+        ids=located["index"][1] if located is not None and "index" in located else None,
     )
     return content, problems
 
@@ -370,17 +372,17 @@ def index_claims(
         located += known[2]
     same_ids = same_ids and len(used) == len(kept) - 1
     if same_ids:  # the index of last time, with the changed files' claims in their places
-        ids = dict(kept["index"][0])
+        ids, token = dict(kept["index"][0]), kept["index"][1]
         for key, known in used.items():
             if kept[key] is not known:
                 ids.update((c.claim.id, c) for c in known[2])
     else:
-        ids = {item.claim.id: item for item in located}
+        ids, token = {item.claim.id: item for item in located}, object()
     if memo is not None:
         memo.clear()
         memo.update(used)
         if len(ids) == len(located):
-            memo["index"] = (ids,)
+            memo["index"] = (ids, token)  # the token stays while the ids do: verify compares it, not 100,000 ids
     if len(ids) == len(located):  # no id is used twice: nothing to weigh
         return ids
     # Of two uses of an id the one saved last is the newcomer, whatever the order of the file names.

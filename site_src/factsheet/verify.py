@@ -298,7 +298,7 @@ class FileChecks:
 
 def names_of(content: Content) -> tuple:
     """Return what references are checked against: the device and claim ids, and the files that failed."""
-    return (content.devices.keys(), content.claims.keys(), frozenset(content.failed))
+    return (content.devices.keys(), content.claims.keys() if content.ids is None else content.ids, frozenset(content.failed))
 
 
 def _same(a: tuple, b: tuple) -> bool:
