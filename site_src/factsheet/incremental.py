@@ -3,11 +3,13 @@
     build = rebuild(project, None)                      # the first build: every file
     build = rebuild(project, build, [changed_path])     # later: build.changed, build.removed
 
-Every check runs on every rebuild (an edit can break a reference anywhere), so errors are
-exactly those of a full build. What is saved is rendering: while rendering, each page
-records which entries of the site-wide tables (devices, sources, claims, verdicts) it read;
-a later rebuild re-renders a page only if its own context changed or an entry it read did.
-The result is byte-identical to a full build (tests/test_incremental.py compares them).
+Every rebuild runs the same chain as a full build, with the build's Cache: each stage reuses
+what it made from a file whose inputs did not change (validate and verify per file, plan per
+file and source, see plan.Reuse), so errors and warnings are exactly those of a full build.
+While rendering, each page records which entries of the site-wide tables (devices, sources,
+claims, verdicts) it read; a later rebuild re-renders a page only if its own context changed
+or an entry it read did. The result is byte-identical to a full build (tests/test_incremental.py
+compares them).
 """
 
 from __future__ import annotations
