@@ -78,10 +78,13 @@ def main() -> int:
                         sys.exit(f"the edit was not served within 2 minutes:\n{log.read_text()}")
                     time.sleep(0.005)
                 timings.append(time.perf_counter() - saved)
+                print(f"run {run}: {timings[-1] * 1000:.0f} ms", flush=True)
                 time.sleep(0.5)  # let the build finish before the next save
         finally:
             server.terminate()
-            server.wait(timeout=10)
+            server.wait(timeout=120)  # on a busy machine a rebuild may still be finishing
+            # The server's own account of each rebuild: "built N pages in X s (K changed)".
+            print("".join(line for line in log.read_text().splitlines(keepends=True) if line.startswith("built")), end="")
     print(
         f"save-to-served, {args.runs} runs: median {statistics.median(timings) * 1000:.0f} ms, "
         f"min {min(timings) * 1000:.0f} ms, max {max(timings) * 1000:.0f} ms"

@@ -131,3 +131,99 @@ def test_rebuilds_of_the_real_site_after_a_sequence_of_random_edits_equal_full_b
         edited += 1
         assert build.files == render_project(real_project)[0], path.name
     assert edited >= 3
+
+
+# Edits that change what other files read: a contradiction, a supersedes, a date that moves a device
+# in the line-up, a claim that comes, a source's title, a missing German text, an id used twice (an
+# error, then undone), a new device with its Europe answer. Applied one after another.
+SEQUENCE = [
+    ("devices/beta.yaml", "    contradicts: alpha-not-europe\n", ""),
+    ("devices/beta.yaml", "    europe: expected\n", "    europe: expected\n    contradicts: alpha-not-europe\n"),
+    ("devices/alpha.yaml", 'announced: "2022-07"', 'announced: "2021-01"'),
+    ("devices/beta.yaml", "standing: rumour", "standing: official"),
+    (
+        "devices/alpha.yaml",
+        "facts:\n",
+        "facts:\n  - id: alpha-again\n    text: Presented again.\n    text_de: Nochmals vorgestellt.\n"
+        '    date: "2023-01"\n    standing: opinion\n    supersedes: alpha-presented\n    citations:\n'
+        '      - source: alpha-news\n        quote: "It will not come to Europe, a spokesperson said."\n'
+        '        translation: "Our rendering: It will not come to Europe, a spokesperson said."\n',
+    ),
+    ("europe.yaml", "claims: [alpha-not-europe]", "claims: [alpha-not-europe, alpha-again]"),
+    ("sources/alpha-news.yaml", "title: Alpha Phone launches", "title: Alpha Phone arrives"),
+    ("devices/beta.yaml", "    text_de: Ein Nachfolger wird im nächsten Jahr erwartet.\n", ""),
+    ("devices/beta.yaml", "  - id: beta-expected\n", "  - id: alpha-presented\n"),  # an id used twice: an error
+    ("devices/beta.yaml", "  - id: alpha-presented\n", "  - id: beta-expected\n"),
+    ("devices/alpha.yaml", "    supersedes: alpha-presented\n", ""),
+]
+
+
+def _full(project: Path) -> tuple[dict[str, bytes] | None, list[str]]:
+    """Return a full build's files and its warnings, or None and its problems."""
+    try:
+        files, _, warnings = render_project(project)
+    except ContentError as error:
+        return None, [str(p) for p in error.problems]
+    return files, [str(p) for p in warnings]
+
+
+def test_a_sequence_of_edits_that_other_files_read_rebuilds_as_full_builds_do(mini_project: Path):
+    build = rebuild(mini_project, None)
+    pending: list[Path] = []
+    raised = 0
+    for file, old, new in SEQUENCE:
+        path = mini_project / "content" / file
+        text = path.read_text("utf-8")
+        assert old in text, (file, old)
+        path.write_text(text.replace(old, new, 1), "utf-8")
+        files, said = _full(mini_project)
+        try:
+            build = rebuild(mini_project, build, [*pending, path])
+        except ContentError as error:
+            assert files is None, file
+            assert [str(p) for p in error.problems] == said
+            pending.append(path)
+            raised += 1
+            continue
+        pending = []
+        assert build.files == files, (file, new)
+        assert [str(p) for p in build.warnings] == said, (file, new)
+    assert raised == 1  # the id used twice
+    gamma = mini_project / "content" / "devices" / "gamma.yaml"
+    gamma.write_text(
+        (mini_project / "content" / "devices" / "beta.yaml").read_text("utf-8").replace("beta-expected", "gamma-expected"), "utf-8"
+    )
+    europe = mini_project / "content" / "europe.yaml"
+    europe.write_text(europe.read_text("utf-8") + "  - device: gamma\n    reasoning: As for beta.\n    claims: [gamma-expected]\n", "utf-8")
+    build = rebuild(mini_project, build, [gamma, europe])
+    files, said = _full(mini_project)
+    assert build.files == files
+    assert [str(p) for p in build.warnings] == said
+
+
+def test_random_edits_to_a_generated_site_rebuild_as_full_builds_do(tmp_path: Path):
+    """The benchmark's generator makes a site whose devices contradict and supersede each other
+    and share sources: random edits to facts' texts, dates and standings, each rebuild equal to a full build."""
+    import random
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from generate import generate
+
+    project = tmp_path / "gen"
+    generate(30, project)
+    rng = random.Random(7)
+    build = rebuild(project, None)
+    devices = sorted((project / "content" / "devices").glob("*.yaml"))
+    for _ in range(8):
+        path = rng.choice(devices)
+        lines = path.read_text("utf-8").split("\n")
+        i = rng.choice([n for n, line in enumerate(lines) if line.strip().startswith(("text:", "date:", "standing:"))])
+        key = lines[i].strip().split(":")[0]
+        replacement = {"text": "text: Edited words.", "date": 'date: "2019-02"', "standing": "standing: official"}[key]
+        lines[i] = lines[i][: len(lines[i]) - len(lines[i].lstrip())] + replacement
+        path.write_text("\n".join(lines), "utf-8")
+        build = rebuild(project, build, [path])
+        files, said = _full(project)
+        assert build.files == files, path.name
+        assert [str(p) for p in build.warnings] == said

@@ -31,9 +31,16 @@ def editions(site: Site) -> tuple[str, ...]:
     return (ENGLISH, *(lang for lang in (GERMAN,) if lang in site.translations))
 
 
+_TWINS: dict[type, tuple[str, ...]] = {}  # asked once per record: a large site has hundreds of thousands
+
+
 def twins(model: type[BaseModel | Record]) -> tuple[str, ...]:
     """Return the keys of `model` that have a German twin: `text` for `text_de`."""
-    return tuple(name[:-3] for name in model.model_fields if name.endswith("_de") and name[:-3] in model.model_fields)
+    found = _TWINS.get(model)
+    if found is None:
+        fields = model.model_fields
+        found = _TWINS[model] = tuple(name[:-3] for name in fields if name.endswith("_de") and name[:-3] in fields)
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,13 +84,40 @@ def check_translations(content: Content) -> list[Problem]:
     """Warn about every English text without its German twin, every quote without the German
     rendering the German edition needs, and every free page without its German version.
     Nothing to check when the site has no German edition."""
+    problems = site_translations(content)
+    if not has_german(content):
+        return problems
+    for device_id in sorted(content.devices):
+        problems += device_translations(content, device_id)
+    for located in content.claims.values():
+        problems += claim_translations(content, located)
+    return problems + europe_translations(content) + page_translations(content)
+
+
+def has_german(content: Content) -> bool:
+    return content.site is not None and GERMAN in content.site.translations
+
+
+def missing_german(doc: Document, path: tuple, record: Any, model: type[BaseModel | Record]) -> list[Problem]:
+    """Return a warning for each English text of `record` without its German twin."""
+    problems = []
+    for key in twins(model):
+        if model is Source and key == "title":  # a headline is shown as printed; title_de only adds a rendering
+            continue
+        if getattr(record, key) and not getattr(record, key + "_de"):
+            problems.append(doc.problem(path + (key,), MISSING.format(key=key), severity="warning"))
+    return problems
+
+
+def site_translations(content: Content) -> list[Problem]:
+    """Return the warnings of site.yaml and the sources, and German pages without an English one."""
     problems: list[Problem] = [
         content.documents[Key("page", f"{slug}.de")].problem(
             (), f"a German page with no English one; add content/pages/{slug}.md, or rename this file if it is a typo"
         )
         for slug in sorted(set(content.pages_de) - set(content.pages))
     ]
-    if content.site is None or GERMAN not in content.site.translations:
+    if content.site is None or not has_german(content):
         return problems
     site_doc = content.documents[Key("site")]
     if content.site.language != ENGLISH:
@@ -93,53 +127,59 @@ def check_translations(content: Content) -> list[Problem]:
                 "a site with a German edition keeps its own texts in English (`text`, with `text_de` beside it): write `language: en`",
             )
         )
-
-    def missing(doc: Document, path: tuple, record: Any, model: type[BaseModel | Record]) -> None:
-        for key in twins(model):
-            if model is Source and key == "title":  # a headline is shown as printed; title_de only adds a rendering
-                continue
-            if getattr(record, key) and not getattr(record, key + "_de"):
-                problems.append(doc.problem(path + (key,), MISSING.format(key=key), severity="warning"))
-
-    missing(site_doc, (), content.site, Site)
+    problems += missing_german(site_doc, (), content.site, Site)
     for source_id, source in sorted(content.sources.items()):
         doc = content.documents[Key("source", source_id)]
-        missing(doc, (), source, Source)
+        problems += missing_german(doc, (), source, Source)
         for index, relay in enumerate(source.relays):
-            missing(doc, ("relays", index), relay, Relay)
-    for device_id, device in sorted(content.devices.items()):
-        missing(content.documents[Key("device", device_id)], (), device, Device)
-    for located in content.claims.values():
-        missing(located.document, located.path, located.claim, type(located.claim))
-        for index, citation in enumerate(located.claim.citations):
-            if citation.source not in content.sources:
-                continue  # an unknown source: reported by check_citations
-            source = content.sources[citation.source]
-            path = located.path + ("citations", index)
-            german = source.language.split("-")[0] == GERMAN
-            if citation.translation_de is None and not german:
-                problems.append(
-                    located.document.problem(
-                        path + ("quote",),
-                        f"the quote is in '{source.language}' and has no German translation; add `translation_de:` with the site's own German rendering beside `quote:`",
-                        severity="warning",
-                    )
+            problems += missing_german(doc, ("relays", index), relay, Relay)
+    return problems
+
+
+def device_translations(content: Content, device_id: str) -> list[Problem]:
+    return missing_german(content.documents[Key("device", device_id)], (), content.devices[device_id], Device)
+
+
+def claim_translations(content: Content, located: Any) -> list[Problem]:
+    """Return the warnings of one fact or event (a LocatedClaim): its texts and its quotes' German renderings."""
+    problems = missing_german(located.document, located.path, located.claim, type(located.claim))
+    for index, citation in enumerate(located.claim.citations):
+        if citation.source not in content.sources:
+            continue  # an unknown source: reported by check_citations
+        source = content.sources[citation.source]
+        path = located.path + ("citations", index)
+        german = source.language.split("-")[0] == GERMAN
+        if citation.translation_de is None and not german:
+            problems.append(
+                located.document.problem(
+                    path + ("quote",),
+                    f"the quote is in '{source.language}' and has no German translation; add `translation_de:` with the site's own German rendering beside `quote:`",
+                    severity="warning",
                 )
-            elif citation.translation_de is not None and german:
-                problems.append(
-                    located.document.problem(
-                        path + ("translation_de",), "the quote is already in German; remove `translation_de:`", severity="warning"
-                    )
+            )
+        elif citation.translation_de is not None and german:
+            problems.append(
+                located.document.problem(
+                    path + ("translation_de",), "the quote is already in German; remove `translation_de:`", severity="warning"
                 )
+            )
+    return problems
+
+
+def europe_translations(content: Content) -> list[Problem]:
+    problems: list[Problem] = []
     if content.europe is not None:
         for index, entry in enumerate(content.europe.devices):
-            missing(content.documents[Key("europe")], ("devices", index), entry, EuropeEntry)
-    for slug in sorted(set(content.pages) - set(content.pages_de)):
-        problems.append(
-            content.documents[Key("page", slug)].problem(
-                (),
-                f"no German version of this page; add content/pages/{slug}.de.md (until then the German edition shows the English, marked as not yet translated)",
-                severity="warning",
-            )
-        )
+            problems += missing_german(content.documents[Key("europe")], ("devices", index), entry, EuropeEntry)
     return problems
+
+
+def page_translations(content: Content) -> list[Problem]:
+    return [
+        content.documents[Key("page", slug)].problem(
+            (),
+            f"no German version of this page; add content/pages/{slug}.de.md (until then the German edition shows the English, marked as not yet translated)",
+            severity="warning",
+        )
+        for slug in sorted(set(content.pages) - set(content.pages_de))
+    ]

@@ -3,11 +3,13 @@
     build = rebuild(project, None)                      # the first build: every file
     build = rebuild(project, build, [changed_path])     # later: build.changed, build.removed
 
-Every check runs on every rebuild (an edit can break a reference anywhere), so errors are
-exactly those of a full build. What is saved is rendering: while rendering, each page
-records which entries of the site-wide tables (devices, sources, claims, verdicts) it read;
-a later rebuild re-renders a page only if its own context changed or an entry it read did.
-The result is byte-identical to a full build (tests/test_incremental.py compares them).
+Every rebuild runs the same chain as a full build, with the build's Cache: each stage reuses
+what it made from a file whose inputs did not change (validate and verify per file, plan per
+file and source, see plan.Reuse), so errors and warnings are exactly those of a full build.
+While rendering, each page records which entries of the site-wide tables (devices, sources,
+claims, verdicts) it read; a later rebuild re-renders a page only if its own context changed
+or an entry it read did. The result is byte-identical to a full build (tests/test_incremental.py
+compares them).
 """
 
 from __future__ import annotations
@@ -128,24 +130,51 @@ def own_context(page: Page) -> tuple:
     return (page.url, page.template, page.title, page.in_sitemap, sorted((k, plain(v)) for k, v in page.context.items() if k not in SHARED))
 
 
-def table_changes(new_tables: dict[str, dict], old_tables: dict[str, dict]) -> dict[str, set]:
+def _same_own_values(page: Page, before: Page) -> bool:
+    """Return whether a page shows the very objects the page at its place showed last time, besides
+    the shared tables: then its own context is the one noted then (the plan keeps unchanged parts)."""
+    if (page.url, page.template, page.title, page.in_sitemap) != (before.url, before.template, before.title, before.in_sitemap):
+        return False
+    mine, theirs = page.context, before.context
+    if mine.keys() != theirs.keys():
+        return False
+    return all(value is theirs[key] for key, value in mine.items() if key not in SHARED)
+
+
+def table_changes(new_tables: dict[str, dict], old_tables: dict[str, dict], only: dict[str, set] | None = None) -> dict[str, set]:
     """Return, per shared table, what changed: (key,) for each key that came or went, (key, WHOLE)
     for each entry that differs, (key, name) for each of its fields that does, and KEYS when the
-    keys or their order did."""
+    keys or their order did. `only` names, per table, the keys whose entries may differ (the plan
+    knows which claims it made again); the others are not looked at."""
     changes = {}
     for name in SHARED:
         a, b = old_tables.get(name, {}), new_tables.get(name, {})
         found: set = set()
-        for key in a.keys() | b.keys():
-            old, new = a.get(key), b.get(key)
-            if key in a and key in b and old == new:
+        maybe = b.items() if only is None or name not in only else [(key, b[key]) for key in only[name] if key in b]
+        # Most entries are the very objects of last time (the plan keeps them): those are passed by identity.
+        for key, new in maybe:
+            old = a.get(key, _ABSENT)
+            if old is new:
                 continue
-            found.add((key, WHOLE) if key in a and key in b else (key,))
+            if old is _ABSENT:
+                found.add((key,))
+                old = None
+            elif old == new:
+                continue
+            else:
+                found.add((key, WHOLE))
             found.update((key, field) for field in _fields(old) | _fields(new) if getattr(old, field, None) != getattr(new, field, None))
+        for key in a.keys() - b.keys() if len(a) > len(b) or list(a) != list(b) else ():
+            old = a[key]
+            found.add((key,))
+            found.update((key, field) for field in _fields(old) if getattr(old, field, None) is not None)
         if list(a) != list(b):
             found.add(KEYS)
         changes[name] = found
     return changes
+
+
+_ABSENT = object()
 
 
 @functools.cache
@@ -193,14 +222,21 @@ def _rebuild(project: Path, previous: Build | None, changed_paths: Iterable[Path
     templates = project / "templates"
     everything = previous is None or base_url != previous.base_url or any(_is_global(Path(p), project) for p in changed_paths)
     kept_from = None if everything else previous  # the build whose pages may be kept
-    old_pages = set() if kept_from is None else {p.output for p in kept_from.plan.pages}
-    changes = {} if kept_from is None else table_changes(tables_of(plan), tables_of(kept_from.plan))
+    # A plan made from the previous one names the claims it made again: only those can differ.
+    only = {"claims": set(plan.changed)} if kept_from is not None and plan.since >= 0 and plan.since == kept_from.plan.serial else None
+    changes = {} if kept_from is None else table_changes(tables_of(plan), tables_of(kept_from.plan), only)
+    changes = {name: found for name, found in changes.items() if found}  # a table nothing changed in stales no page
     todo, reads, contexts = [], {}, {}
+    old_plan = {} if kept_from is None else {p.output: p for p in kept_from.plan.pages}
     for page in plan.pages:
-        contexts[page.output] = own_context(page)
+        before = old_plan.get(page.output)
+        if before is not None and _same_own_values(page, before):
+            contexts[page.output] = kept_from.contexts[page.output]  # type: ignore[union-attr]
+        else:
+            contexts[page.output] = own_context(page)
         if (
             kept_from is not None
-            and page.output in old_pages
+            and before is not None
             and not stale(kept_from.reads.get(page.output), changes)
             and kept_from.contexts.get(page.output) == contexts[page.output]
         ):

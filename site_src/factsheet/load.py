@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import hashlib
 import multiprocessing
 import os
@@ -91,6 +92,7 @@ def _walk(folder: str, parts: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...]
             yield from _walk(entry.path, here)
 
 
+@functools.lru_cache(maxsize=65536)  # asked for every file on every rebuild serve runs
 def _content_kind(name: str) -> str | None:
     # fnmatch on the text: Path.match parses the pattern again for every file of a large site.
     for pattern, kind in CONTENT_LAYOUT.items():
@@ -111,20 +113,21 @@ def load_tree(project: Path, cache: dict[str, tuple] | None = None) -> RawConten
     documents: list[Document] = []
     problems: list[Problem] = []
     order: list[Problem | str] = []  # what each file gave, in file order: a problem, or its name to load
-    wanted: list[tuple[Path, str, str]] = []
+    wanted: list[tuple[str, str, str]] = []
     if not content_dir.is_dir():
         return RawContent([], {}, [Problem("content", 0, 0, "no content/ folder here; run the command from the project folder")])
     # os.scandir, not Path.rglob: the walk was a tenth of load's time, in Path objects made per entry.
     for parts, entry in sorted(_walk(str(content_dir), ())):
         relative = "/".join(parts)
         shown = f"content/{relative}"
-        file = content_dir / relative
+        # A path as text: a Path made per file was most of a rebuild's load on a large site.
+        file = os.path.join(content_dir, relative)
         if entry.is_symlink():
             # A link may point anywhere; entries that are no link lie in a folder the walk did not reach through one.
-            if not _inside(file, content_dir, real):
+            if not _inside(Path(file), content_dir, real):
                 order.append(Problem(shown, 1, 1, "a link to a file outside content/; copy the file in instead"))
                 continue
-            is_dir, is_file = file.is_dir(), file.is_file()
+            is_dir, is_file = os.path.isdir(file), os.path.isfile(file)
         else:
             is_dir, is_file = entry.is_dir(follow_symlinks=False), entry.is_file(follow_symlinks=False)
         if is_dir:
@@ -161,12 +164,10 @@ def load_tree(project: Path, cache: dict[str, tuple] | None = None) -> RawConten
         if not seed.is_file():
             problems.append(Problem(seed.relative_to(project).as_posix(), 1, 1, "not a regular file; seeds/ holds only text files"))
             continue
-        text, read_problems = read_text(seed, seed.relative_to(project).as_posix())
+        text, digest, size, read_problems = _read_seed(seed, seed.relative_to(project).as_posix(), cache)
         problems += read_problems
         if text is not None:
-            texts[seed.name] = unicodedata.normalize("NFC", text)
-            data = seed.read_bytes()
-            digests[seed.name], sizes[seed.name] = hashlib.sha256(data).hexdigest(), len(data)
+            texts[seed.name], digests[seed.name], sizes[seed.name] = text, digest, size
     for stray in sorted(seeds_dir.iterdir()) if seeds_dir.is_dir() else []:
         if stray.suffix.lower() in (".yaml", ".yml"):  # content put in the wrong folder is never read: say so
             problems.append(
@@ -182,12 +183,31 @@ def load_tree(project: Path, cache: dict[str, tuple] | None = None) -> RawConten
     return RawContent(documents, texts, problems, digests, sizes)
 
 
-def _load_files(wanted: list[tuple[Path, str, str]], cache: dict[str, tuple] | None) -> dict[str, tuple[Document | None, list[Problem]]]:
+def _read_seed(seed: Path, shown: str, cache: dict[str, tuple] | None) -> tuple[str | None, str, int, list[Problem]]:
+    """Return an archived text (NFC), the SHA-256 and size of its bytes, and the problems reading it;
+    with a `cache`, an unchanged file's (same modification time, size and inode) are last time's."""
+    if cache is not None:
+        info = seed.stat()
+        stamp = (info.st_mtime_ns, info.st_size, info.st_ino)
+        if shown in cache and cache[shown][0] == stamp:
+            return cache[shown][2]
+    text, problems = read_text(seed, shown)
+    digest, size = "", 0
+    if text is not None:
+        text = unicodedata.normalize("NFC", text)
+        data = seed.read_bytes()
+        digest, size = hashlib.sha256(data).hexdigest(), len(data)
+    if cache is not None:
+        cache[shown] = (stamp, None, (text, digest, size, problems))  # no document: the entries of content files have theirs
+    return text, digest, size, problems
+
+
+def _load_files(wanted: list[tuple[str, str, str]], cache: dict[str, tuple] | None) -> dict[str, tuple[Document | None, list[Problem]]]:
     """Return each wanted file's document and problems by its shown name; many files load on every core."""
     if cache is not None:
         result = {}
         for file, shown, kind in wanted:
-            info = file.stat()
+            info = os.stat(file)
             stamp = (info.st_mtime_ns, info.st_size, info.st_ino)
             if shown in cache and cache[shown][0] == stamp:
                 result[shown] = cache[shown][1:]
@@ -203,7 +223,8 @@ def _load_files(wanted: list[tuple[Path, str, str]], cache: dict[str, tuple] | N
     return {shown: _load_file(file, shown, kind) for file, shown, kind in wanted}
 
 
-def _load_file(file: Path, shown: str, kind: str) -> tuple[Document | None, list[Problem]]:
+def _load_file(path: str, shown: str, kind: str) -> tuple[Document | None, list[Problem]]:
+    file = Path(path)
     text, problems = read_text(file, shown, limits(kind)[0])
     if text is None:
         return None, problems

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .build_cache import Built, Recorder, build_options, input_key, read_cache
-from .load import load_tree
+from .load import Key, load_tree
 from .plan import SitePlan, plan_site
 from .problems import ContentError, Problem
 from .render import render_files, render_site
@@ -42,10 +42,15 @@ class Cache:
     leaves the part holding only this run's entries. serve keeps one between rebuilds.
     """
 
-    loaded: dict[str, tuple] = field(default_factory=dict)  # load: shown path -> (stat stamp, document, problems)
-    validated: dict[tuple, tuple] = field(default_factory=dict)  # validate: (path, kind, digest) -> (model, problems)
+    loaded: dict[str, tuple] = field(
+        default_factory=dict
+    )  # load: shown path -> (stat stamp, document, problems); a seed's -> (stamp, None, (text, digest, size, problems))
+    validated: dict[tuple, tuple] = field(default_factory=dict)  # validate: (path, kind, digest) -> (model, problems, documents)
+    located: dict[Key, tuple] = field(default_factory=dict)  # validate: a file's key -> (model, document, its claims placed)
     links: dict[tuple, list] = field(default_factory=dict)  # verify: (path, digest) -> the file's Markdown problems
     indexes: dict[str, SearchableText] = field(default_factory=dict)  # verify: source text -> its quote-search index
+    checks: dict = field(default_factory=dict)  # verify: each claim file's checks and the Europe file's, with their inputs
+    planned: dict = field(default_factory=dict)  # plan: what each file and source gave (plan.Reuse)
 
 
 @dataclass
@@ -65,12 +70,17 @@ def check_project(project: Path, strict: bool = False, cache: Cache | None = Non
     """
     with collector_paused():
         raw = load_tree(project, None if cache is None else cache.loaded)
-        content, problems = validate_content(raw, None if cache is None else cache.validated)
-        del raw  # the documents' raw data: the models hold it now
-        verified = verify_content(content, None if cache is None else cache.indexes, None if cache is None else cache.links)
+        if cache is None:
+            content, problems = validate_content(raw)
+            del raw  # the documents' raw data: the models hold it now
+            verified = verify_content(content)
+        else:
+            content, problems = validate_content(raw, cache.validated, cache.located)
+            del raw
+            verified = verify_content(content, cache.indexes, cache.links, cache.checks)
         problems = problems + verified.problems
         _stop_on_errors(problems, strict)
-        plan = plan_site(verified)
+        plan = plan_site(verified, None if cache is None else cache.planned)
         problems = problems + plan.problems
         _stop_on_errors(problems, strict)
     return Checked(verified, plan, problems)

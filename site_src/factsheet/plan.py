@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
+import functools
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
 from typing import Any
 
 from .editions import ENGLISH, FOLDER, GERMAN, editions
@@ -71,7 +75,7 @@ class Page:
     anywhere: bool = False  # served for every missing path (the 404 page): links start at the site's root path
     needs_base_url: bool = False  # made of absolute URLs (sitemap, feed): written only when the base URL is known
 
-    @property
+    @functools.cached_property  # a rebuild asks each page several times
     def output(self) -> str:
         return self.url + "index.html" if self.url == "" or self.url.endswith("/") else self.url
 
@@ -146,6 +150,12 @@ class SitePlan:
     passages: dict[str, list[Passage]]
     site: Site  # what every page says of the site itself: title, language, "as of"
     problems: list[Problem] = field(default_factory=list)  # what only the whole site shows, such as a page URL taken twice
+    newest: list[tuple] = field(default_factory=list)  # (date sort key, id) of every claim, newest first
+    # Planned from a build cache: this plan's number, the number of the plan the cache held before
+    # (-1: none), and the claims whose views are not that plan's (what facts.json encodes again).
+    serial: int = 0
+    since: int = -1
+    changed: frozenset[str] = frozenset()
 
     @property
     def html_pages(self) -> int:
@@ -166,84 +176,62 @@ def plan_passages(verified: Verified) -> tuple[dict[str, list[Passage]], dict[tu
     passages: dict[str, list[Passage]] = {}
     landing: dict[tuple[str, int], str] = {}
     for source_id, items in sorted(by_source.items()):
-        text = verified.content.texts[verified.content.sources[source_id].file]
-        items.sort(key=lambda item: (item[0].start, item[0].end))
-        groups: list[list] = []
-        for match, key in items:
-            if groups and match.start < groups[-1][1]:
-                groups[-1][1] = max(groups[-1][1], match.end)
-                groups[-1][2].append(key)
-            else:
-                groups.append([match.start, match.end, [key]])
-        passages[source_id] = []
-        for start, end, keys in groups:
-            pid = passage_id(text[start:end])
-            claim_ids = tuple(dict.fromkeys(k[0] for k in keys))
-            quoted = [verified.content.claims[c].claim.citations[i] for c, i in keys]
-            ordered = sorted(quoted, key=lambda c: c.quote)
-            translations = tuple(dict.fromkeys(c.translation for c in ordered if c.translation))
-            translations_de = tuple(dict.fromkeys(c.translation_de for c in ordered if c.translation_de))
-            passages[source_id].append(Passage(pid, start, end, claim_ids, translations, translations_de))
-            landing.update({k: pid for k in keys})
+        passages[source_id], landed = source_passages(verified, source_id, items)
+        landing.update(landed)
     return passages, landing
 
 
-def plan_site(verified: Verified) -> SitePlan:
-    """Return every page of the site with its context, ready for the templates."""
-    content = verified.content
-    sources = content.sources
-    passages, landing = plan_passages(verified)
-
-    superseded_by = {c.claim.supersedes: cid for cid, c in content.claims.items() if c.claim.supersedes}
-    contradicted: dict[str, list[str]] = {}
-    for cid, located in content.claims.items():
-        if located.claim.contradicts:
-            contradicted.setdefault(located.claim.contradicts, []).append(cid)
-            contradicted.setdefault(cid, []).append(located.claim.contradicts)
-
-    claims: dict[str, ClaimView] = {}
-    for cid, located in content.claims.items():
-        if located.owner.kind == "history" and located.path[0] == "background":
-            owner_title, page_url = N_("Background"), "background/"
-        elif located.owner.kind == "history":
-            owner_title, page_url = N_("Partnership history"), "history/"
+def source_passages(
+    verified: Verified, source_id: str, items: list[tuple[Match, tuple[str, int]]]
+) -> tuple[list[Passage], dict[tuple[str, int], str]]:
+    """Return one source's merged passages from the quotes found in it (in the order of the claims'
+    index), and the passage each of those citations lands on."""
+    text = verified.content.texts[verified.content.sources[source_id].file]
+    items = sorted(items, key=lambda item: (item[0].start, item[0].end))
+    groups: list[list] = []
+    for match, key in items:
+        if groups and match.start < groups[-1][1]:
+            groups[-1][1] = max(groups[-1][1], match.end)
+            groups[-1][2].append(key)
         else:
-            device_id = located.owner.id
-            owner_title, page_url = content.devices[device_id].name, f"devices/{device_id}/"
-        citations = tuple(
-            CitationView(
-                source=c.source,
-                source_title=sources[c.source].title,
-                quote=c.quote,
-                translation=c.translation,
-                lang=sources[c.source].language,
-                href=f"sources/{c.source}/#{landing[(cid, i)]}",
-                passage=landing[(cid, i)],
-                translation_de=c.translation_de,
-            )
-            for i, c in enumerate(located.claim.citations)
-        )
-        claims[cid] = ClaimView(
-            located.claim,
-            owner_title,
-            f"{page_url}#{cid}",
-            citations,
-            superseded_by.get(cid),
-            tuple(sorted(set(contradicted.get(cid, ())))),
-        )
+            groups.append([match.start, match.end, [key]])
+    passages = []
+    landing: dict[tuple[str, int], str] = {}
+    for start, end, keys in groups:
+        pid = passage_id(text[start:end])
+        claim_ids = tuple(dict.fromkeys(k[0] for k in keys))
+        quoted = [verified.content.claims[c].claim.citations[i] for c, i in keys]
+        ordered = sorted(quoted, key=lambda c: c.quote)
+        translations = tuple(dict.fromkeys(c.translation for c in ordered if c.translation))
+        translations_de = tuple(dict.fromkeys(c.translation_de for c in ordered if c.translation_de))
+        passages.append(Passage(pid, start, end, claim_ids, translations, translations_de))
+        landing.update({k: pid for k in keys})
+    return passages, landing
 
-    verdicts = plan_verdicts(content, claims, superseded_by)
+
+def plan_site(verified: Verified, memo: dict | None = None) -> SitePlan:
+    """Return every page of the site with its context, ready for the templates.
+
+    `memo` (a build cache's) keeps what each file and source gave last time (see Reuse): what an edit
+    did not touch is not planned again, and keeps its objects, so later steps see it is unchanged.
+    """
+    content = verified.content
+    reuse = Reuse(verified, {} if memo is None else memo)
+    passages = reuse.passages()
+    superseded_by, contradicted, contradicting = reuse.relations()
+    claims = reuse.claim_views(superseded_by, contradicted)
+    verdicts = reuse.verdicts(claims, superseded_by)
     # check_project stops before plan when a required file failed, so these are all here.
     site, history = content.site, content.history
     assert site is not None and history is not None
     events = sorted((claims[e.id] for e in history.events), key=lambda v: v.claim.date.sort_key)
     # Background has no date of its own: it is never on the timeline nor among the latest events.
     background = sorted((claims[e.id] for e in history.background), key=lambda v: (v.claim.date.sort_key, v.id))
-    devices = sorted(content.devices.items(), key=lambda item: (item[1].announced.sort_key if item[1].announced else (9999,), item[1].name))
-    shared = {"devices": dict(devices), "sources": sources, "claims": claims, "verdicts": verdicts}
+    devices = reuse.device_order()
+    shared = {"devices": devices, "sources": content.sources, "claims": claims, "verdicts": verdicts}
 
     # Indexed once, so each device page finds its share without scanning every claim and event.
-    every_pair = disagreement_pairs(claims)
+    every_pair = reuse.pairs("every", claims, None, contradicting)
     pairs_of: dict[str, list] = {}
     for pair in every_pair:
         for cid in dict.fromkeys(view.id for view in pair):
@@ -263,29 +251,13 @@ def plan_site(verified: Verified) -> SitePlan:
                 "latest_events": latest_events(events),
                 "disagreements": every_pair,
                 "timeline": plan_timeline(events, background, site.as_of),
-                "lineup": plan_lineup(dict(devices), verdicts),
+                "lineup": reuse.lineup(devices, verdicts),
             },
         )
     ]
-    for device_id, device in devices:
-        facts = sorted((claims[c.id] for c in device.facts), key=lambda v: v.claim.date.sort_key)
-        related = list(events_of.get(device_id, ()))
-        pages.append(
-            Page(
-                f"devices/{device_id}/",
-                "device.html",
-                device.name,
-                {
-                    **shared,
-                    "device_id": device_id,
-                    "device": device,
-                    "facts": facts,
-                    "related_events": related,
-                    "verdict": verdicts.get(device_id),
-                    "disagreements": pairs_touching(pairs_of, [c.id for c in device.facts]),
-                },
-            )
-        )
+    for device_id, device in devices.items():
+        local = reuse.device_context(device_id, device, claims, events_of.get(device_id, ()), verdicts.get(device_id), pairs_of)
+        pages.append(Page(f"devices/{device_id}/", "device.html", device.name, {**shared, **local}))
     pages.append(
         Page(
             "history/",
@@ -296,7 +268,7 @@ def plan_site(verified: Verified) -> SitePlan:
                 "events": events,
                 "background": background,
                 "timeline": plan_timeline(events, background, site.as_of),
-                "disagreements": disagreement_pairs(claims, {e.id for e in history.events}),
+                "disagreements": reuse.pairs("history", claims, {e.id for e in history.events}, contradicting),
             },
             ui_title=True,
         )
@@ -306,28 +278,19 @@ def plan_site(verified: Verified) -> SitePlan:
             "background/",
             "background.html",
             N_("Background"),
-            {**shared, "background": background, "disagreements": disagreement_pairs(claims, {e.id for e in history.background})},
+            {
+                **shared,
+                "background": background,
+                "disagreements": reuse.pairs("background", claims, {e.id for e in history.background}, contradicting),
+            },
             ui_title=True,
         )
     )
     pages.append(Page("europe/", "europe.html", N_("Will it come to Europe?"), shared, ui_title=True))
     pages.append(Page("sources/", "sources.html", N_("Sources"), {**shared, "passages": passages}, ui_title=True))
-    for source_id, source in sorted(sources.items()):
-        text = content.texts.get(source.file, "")
+    for source_id, source in sorted(content.sources.items()):
         pages.append(
-            Page(
-                f"sources/{source_id}/",
-                "source.html",
-                source.title,
-                {
-                    **shared,
-                    "source_id": source_id,
-                    "source": source,
-                    "size": content.sizes.get(source.file),
-                    "paragraphs": split_paragraphs(text, passages.get(source_id, [])),
-                    "passages": passages.get(source_id, []),
-                },
-            )
+            Page(f"sources/{source_id}/", "source.html", source.title, {**shared, **reuse.source_context(source_id, source, passages)})
         )
     for slug, (meta, body) in sorted(content.pages.items()):
         pages.append(Page(f"{slug}/", "page.html", meta.title, {**shared, "meta": meta, "body": body, "untranslated": False}))
@@ -335,14 +298,473 @@ def plan_site(verified: Verified) -> SitePlan:
     pages.append(Page("404.html", "404.html", N_("Page not found"), shared, in_sitemap=False, ui_title=True, anywhere=True))
     if GERMAN in editions(site):
         pages += [german_page(page, content) for page in pages]
-    pages += plan_publishing(pages, claims, site)
-    return SitePlan(pages, claims, verdicts, passages, site, taken_urls(pages, content))
+    pages += plan_publishing(pages, claims, site, reuse.newest(claims))
+    reuse.keep()
+    return SitePlan(
+        pages,
+        claims,
+        verdicts,
+        passages,
+        site,
+        taken_urls(pages, content),
+        reuse.new["newest"],
+        reuse.serial,
+        reuse.since,
+        frozenset(reuse.changed_claims),
+    )
+
+
+class Reuse:
+    """What plan_site keeps in a build cache's `memo` between rebuilds, and how it tells what an edit touched.
+
+    A file holding claims is known unchanged by its checks (verify hands the same FileChecks object
+    while the file and what its checks read are unchanged); a source by its model and text. From the
+    files that changed follow the sources whose passages are planned again, the claims whose views
+    are made again (theirs, those citing a changed source, those whose supersedes or contradicts
+    changed), and from those the verdicts and device pages made again. What is made again and equals
+    what was kept is replaced by what was kept, so the objects of an unchanged part stay the same.
+    """
+
+    def __init__(self, verified: Verified, memo: dict):
+        self.verified = verified
+        self.content = verified.content
+        self.memo = memo
+        self.old: dict = dict(memo)
+        self.new: dict = {}
+        old_files: dict = self.old.get("files", {})
+        self.changed_files = [key for key, part in verified.files.items() if getattr(old_files.get(key), "part", None) is not part]
+        self.gone_files = [key for key in old_files if key not in verified.files]
+        self.changed_claims: set[str] = set()  # claim ids whose view is not the one kept
+        self.since = self.old.get("serial", -1)
+        self.serial = self.since + 1 if memo else 0  # without a cache no plan follows from this one
+        self.new["serial"] = self.serial
+        self._pairs_changed: set[str] | None = None
+
+    def keep(self) -> None:
+        self.memo.clear()
+        self.memo.update(self.new)
+
+    def passages(self) -> dict[str, list[Passage]]:
+        """Return each source's passages (sorted by source id), planning again only the sources an edit touched."""
+        content, files = self.content, self.verified.files
+        old_files: dict[Key, _FileQuotes] = self.old.get("files", {})
+        kept = old_files if "passages" in self.old else {}
+        quotes: dict[Key, _FileQuotes] = {}
+        touched: set[str] = set()
+        for key, part in files.items():
+            known = kept.get(key)
+            if known is None or known.part is not part:
+                by_source: dict[str, list] = {}
+                for k, match in part.matches.items():
+                    by_source.setdefault(match.source, []).append((match, k))
+                known = _FileQuotes(part, by_source)
+                touched.update(by_source)
+                if key in kept:
+                    touched.update(kept[key].by_source)
+            quotes[key] = known
+        for key in kept.keys() - quotes.keys():
+            touched.update(kept[key].by_source)
+        old_sources, old_texts = self.old.get("sources", {}), self.old.get("texts", {})
+        citing: dict[str, list[Key]] | None = dict(self.old["citing"]) if kept and "citing" in self.old else None
+        if citing is None:
+            citing = {}
+            for key, known in quotes.items():
+                for source_id in known.by_source:
+                    citing.setdefault(source_id, []).append(key)
+            touched = set(citing) | set(old_sources)
+        else:
+            for key in {*self.changed_files, *self.gone_files}:
+                before = kept[key].by_source if key in kept else {}
+                after = quotes[key].by_source if key in quotes else {}
+                for source_id in before.keys() - after.keys():
+                    citing[source_id] = [k for k in citing[source_id] if k != key]
+                for source_id in after.keys() - before.keys():
+                    citing[source_id] = list(citing.get(source_id, []))  # a copy: the cache's stays as it was until plan ends
+                    bisect.insort(citing[source_id], key)
+        for source_id in content.sources.keys() | old_sources.keys():
+            source, before = content.sources.get(source_id), old_sources.get(source_id)
+            if source is not before or (source is not None and content.texts.get(source.file) != old_texts.get(source.file)):
+                touched.add(source_id)
+        old_passages: dict[str, list[Passage]] = self.old.get("passages", {})
+        old_landing: dict[str, dict] = self.old.get("landing", {})
+        passages: dict[str, list[Passage]] = {}
+        landing: dict[str, dict] = {}
+        for source_id in sorted(s for s, keys in citing.items() if keys):
+            if source_id in touched or source_id not in old_passages:
+                items = [item for key in citing[source_id] for item in quotes[key].by_source[source_id]]
+                passages[source_id], landing[source_id] = source_passages(self.verified, source_id, items)
+                if passages[source_id] == old_passages.get(source_id) and landing[source_id] == old_landing.get(source_id):
+                    passages[source_id], landing[source_id] = old_passages[source_id], old_landing[source_id]
+                else:
+                    touched.add(source_id)
+            else:
+                passages[source_id], landing[source_id] = old_passages[source_id], old_landing[source_id]
+        self.touched_sources = {
+            s for s in touched if passages.get(s) is not old_passages.get(s) or content.sources.get(s) is not old_sources.get(s)
+        }
+        self.landing = landing
+        self.new.update(files=quotes, citing=citing, sources=content.sources, texts=content.texts, passages=passages, landing=landing)
+        return passages
+
+    def relations(self) -> tuple[dict[str, str], dict[str, list[str]], list[str]]:
+        """Return which claim supersedes each claim superseded, the claims each claim contradicts or is
+        contradicted by, and the claims that contradict another (each in the claims' order)."""
+        superseded_by: dict[str, str] = {}
+        contradicted: dict[str, list[str]] = {}
+        contradicting: list[str] = []
+        files, old_files = self.new["files"], self.old.get("files", {})
+        for known in files.values():
+            if known.relations is None:
+                known.relations = [
+                    (cid, claim.supersedes, claim.contradicts)
+                    for cid in known.part.claim_ids
+                    for claim in (self.content.claims[cid].claim,)
+                    if claim.supersedes or claim.contradicts
+                ]
+        if (
+            "relations" in self.old
+            and not self.gone_files
+            and all(key in old_files and old_files[key].relations == files[key].relations for key in self.changed_files)
+        ):  # the files that changed kept their supersedes and contradicts: so did the site
+            self.related_changed = set()
+            self.new["relations"] = self.old["relations"]
+            return self.old["relations"]
+        for known in files.values():
+            for cid, supersedes, contradicts in known.relations:
+                if supersedes:
+                    superseded_by[supersedes] = cid
+                if contradicts:
+                    contradicted.setdefault(contradicts, []).append(cid)
+                    contradicted.setdefault(cid, []).append(contradicts)
+                    contradicting.append(cid)
+        old_superseded, old_contradicted, _ = self.old.get("relations", ({}, {}, []))
+        self.related_changed = {
+            cid for cid in superseded_by.keys() | old_superseded.keys() if superseded_by.get(cid) != old_superseded.get(cid)
+        } | {
+            cid
+            for cid in contradicted.keys() | old_contradicted.keys()
+            if contradicted.get(cid) != old_contradicted.get(cid) and set(contradicted.get(cid, ())) != set(old_contradicted.get(cid, ()))
+        }
+        self.new["relations"] = (superseded_by, contradicted, contradicting)
+        return superseded_by, contradicted, contradicting
+
+    def claim_views(self, superseded_by: dict[str, str], contradicted: dict[str, list[str]]) -> dict[str, ClaimView]:
+        """Return every claim's view in the claims' order, made again for the files an edit touched."""
+        content = self.content
+        redo = set(self.changed_files)
+        citing = self.new["citing"]
+        redo.update(key for source_id in self.touched_sources for key in citing.get(source_id, ()))
+        redo.update(content.claims[cid].owner for cid in self.related_changed if cid in content.claims)
+        old_views: dict[Key, list] = self.old.get("views", {}) if "views" in self.old else {}
+        old_claims: dict[str, ClaimView] = self.old.get("claims", {})
+        views: dict[Key, list] = {}
+        for key, known in self.new["files"].items():
+            made = old_views.get(key)
+            if made is None or key in redo:
+                made = []
+                for cid in known.part.claim_ids:
+                    view = claim_view(content, cid, self.landing, superseded_by, contradicted)
+                    before = old_claims.get(cid)
+                    if before is not None and before == view:
+                        view = before
+                    else:
+                        self.changed_claims.add(cid)
+                    made.append((cid, view))
+            views[key] = made
+        remade = [key for key in views if views[key] is not old_views.get(key)]
+        if old_views.keys() == views.keys() and all([c for c, _ in views[k]] == [c for c, _ in old_views[k]] for k in remade):
+            claims = dict(old_claims)  # the same ids in the same order: last time's, with the views made again
+            for key in remade:
+                claims.update(views[key])
+        else:
+            claims = {cid: view for made in views.values() for cid, view in made}
+            self.changed_claims.update(cid for cid in old_claims.keys() - claims.keys())
+        self.new.update(views=views, claims=claims)
+        return claims
+
+    def verdicts(self, claims: dict[str, ClaimView], superseded_by: dict[str, str]) -> dict[str, Verdict]:
+        """Return each device's Europe answer, decided again for the entries an edit touched."""
+        content = self.content
+        europe = content.europe
+        assert europe is not None  # check_project stops before plan without it
+        old = self.old.get("verdicts")
+        old_devices: dict = self.old.get("devices", {})
+        changed_devices = {d for d in content.devices.keys() | old_devices.keys() if content.devices.get(d) is not old_devices.get(d)}
+        if old is None or old[0] is not europe:
+            naming: dict[str, list[int]] = {}
+            for index, entry in enumerate(europe.devices):
+                for cid in entry.claims:
+                    naming.setdefault(cid, []).append(index)
+            redo = set(range(len(europe.devices)))
+            found: list[Verdict | None] = [None] * len(europe.devices)
+        else:
+            naming, found = old[1], list(old[2])
+            redo = {i for cid in self.changed_claims for i in naming.get(cid, ())}
+            if changed_devices:
+                for index, entry in enumerate(europe.devices):
+                    device = content.devices.get(entry.device)
+                    if entry.device in changed_devices or (device is not None and device.shipped_as in changed_devices):
+                        redo.add(index)
+        for index in sorted(redo):
+            made = entry_verdict(content, europe.devices[index], claims, superseded_by)
+            found[index] = found[index] if found[index] == made else made
+        verdicts: dict[str, Verdict] = {}
+        for entry, verdict in zip(europe.devices, found, strict=True):
+            assert verdict is not None
+            verdicts[entry.device] = verdict
+        self.changed_devices = changed_devices
+        self.new.update(verdicts=(europe, naming, found), devices=content.devices)
+        return verdicts
+
+    def device_order(self) -> dict[str, Any]:
+        """Return the devices in the order of their announcement, then name; sorted again only when
+        a device came, went, or changed either."""
+        content = self.content
+        old = self.old.get("order")
+        old_devices = self.old.get("devices", {})
+
+        def place(device: Any) -> tuple:
+            return (device.announced.sort_key if device.announced else (9999,), device.name)
+
+        if (
+            old is None
+            or len(old) != len(content.devices)
+            or any(
+                d not in content.devices or d not in old or d not in old_devices or place(content.devices[d]) != place(old_devices[d])
+                for d in self.changed_devices
+            )
+        ):
+            order = dict(sorted(content.devices.items(), key=lambda item: place(item[1])))
+        else:
+            order = {d: content.devices[d] for d in old}
+        self.new["order"] = order
+        return order
+
+    def lineup(self, devices: dict[str, Any], verdicts: dict[str, Verdict]) -> Any:
+        """Return plan_lineup's picture, kept while no device's place in it nor any verdict shown in it changed."""
+        old = self.old.get("lineup")
+
+        def shown(device: Any) -> tuple:
+            return (
+                device.name,
+                device.announced,
+                device.series,
+                device.series_de,
+                device.status,
+                device.shipped_as,
+                device.successor,
+                device.predecessor,
+            )
+
+        def told(verdict: Verdict | None) -> tuple:
+            return (verdict.answer, verdict.label, verdict.evidence) if verdict else ()
+
+        same = (
+            old is not None
+            and list(old[1]) == list(devices)
+            and list(old[2]) == list(verdicts)
+            and all(shown(devices[d]) == shown(old[1][d]) for d in self.changed_devices if d in devices)
+            and all(verdicts[d] is old[2][d] or told(verdicts[d]) == told(old[2][d]) for d in verdicts)
+        )
+        lineup = old[0] if old is not None and same else plan_lineup(devices, verdicts)
+        self.new["lineup"] = (lineup, devices, verdicts)
+        return lineup
+
+    def device_context(
+        self, device_id: str, device: Any, claims: dict[str, ClaimView], related: Any, verdict: Verdict | None, pairs_of: dict[str, list]
+    ) -> dict[str, Any]:
+        """Return what a device page shows besides the shared tables; the same dict as last time if nothing in it changed."""
+        views = self.new["views"].get(Key("device", device_id))
+        old = self.old.get("device pages", {}).get(device_id)
+        same_facts = old is not None and old[0] is device and old[1] is views
+        if (
+            same_facts
+            and device_id not in self.pairs_changed()
+            and old[2]["verdict"] is verdict
+            and _same_values({"related_events": list(related)}, {"related_events": old[2]["related_events"]})
+        ):
+            self.new.setdefault("device pages", {})[device_id] = old
+            return old[2]
+        if same_facts:
+            facts = old[2]["facts"]
+        else:
+            facts = sorted((claims[c.id] for c in device.facts), key=lambda v: v.claim.date.sort_key)
+        local = {
+            "device_id": device_id,
+            "device": device,
+            "facts": facts,
+            "related_events": list(related),
+            "verdict": verdict,
+            "disagreements": pairs_touching(pairs_of, [c.id for c in device.facts]),
+        }
+        if old is not None and _same_values(local, old[2]):
+            local = old[2]
+        self.new.setdefault("device pages", {})[device_id] = (device, views, local)
+        return local
+
+    def pairs_changed(self) -> set[str]:
+        """Return the devices whose disagreement pairs may have changed: those holding a claim whose
+        view changed, whose contradictions changed, or that contradicts a claim whose view changed."""
+        if self._pairs_changed is None:
+            contradicted = self.new["relations"][1]
+            touched = self.changed_claims | self.related_changed
+            touched |= {other for cid in touched for other in contradicted.get(cid, ())}
+            owners = (self.content.claims[cid].owner for cid in touched if cid in self.content.claims)
+            self._pairs_changed = {owner.id for owner in owners if owner.kind == "device"}
+        return self._pairs_changed
+
+    def pairs(self, name: str, claims: dict[str, ClaimView], only: set[str] | None, contradicting: list[str]) -> list:
+        """Return disagreement_pairs(claims, only), last time's list while no claim in a contradiction changed."""
+        old = self.old.get("pairs " + name)
+        contradicted = self.new["relations"][1]
+        # A contradiction that came or went, or a claim in one whose view changed, changes the pairs.
+        if old is None or old[0] != only or self.related_changed or any(cid in contradicted for cid in self.changed_claims):
+            old = (only, disagreement_pairs(claims, only, contradicting))
+        self.new["pairs " + name] = old
+        return old[1]
+
+    def source_context(self, source_id: str, source: Any, passages: dict[str, list[Passage]]) -> dict[str, Any]:
+        """Return what a source page shows besides the shared tables, its paragraphs split again only when its text or passages changed."""
+        content = self.content
+        text = content.texts.get(source.file, "")
+        marked = passages.get(source_id, [])
+        old = self.old.get("source pages", {}).get(source_id)
+        if old is not None and old[0] is source and old[1] == text and old[2] is marked and old[3] == content.sizes.get(source.file):
+            local = old[4]
+        else:
+            local = {
+                "source_id": source_id,
+                "source": source,
+                "size": content.sizes.get(source.file),
+                "paragraphs": split_paragraphs(text, marked),
+                "passages": marked,
+            }
+        self.new.setdefault("source pages", {})[source_id] = (source, text, marked, content.sizes.get(source.file), local)
+        return local
+
+    def newest(self, claims: dict[str, ClaimView]) -> tuple[list[ClaimView], str]:
+        """Return the claims the feed shows, newest first as it orders them, and the latest full date
+        of any claim; the order and the dates are kept between rebuilds."""
+        old = self.old.get("newest")
+        if old is None:
+            order = sorted(((v.claim.date.sort_key, v.id) for v in claims.values()), reverse=True)
+            dates = Counter(v.claim.date.iso_full for v in claims.values())
+        elif all(
+            cid in claims and cid in self.old["claims"] and claims[cid].claim.date == self.old["claims"][cid].claim.date
+            for cid in self.changed_claims
+        ):
+            order, dates = old, self.old["dates"]  # no claim came, went or moved: the very list of last time
+        else:
+            dates = Counter(self.old["dates"])
+            order = list(old)
+            old_claims = self.old.get("claims", {})
+            for cid in self.changed_claims:
+                if cid in old_claims:
+                    gone = old_claims[cid].claim.date
+                    del order[_index_descending(order, (gone.sort_key, cid))]
+                    dates[gone.iso_full] -= 1
+                if cid in claims:
+                    date = claims[cid].claim.date
+                    item = (date.sort_key, cid)
+                    order.insert(_insertion_descending(order, item), item)
+                    dates[date.iso_full] += 1
+            dates = +dates  # without the dates no claim has any more
+        self.new.update(newest=order, dates=dates)
+        return [claims[cid] for _, cid in order[:FEED_ENTRIES]], max(dates, default="")
+
+
+def _insertion_descending(order: list, item: tuple) -> int:
+    """Return where `item` goes in a list sorted in descending order."""
+    lo, hi = 0, len(order)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if order[mid] > item:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def _index_descending(order: list, item: tuple) -> int:
+    at = _insertion_descending(order, item)
+    assert order[at] == item
+    return at
+
+
+def _same_values(a: dict, b: dict) -> bool:
+    """Return whether two dicts hold the same objects under the same keys (lists compared item by item)."""
+    if a.keys() != b.keys():
+        return False
+    for key, value in a.items():
+        other = b[key]
+        if isinstance(value, list) and isinstance(other, list):
+            if len(value) != len(other) or any(x is not y and x != y for x, y in zip(value, other, strict=True)):
+                return False
+        elif value is not other:
+            return False
+    return True
+
+
+@dataclass
+class _FileQuotes:
+    """A file's quotes found, by source, and its claims' supersedes and contradicts, kept with its checks."""
+
+    part: Any  # the file's FileChecks
+    by_source: dict[str, list]  # source id -> [(match, (claim id, citation index))]
+    relations: list | None = None  # [(claim id, supersedes, contradicts)] of its claims that have either
+
+
+def claim_view(
+    content: Any, cid: str, landing: dict[str, dict], superseded_by: dict[str, str], contradicted: dict[str, list[str]]
+) -> ClaimView:
+    """Return one claim as pages show it: its owner's title, its place, its citations landing on passages."""
+    located = content.claims[cid]
+    sources = content.sources
+    if located.owner.kind == "history" and located.path[0] == "background":
+        owner_title, page_url = N_("Background"), "background/"
+    elif located.owner.kind == "history":
+        owner_title, page_url = N_("Partnership history"), "history/"
+    else:
+        device_id = located.owner.id
+        owner_title, page_url = content.devices[device_id].name, f"devices/{device_id}/"
+    citations = tuple(
+        CitationView(
+            source=c.source,
+            source_title=sources[c.source].title,
+            quote=c.quote,
+            translation=c.translation,
+            lang=sources[c.source].language,
+            href=f"sources/{c.source}/#{landing[c.source][(cid, i)]}",
+            passage=landing[c.source][(cid, i)],
+            translation_de=c.translation_de,
+        )
+        for i, c in enumerate(located.claim.citations)
+    )
+    return ClaimView(
+        located.claim,
+        owner_title,
+        f"{page_url}#{cid}",
+        citations,
+        superseded_by.get(cid),
+        tuple(sorted(set(contradicted.get(cid, ())))),
+    )
 
 
 def german_page(page: Page, content) -> Page:
     """Return the German edition's version of an English page: the same context under de/, with
     the German free page (or, until there is one, the English one, marked) in place of the English."""
-    german = replace(page, url=FOLDER[GERMAN] + page.url, lang=GERMAN)
+    # Made field by field: dataclasses.replace looks the fields up again for each of thousands of pages.
+    german = Page(
+        FOLDER[GERMAN] + page.url,
+        page.template,
+        page.title,
+        page.context,
+        page.in_sitemap,
+        GERMAN,
+        page.ui_title,
+        page.anywhere,
+        page.needs_base_url,
+    )
     if page.template == "home.html":
         return replace(german, title=content.site.title_de or content.site.title)
     if page.template != "page.html":
@@ -392,11 +814,14 @@ def taken_urls(pages: list[Page], content) -> list[Problem]:
 FEED_ENTRIES = 100
 
 
-def plan_publishing(pages: list[Page], claims: dict[str, ClaimView], site) -> list[Page]:
-    """Return the files for crawlers and feed readers: sitemap, Atom feed (the newest claims), robots.txt."""
-    entries = sorted(claims.values(), key=lambda v: (v.claim.date.sort_key, v.id), reverse=True)
+def plan_publishing(pages: list[Page], claims: dict[str, ClaimView], site, newest: tuple[list[ClaimView], str] | None = None) -> list[Page]:
+    """Return the files for crawlers and feed readers: sitemap, Atom feed (the newest claims), robots.txt.
+    `newest`, when known, are the claims the feed shows, newest first, and the latest full date of any claim."""
+    if newest is None:
+        entries = sorted(claims.values(), key=lambda v: (v.claim.date.sort_key, v.id), reverse=True)
+        newest = entries[:FEED_ENTRIES], max([v.claim.date.iso_full for v in entries], default="")
     # The feed changes when the content does, never with the clock.
-    updated = max([site.as_of.iso_full] + [v.claim.date.iso_full for v in entries])
+    updated = max(site.as_of.iso_full, newest[1])
     langs = editions(site)
     # One sitemap for both editions: each page once per edition, each naming all its versions.
     found = [p for p in pages if p.in_sitemap and p.lang == ENGLISH]
@@ -405,7 +830,7 @@ def plan_publishing(pages: list[Page], claims: dict[str, ClaimView], site) -> li
             FOLDER[lang] + "feed.xml",
             "feed.xml",
             N_("Events and claims"),
-            {"entries": entries[:FEED_ENTRIES], "updated": updated},
+            {"entries": newest[0], "updated": updated},
             in_sitemap=False,
             lang=lang,
             ui_title=True,
@@ -422,32 +847,34 @@ def plan_publishing(pages: list[Page], claims: dict[str, ClaimView], site) -> li
 
 def plan_verdicts(content, claims: dict[str, ClaimView], superseded_by: dict[str, str]) -> dict[str, Verdict]:
     """Return each device's Europe answer, by the rule of `decide` over its chain of claims."""
-    verdicts = {}
-    for entry in content.europe.devices:
-        chain = sorted((claims[cid] for cid in dict.fromkeys(entry.claims)), key=lambda v: (v.claim.date.sort_key, v.id))
-        device = content.devices.get(entry.device)
-        deciding: tuple[ClaimView, ...]
-        if device is not None and device.shipped_as in content.devices:
-            # A name that was never used is no phone kept out of Europe: the answer is the other device's.
-            answer, deciding = "name-not-used", ()
-            evidence = SHIPPED_AS % {"name": content.devices[device.shipped_as].name}
-        else:
-            answer, deciding = decide([v for v in chain if v.id not in superseded_by])
-            kinds = DISAGREEING if answer == "disputed" else EVIDENCE
-            evidence = kinds[deciding[0].claim.standing] if deciding else NO_STANCE
-        verdicts[entry.device] = Verdict(
-            entry.device,
-            answer,
-            ANSWERS[answer],
-            evidence,
-            entry.reasoning,
-            entry.reading,
-            tuple(chain),
-            deciding,
-            entry.reasoning_de,
-            entry.reading_de,
-        )
-    return verdicts
+    return {entry.device: entry_verdict(content, entry, claims, superseded_by) for entry in content.europe.devices}
+
+
+def entry_verdict(content, entry: Any, claims: dict[str, ClaimView], superseded_by: dict[str, str]) -> Verdict:
+    """Return one Europe entry's verdict."""
+    chain = sorted((claims[cid] for cid in dict.fromkeys(entry.claims)), key=lambda v: (v.claim.date.sort_key, v.id))
+    device = content.devices.get(entry.device)
+    deciding: tuple[ClaimView, ...]
+    if device is not None and device.shipped_as in content.devices:
+        # A name that was never used is no phone kept out of Europe: the answer is the other device's.
+        answer, deciding = "name-not-used", ()
+        evidence = SHIPPED_AS % {"name": content.devices[device.shipped_as].name}
+    else:
+        answer, deciding = decide([v for v in chain if v.id not in superseded_by])
+        kinds = DISAGREEING if answer == "disputed" else EVIDENCE
+        evidence = kinds[deciding[0].claim.standing] if deciding else NO_STANCE
+    return Verdict(
+        entry.device,
+        answer,
+        ANSWERS[answer],
+        evidence,
+        entry.reasoning,
+        entry.reading,
+        tuple(chain),
+        deciding,
+        entry.reasoning_de,
+        entry.reading_de,
+    )
 
 
 def decide(chain: list[ClaimView]) -> tuple[str, tuple[ClaimView, ...]]:
@@ -476,10 +903,13 @@ def pairs_touching(pairs_of: dict[str, list], ids: list[str]) -> list[tuple[Clai
     return [found[k] for k in sorted(found)]
 
 
-def disagreement_pairs(claims: dict[str, ClaimView], only: set[str] | None = None) -> list[tuple[ClaimView, ClaimView]]:
-    """Return each pair of claims that contradict each other (once), older claim first."""
+def disagreement_pairs(
+    claims: dict[str, ClaimView], only: set[str] | None = None, candidates: Iterable[str] | None = None
+) -> list[tuple[ClaimView, ClaimView]]:
+    """Return each pair of claims that contradict each other (once), older claim first. `candidates`,
+    when known, are the ids of the claims that contradict another, in the claims' order."""
     pairs = {}
-    for view in claims.values():
+    for view in claims.values() if candidates is None else (claims[cid] for cid in candidates):
         if view.claim.contradicts:
             a, b = sorted((view, claims[view.claim.contradicts]), key=lambda v: (v.claim.date.sort_key, v.id))
             if only is None or a.id in only or b.id in only:

@@ -66,26 +66,23 @@ def export_facts(plan: SitePlan, site: Site, base_url: str, kept: dict | None = 
     URLs are absolute when the base URL is known, otherwise relative to facts.json (the site root).
     The facts are encoded one by one, straight to UTF-8, into one buffer: on a large site the
     whole text as one Python string (two bytes a character, with German quotes) and its copies
-    were 300 MB. `kept` (serve keeps one between rebuilds) holds each fact as encoded last time,
-    so only the facts an edit changed are encoded again. The bytes are what json.dumps writes
-    with sorted keys and these separators.
+    were 300 MB. `kept` (serve keeps one between rebuilds) holds each fact and each verdict as
+    encoded last time, so only those an edit changed are encoded again. The bytes are what
+    json.dumps writes with sorted keys and these separators.
     """
+    kept = {} if kept is None else kept
+    kept.setdefault("facts", {})
+    kept_verdicts = kept.setdefault("europe", {})
     german = GERMAN in editions(site)
-
-    def write_facts(out: io.BytesIO) -> None:
-        for index, view in enumerate(sorted(plan.claims.values(), key=lambda v: (v.claim.date.sort_key, v.id))):
-            known = kept.get(view.id) if kept is not None else None
-            if known is None or known[0] != (view, base_url, german):
-                known = ((view, base_url, german), encode_json(export_fact(view, base_url, view.superseded_by, german)))
-                if kept is not None:
-                    kept[view.id] = known
-            if index:
-                out.write(b",")
-            out.write(known[1])
-        if kept is not None:
-            for gone in kept.keys() - plan.claims.keys():
-                del kept[gone]
-
+    facts = _encoded_facts(plan, base_url, german, kept)
+    verdicts: list[bytes] = []
+    for device, verdict in sorted(plan.verdicts.items()):
+        known = kept_verdicts.get(device)
+        if known is None or known[0] is not verdict or known[1] != base_url or known[2] != german:
+            known = kept_verdicts[device] = (verdict, base_url, german, encode_json(export_verdict(verdict, base_url, german)))
+        verdicts.append(known[3])
+    for gone in kept_verdicts.keys() - plan.verdicts.keys():
+        del kept_verdicts[gone]
     data = {
         "schema_version": SCHEMA_VERSION,
         "site": {
@@ -99,23 +96,7 @@ def export_facts(plan: SitePlan, site: Site, base_url: str, kept: dict | None = 
             "base_url": base_url,
         },
         "facts": None,  # the encoded facts go here
-        "europe": [
-            {
-                "device": v.device,
-                "answer": v.answer,
-                "label": v.label,
-                "evidence": v.evidence,
-                "reasoning": v.reasoning,
-                "reading": v.reading,
-                "reasoning_de": v.reasoning_de,
-                "reading_de": v.reading_de,
-                "decided_by": [c.id for c in v.deciding],
-                "facts": [c.id for c in v.chain],
-                "url": f"{base_url}europe/#{v.device}",
-                **({"url_de": f"{base_url}{FOLDER[GERMAN]}europe/#{v.device}"} if german else {}),
-            }
-            for _, v in sorted(plan.verdicts.items())
-        ],
+        "europe": None,  # and the encoded verdicts here
     }
     # Written into one growing buffer whose bytes getvalue() hands over without a copy: the facts
     # as a list of parts and joined were twice the file's size (180 MB at 10,000 devices).
@@ -123,14 +104,69 @@ def export_facts(plan: SitePlan, site: Site, base_url: str, kept: dict | None = 
     out.write(b"{")
     for index, key in enumerate(sorted(data)):
         out.write((("," if index else "") + _encode(key) + ":").encode("utf-8"))
-        if key == "facts":
+        if key in ("facts", "europe"):
             out.write(b"[")
-            write_facts(out)
+            for number, encoded in enumerate(facts if key == "facts" else verdicts):
+                if number:
+                    out.write(b",")
+                out.write(encoded)
             out.write(b"]")
         else:
             out.write(_encode(data[key]).encode("utf-8"))
     out.write(b"}\n")
     return out.getvalue()
+
+
+def _encoded_facts(plan: SitePlan, base_url: str, german: bool, kept: dict) -> list[bytes]:
+    """Return each fact encoded, in facts.json's order: the oldest first, ties by id.
+
+    After a plan made from the one whose facts `kept` holds, in the same order, only the facts
+    whose views changed are encoded again; otherwise each fact whose view is not the one kept.
+    """
+    kept_facts = kept["facts"]
+    last = kept.get("order")  # (plan serial, its order, base URL, German, the encoded facts, each id's place)
+    if last is not None and plan.since >= 0 and last[0] == plan.since and last[1] is plan.newest and last[2:4] == (base_url, german):
+        facts, place = list(last[4]), last[5]
+        for cid in plan.changed:
+            view = plan.claims[cid]
+            facts[place[cid]] = encode_json(export_fact(view, base_url, view.superseded_by, german))
+            kept_facts[cid] = (view, base_url, german, facts[place[cid]])
+        kept["order"] = (plan.serial, plan.newest, base_url, german, facts, place)
+        return facts
+    # The plan keeps the claims sorted newest first between rebuilds; without it they are sorted here.
+    ordered = (
+        [plan.claims[cid] for _, cid in reversed(plan.newest)]
+        if plan.newest
+        else sorted(plan.claims.values(), key=lambda v: (v.claim.date.sort_key, v.id))
+    )
+    facts = []
+    for view in ordered:
+        known = kept_facts.get(view.id)
+        if known is None or known[0] is not view or known[1] != base_url or known[2] != german:
+            known = kept_facts[view.id] = (view, base_url, german, encode_json(export_fact(view, base_url, view.superseded_by, german)))
+        facts.append(known[3])
+    for gone in kept_facts.keys() - plan.claims.keys():
+        del kept_facts[gone]
+    kept["order"] = (plan.serial, plan.newest, base_url, german, facts, {view.id: n for n, view in enumerate(ordered)})
+    return facts
+
+
+def export_verdict(v: Any, base_url: str, german: bool) -> dict[str, Any]:
+    """Return one Europe verdict as facts.json has it."""
+    return {
+        "device": v.device,
+        "answer": v.answer,
+        "label": v.label,
+        "evidence": v.evidence,
+        "reasoning": v.reasoning,
+        "reading": v.reading,
+        "reasoning_de": v.reasoning_de,
+        "reading_de": v.reading_de,
+        "decided_by": [c.id for c in v.deciding],
+        "facts": [c.id for c in v.chain],
+        "url": f"{base_url}europe/#{v.device}",
+        **({"url_de": f"{base_url}{FOLDER[GERMAN]}europe/#{v.device}"} if german else {}),
+    }
 
 
 def _encode(data: Any) -> str:

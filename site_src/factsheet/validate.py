@@ -48,6 +48,7 @@ class Content:
     claims: dict[str, LocatedClaim] = field(default_factory=dict)
     failed: set[Key] = field(default_factory=set)  # documents that did not validate: refs to them are not reported
     pages_de: dict[str, tuple[PageMeta, str]] = field(default_factory=dict)  # slug -> its German page (pages/<slug>.de.md)
+    ids: object = None  # with a build cache: the same object as last time while the claims' ids are the same
 
 
 PATTERN_HINTS = {
@@ -59,7 +60,7 @@ PATTERN_HINTS = {
 REQUIRED = {"site": "content/site.yaml", "history": "content/history.yaml", "europe": "content/europe.yaml"}
 
 
-def validate_content(raw: RawContent, memo: dict[tuple, tuple] | None = None) -> tuple[Content, list[Problem]]:
+def validate_content(raw: RawContent, memo: dict[tuple, tuple] | None = None, located: dict | None = None) -> tuple[Content, list[Problem]]:
     """Return the typed content of every file that validated, and every problem found.
 
     Files that failed are left out and listed in `failed`, so verify can still check the rest
@@ -72,9 +73,9 @@ def validate_content(raw: RawContent, memo: dict[tuple, tuple] | None = None) ->
     documents: dict[Key, Document] = {}
     failed: set[Key] = set()
     used: dict[tuple, tuple] = {}
-    taken = {key_of(doc) for doc in raw.documents}
-    for doc in raw.documents:
-        key = key_of(doc)
+    keys = [key_of(doc) for doc in raw.documents]
+    taken = set(keys)
+    for doc, key in zip(raw.documents, keys, strict=True):
         documents[key] = doc
         if doc.kind not in REQUIRED and not ID.fullmatch(page_slug(doc)):
             suggestion = suggest_id(doc.stem)
@@ -100,17 +101,20 @@ def validate_content(raw: RawContent, memo: dict[tuple, tuple] | None = None) ->
         stamp = (doc.path, doc.kind, doc.digest)
         result = memo.get(stamp) if memo is not None and doc.digest else None
         if result is None:
-            result = validate_document(doc)
-        used[stamp] = result
-        model, found = result
+            result = (*validate_document(doc), None, None)
+        model, found, loaded, stripped = result
         problems += found
         if model is None:
             failed.add(key)
         else:
             models[key] = model
             # The model holds it all now: later stages get the document without its raw data, so a
-            # large site is not in memory twice once the loaded tree is dropped.
-            documents[key] = replace(doc, data=None)
+            # large site is not in memory twice once the loaded tree is dropped. The same document
+            # as last time gets the same stripped copy: later stages know an unchanged file by it.
+            if loaded is not doc:
+                loaded, stripped = doc, replace(doc, data=None)
+            documents[key] = stripped
+        used[stamp] = (model, found, loaded, stripped)
     if memo is not None:
         memo.clear()
         memo.update(used)
@@ -121,7 +125,7 @@ def validate_content(raw: RawContent, memo: dict[tuple, tuple] | None = None) ->
     failed |= {key for key in map(key_of_path, (p.file for p in raw.problems)) if key is not None}
     seeds = {model.file: key.id for key, model in models.items() if isinstance(model, Source)}
     problems = [name_source_of_seed(p, seeds) for p in problems]
-    claims = index_claims(models, documents, problems)
+    claims = index_claims(models, documents, problems, located)
     by_kind: dict[str, dict[str, Any]] = {"source": {}, "device": {}, "page": {}}
     for key, model in models.items():
         if key.kind in by_kind:
@@ -143,6 +147,7 @@ def validate_content(raw: RawContent, memo: dict[tuple, tuple] | None = None) ->
         pages_de={
             k[: -len(GERMAN_PAGE)]: (v, documents[Key("page", k)].body) for k, v in by_kind["page"].items() if k.endswith(GERMAN_PAGE)
         },
+        ids=located["index"][1] if located is not None and "index" in located else None,
     )
     return content, problems
 
@@ -344,17 +349,46 @@ def hint_for(model_class: type[BaseModel | Record], loc: tuple) -> str:
     return f"; one of: {', '.join(options)}" if options else ""
 
 
-def index_claims(models: dict[Key, Any], documents: dict[Key, Document], problems: list[Problem]) -> dict[str, LocatedClaim]:
-    """Return every fact and event by id; report ids used twice, pointing at both places."""
+def index_claims(
+    models: dict[Key, Any], documents: dict[Key, Document], problems: list[Problem], memo: dict | None = None
+) -> dict[str, LocatedClaim]:
+    """Return every fact and event by id; report ids used twice, pointing at both places.
+
+    `memo` maps a file's key to (model, document, its claims placed): an unchanged file's are reused;
+    under "index" it keeps the index of last time when no id was used twice, which is patched when
+    the files that changed hold the same ids as before.
+    """
     claims: dict[str, LocatedClaim] = {}
     located: list[LocatedClaim] = []
+    used: dict[Any, tuple] = {}
+    kept: dict[Any, tuple] = {} if memo is None else memo
+    same_ids = "index" in kept  # every file holds the ids it held last time, when last time no id was used twice
     for key in sorted(models):
         model = models[key]
-        if isinstance(model, Device):
-            located += [LocatedClaim(c, documents[key], ("facts", i), key) for i, c in enumerate(model.facts)]
-        elif isinstance(model, History):
-            located += [LocatedClaim(e, documents[key], ("events", i), key) for i, e in enumerate(model.events)]
-            located += [LocatedClaim(e, documents[key], ("background", i), key) for i, e in enumerate(model.background)]
+        if not isinstance(model, (Device, History)):
+            continue
+        known = kept.get(key)
+        if known is None or known[0] is not model or known[1] is not documents[key]:
+            placed = placed_claims(key, model, documents[key])
+            same_ids = same_ids and known is not None and [c.claim.id for c in known[2]] == [c.claim.id for c in placed]
+            known = (model, documents[key], placed)
+        used[key] = known
+        located += known[2]
+    same_ids = same_ids and len(used) == len(kept) - 1
+    if same_ids:  # the index of last time, with the changed files' claims in their places
+        ids, token = dict(kept["index"][0]), kept["index"][1]
+        for key, known in used.items():
+            if kept[key] is not known:
+                ids.update((c.claim.id, c) for c in known[2])
+    else:
+        ids, token = {item.claim.id: item for item in located}, object()
+    if memo is not None:
+        memo.clear()
+        memo.update(used)
+        if len(ids) == len(located):
+            memo["index"] = (ids, token)  # the token stays while the ids do: verify compares it, not 100,000 ids
+    if len(ids) == len(located):  # no id is used twice: nothing to weigh
+        return ids
     # Of two uses of an id the one saved last is the newcomer, whatever the order of the file names.
     oldest: dict[str, LocatedClaim] = {}
     for item in sorted(located, key=lambda item: item.document.mtime_ns):  # stable: same file, first line first
@@ -374,3 +408,11 @@ def index_claims(models: dict[Key, Any], documents: dict[Key, Document], problem
             )
         )
     return claims
+
+
+def placed_claims(key: Key, model: Any, document: Document) -> list[LocatedClaim]:
+    """Return a device's facts, or the history's events and background, each with its place in the file."""
+    if isinstance(model, Device):
+        return [LocatedClaim(c, document, ("facts", i), key) for i, c in enumerate(model.facts)]
+    events = [LocatedClaim(e, document, ("events", i), key) for i, e in enumerate(model.events)]
+    return events + [LocatedClaim(e, document, ("background", i), key) for i, e in enumerate(model.background)]

@@ -7,13 +7,13 @@ import difflib
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from markdown_it import MarkdownIt
 
-from .editions import check_translations
+from .editions import claim_translations, device_translations, europe_translations, has_german, page_translations, site_translations
 from .model import CONTROL, MODEL_CLASSES
 from .load import Document, Key
 from .validate import Content
@@ -230,14 +230,19 @@ class Verified:
     content: Content
     matches: dict[tuple[str, int], Match]  # (claim id, citation index) -> passage
     problems: list[Problem]
+    files: dict[Key, FileChecks] = field(default_factory=dict)  # each file holding claims: its checks (the same object while unchanged)
 
 
-def verify_content(content: Content, indexes: dict[str, SearchableText] | None = None, links: dict[tuple, list] | None = None) -> Verified:
+def verify_content(
+    content: Content, indexes: dict[str, SearchableText] | None = None, links: dict[tuple, list] | None = None, memo: dict | None = None
+) -> Verified:
     """Return the content with every citation located in its source, and the problems found.
 
     A build cache passes `indexes`, each source text's search index, so an unchanged source is
-    not indexed again nor an unchanged quote searched again, and `links`, each file's Markdown
-    problems by (path, digest); both are left holding only this build's entries.
+    not indexed again nor an unchanged quote searched again, `links`, each file's Markdown
+    problems by (path, digest), and `memo`, what each file holding claims gave (see FileChecks)
+    with what it was made from, and the Europe file's; each is left holding only this build's entries.
+    The problems come in the same order with or without them.
     """
     problems: list[Problem] = []
     known = {} if indexes is None else dict(indexes)
@@ -245,21 +250,153 @@ def verify_content(content: Content, indexes: dict[str, SearchableText] | None =
     if indexes is not None:  # keep only today's texts
         indexes.clear()
         indexes.update((content.texts[name], index) for name, index in searchable.items())
+    memo = {} if memo is None else memo
     problems += check_sources(content, searchable)
-    matches = check_citations(content, searchable, problems)
-    problems += check_references(content)
-    problems += check_europe(content)
-    problems += check_repeated_statements(content, matches)
+    files, redone = file_checks(content, searchable, memo)
+    matches: dict[tuple[str, int], Match] = {}
+    for part in files.values():
+        matches.update(part.matches)
+    problems += [p for part in files.values() for p in part.citations]
+    problems += [p for device_id in content.devices for p in files[Key("device", device_id)].device_references]
+    problems += [p for part in files.values() for p in part.references]
+    problems += _reused(memo, "europe", (content.europe, content.documents.get(Key("europe")), *names_of(content)), check_europe, content)
+    problems += repeated_statements(content, matches, memo, redone, searchable)
     problems += check_markdown(content, links)
-    problems += check_translations(content)
-    cited = {m.source for m in matches.values()}
+    problems += site_translations(content)
+    if has_german(content):
+        problems += [p for device_id in sorted(content.devices) for p in files[Key("device", device_id)].device_translations]
+        problems += [p for part in files.values() for p in part.translations]
+        problems += _reused(
+            memo, "europe translations", (content.europe, content.documents.get(Key("europe"))), europe_translations, content
+        )
+        problems += page_translations(content)
+    cited = set().union(*(part.cited for part in files.values()))
     for source_id in sorted(set(content.sources) - cited):
         problems.append(
             content.documents[Key("source", source_id)].problem(
                 (), f"no fact cites source '{source_id}'; cite it or remove it", severity="warning"
             )
         )
-    return Verified(content, matches, problems)
+    return Verified(content, matches, problems, files)
+
+
+@dataclass
+class FileChecks:
+    """What verify finds in one file that holds claims (a device's, or the history): kept while
+    neither the file nor what its checks read changes."""
+
+    matches: dict[tuple[str, int], Match]  # where its claims' quotes are
+    citations: list[Problem]  # its quotes not found, or too weak
+    references: list[Problem]  # its claims' references that do not resolve
+    translations: list[Problem]  # its claims' missing German
+    device_references: list[Problem]  # the device's own references
+    device_translations: list[Problem]  # the device's own missing German
+    cited: set[str]  # the sources its quotes were found in
+    claim_ids: list[str]  # the ids of its claims, as indexed
+
+
+def names_of(content: Content) -> tuple:
+    """Return what references are checked against: the device and claim ids, and the files that failed."""
+    return (content.devices.keys(), content.claims.keys() if content.ids is None else content.ids, frozenset(content.failed))
+
+
+def _same(a: tuple, b: tuple) -> bool:
+    """Return whether two tuples of inputs are the same: objects by identity; key sets, sets and dicts by content
+    (a dict's values again by identity)."""
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b, strict=True):
+        if isinstance(x, dict) and isinstance(y, dict):
+            if x.keys() != y.keys() or any(y[k] is not v for k, v in x.items()):
+                return False
+        elif isinstance(x, (type({}.keys()), frozenset)):
+            if x != y:
+                return False
+        elif x is not y:
+            return False
+    return True
+
+
+def _reused(memo: dict, name: str, inputs: tuple, check: Callable[[Content], list[Problem]], content: Content) -> list[Problem]:
+    """Return check(content), or the result kept under `name` when its inputs are the same as then."""
+    known = memo.get(name)
+    if known is None or not _same(known[0], inputs):
+        known = memo[name] = (inputs, check(content))
+    return known[1]
+
+
+def file_checks(content: Content, searchable: dict[str, SearchableText], memo: dict) -> tuple[dict[Key, FileChecks], set[str]]:
+    """Return the checks of each file holding claims, in the order of the claims' index, and the
+    claim ids of the files checked again (before and after), as `memo` allows.
+
+    A file's quotes and German are checked again when it changed or the site, the sources or their
+    texts did; its references when it changed or the ids known did (or, for a device, its successor).
+    """
+    quoting = (content.site, content.sources, searchable, frozenset(content.failed))
+    names = names_of(content)
+    old_quoting, old_names = memo.get("quoting"), memo.get("names")
+    # An id used twice leaves a claim out of the index: its file's checks depend on another file then.
+    placed = sum(
+        len(m.facts) if k.kind == "device" else len(m.events) + len(m.background)
+        for k, m in content.models.items()
+        if k.kind in ("device", "history")
+    )
+    whole = placed == len(content.claims)
+    quoting_same = whole and old_quoting is not None and _same(old_quoting, quoting)
+    names_same = whole and old_names is not None and _same(old_names, names)
+    kept: dict[Key, tuple] = memo.get("files", {})
+    claim_failed = any(k.kind in ("device", "history") for k in content.failed)
+    german = has_german(content)
+    files: dict[Key, tuple] = {}
+    redone: set[str] = set()
+    for key in sorted(k for k in content.models if k.kind in ("device", "history")):
+        model, document = content.models[key], content.documents[key]
+        successor = content.devices.get(model.successor or "") if key.kind == "device" else None
+        old: tuple = kept.get(key, ())
+        same_file = bool(old) and old[0] is model and old[1] is document
+        if same_file and quoting_same and names_same and old[2] is successor:
+            files[key] = old
+            continue
+        claims = _claims_of(content, key, model, document)
+        part = FileChecks({}, [], [], [], [], [], set(), [cid for cid, _ in claims])
+        if same_file and quoting_same:
+            part.matches, part.citations, part.translations, part.device_translations, part.cited = (
+                old[3].matches,
+                old[3].citations,
+                old[3].translations,
+                old[3].device_translations,
+                old[3].cited,
+            )
+        else:
+            part.matches = check_citations(content, searchable, part.citations, claims)
+            part.cited = {m.source for m in part.matches.values()}
+            if german:
+                part.translations = [p for _, located in claims for p in claim_translations(content, located)]
+                part.device_translations = device_translations(content, key.id) if key.kind == "device" else []
+        if same_file and names_same and old[2] is successor:
+            part.references, part.device_references = old[3].references, old[3].device_references
+        else:
+            part.references = [p for cid, located in claims for p in claim_references(content, cid, located, claim_failed)]
+            part.device_references = device_references(content, key.id, model) if key.kind == "device" else []
+        if old:
+            redone.update(old[3].claim_ids)
+        redone.update(part.claim_ids)
+        files[key] = (model, document, successor, part)
+    redone.update(cid for key in kept.keys() - files.keys() for cid in kept[key][3].claim_ids)
+    memo["quoting"], memo["names"] = (quoting, names) if whole else (None, None)
+    memo["files"] = files
+    return {key: value[3] for key, value in files.items()}, redone
+
+
+def _claims_of(content: Content, key: Key, model: Any, document: Document) -> list[tuple[str, Any]]:
+    """Return the claims of one file as the claims' index has them (of an id used twice, the one it kept)."""
+    own = model.facts if key.kind == "device" else [*model.events, *model.background]
+    found = []
+    for claim in own:
+        located = content.claims.get(claim.id)
+        if located is not None and located.claim is claim and located.document is document:
+            found.append((claim.id, located))
+    return found
 
 
 def check_markdown(content: Content, memo: dict[tuple, list] | None = None) -> list[Problem]:
@@ -405,10 +542,12 @@ def check_pin(doc: Document, file: str, pinned: str | None, digest: str | None) 
     return []
 
 
-def check_citations(content: Content, searchable: dict[str, SearchableText], problems: list[Problem]) -> dict[tuple[str, int], Match]:
-    """Return where each citation's quote is; report unknown sources and quotes not found."""
+def check_citations(
+    content: Content, searchable: dict[str, SearchableText], problems: list[Problem], claims: Iterable[tuple[str, Any]] | None = None
+) -> dict[tuple[str, int], Match]:
+    """Return where each citation's quote is (of `claims`, by default all); report unknown sources and quotes not found."""
     matches = {}
-    for claim_id, located in content.claims.items():
+    for claim_id, located in content.claims.items() if claims is None else claims:
         for index, citation in enumerate(located.claim.citations):
             path = located.path + ("citations", index)
             source = content.sources.get(citation.source)
@@ -469,38 +608,53 @@ def check_citations(content: Content, searchable: dict[str, SearchableText], pro
 def check_references(content: Content) -> list[Problem]:
     """Report device and claim references that do not resolve."""
     problems = []
-
-    def check(doc, path, value, known, kind, self_id=None):
-        if value is None or value in known or Key(kind, value) in content.failed:
-            if value is not None and value == self_id:
-                problems.append(doc.problem(path, f"'{value}' refers to itself; name another {kind}"))
-            return
-        problems.append(doc.problem(path, f"unknown {kind} '{value}'{did_you_mean(value, known)}"))
-
     for device_id, device in content.devices.items():
-        doc = content.documents[Key("device", device_id)]
-        for key in ("predecessor", "successor", "shipped_as"):
-            check(doc, (key,), getattr(device, key), content.devices, "device", device_id)
-        successor = content.devices.get(device.successor or "")
-        if successor is not None and successor.predecessor in content.devices and successor.predecessor != device_id:
-            problems.append(
-                doc.problem(
-                    ("successor",),
-                    f"'{device.successor}' names '{successor.predecessor}' as its predecessor, not '{device_id}'; make the two agree",
-                    severity="warning",
-                )
-            )
+        problems += device_references(content, device_id, device)
     claim_failed = any(k.kind in ("device", "history") for k in content.failed)
     for claim_id, located in content.claims.items():
-        for key in ("contradicts", "supersedes"):
-            value = getattr(located.claim, key)
-            if value is not None and (value == claim_id or (value not in content.claims and not claim_failed)):
-                what = (
-                    "refers to itself" if value == claim_id else f"is not the id of any fact or event{did_you_mean(value, content.claims)}"
-                )
-                problems.append(located.document.problem(located.path + (key,), f"'{value}' {what}"))
-        for index, device_id in enumerate(getattr(located.claim, "devices", [])):
-            check(located.document, located.path + ("devices", index), device_id, content.devices, "device")
+        problems += claim_references(content, claim_id, located, claim_failed)
+    return problems
+
+
+def _reference(
+    content: Content, doc: Document, path: tuple, value: Any, known: Any, kind: str, self_id: str | None = None
+) -> list[Problem]:
+    """Return the problem of one reference to a device or claim, if it has one."""
+    if value is None or value in known or Key(kind, value) in content.failed:
+        if value is not None and value == self_id:
+            return [doc.problem(path, f"'{value}' refers to itself; name another {kind}")]
+        return []
+    return [doc.problem(path, f"unknown {kind} '{value}'{did_you_mean(value, known)}")]
+
+
+def device_references(content: Content, device_id: str, device: Any) -> list[Problem]:
+    """Report a device's predecessor, successor and shipped_as that do not resolve, or do not agree."""
+    doc = content.documents[Key("device", device_id)]
+    problems = []
+    for key in ("predecessor", "successor", "shipped_as"):
+        problems += _reference(content, doc, (key,), getattr(device, key), content.devices, "device", device_id)
+    successor = content.devices.get(device.successor or "")
+    if successor is not None and successor.predecessor in content.devices and successor.predecessor != device_id:
+        problems.append(
+            doc.problem(
+                ("successor",),
+                f"'{device.successor}' names '{successor.predecessor}' as its predecessor, not '{device_id}'; make the two agree",
+                severity="warning",
+            )
+        )
+    return problems
+
+
+def claim_references(content: Content, claim_id: str, located: Any, claim_failed: bool) -> list[Problem]:
+    """Report a claim's contradicts, supersedes and devices that do not resolve."""
+    problems = []
+    for key in ("contradicts", "supersedes"):
+        value = getattr(located.claim, key)
+        if value is not None and (value == claim_id or (value not in content.claims and not claim_failed)):
+            what = "refers to itself" if value == claim_id else f"is not the id of any fact or event{did_you_mean(value, content.claims)}"
+            problems.append(located.document.problem(located.path + (key,), f"'{value}' {what}"))
+    for index, device_id in enumerate(getattr(located.claim, "devices", [])):
+        problems += _reference(content, located.document, located.path + ("devices", index), device_id, content.devices, "device")
     return problems
 
 
@@ -509,29 +663,57 @@ def check_repeated_statements(content: Content, matches: dict[tuple[str, int], M
     one statement reported twice is one claim with two citations, or it would count twice."""
     if content.europe is None:
         return []
-    spans: dict[str, list[Match]] = {}
-    for (claim_id, _), match in matches.items():
-        spans.setdefault(claim_id, []).append(match)
-    problems = []
     doc = content.documents[Key("europe")]
-    for index, entry in enumerate(content.europe.devices):
-        seen: list[tuple[str, Match]] = []
-        for claim_id in dict.fromkeys(entry.claims):
-            for match in spans.get(claim_id, ()):
-                other = next(
-                    (c for c, m in seen if c != claim_id and m.source == match.source and m.start < match.end and match.start < m.end), None
-                )
-                if other:
-                    problems.append(
-                        doc.problem(
-                            ("devices", index, "claims", entry.claims.index(claim_id)),
-                            f"'{claim_id}' and '{other}' quote the same passage of source '{match.source}'; one statement is one claim: "
-                            "merge them into one claim with a citation from each article",
-                            severity="warning",
-                        )
+    return [p for index, entry in enumerate(content.europe.devices) for p in _repeated_in_entry(content, matches, doc, index, entry)]
+
+
+def repeated_statements(
+    content: Content, matches: dict[tuple[str, int], Match], memo: dict, redone: set[str], searchable: dict[str, SearchableText]
+) -> list[Problem]:
+    """Return check_repeated_statements, weighing again only the Europe entries that name a claim in `redone`
+    (a claim of a file checked again) when the Europe file and the sources are as last time."""
+    if content.europe is None:
+        return []
+    doc = content.documents[Key("europe")]
+    inputs = (content.europe, doc, content.sources, searchable, frozenset(content.failed), memo.get("quoting") is not None)
+    known = memo.get("repeated")
+    if known is None or not _same(known[0], inputs):
+        entries = content.europe.devices
+        naming: dict[str, list[int]] = {}  # claim id -> the entries naming it
+        for index, entry in enumerate(entries):
+            for claim_id in entry.claims:
+                naming.setdefault(claim_id, []).append(index)
+        found = [_repeated_in_entry(content, matches, doc, index, entry) for index, entry in enumerate(entries)]
+    else:
+        naming, found = known[1], list(known[2])
+        for index in sorted({i for claim_id in redone for i in naming.get(claim_id, ())}):
+            found[index] = _repeated_in_entry(content, matches, doc, index, content.europe.devices[index])
+    memo["repeated"] = (inputs, naming, found)
+    return [p for entry in found for p in entry]
+
+
+def _repeated_in_entry(content: Content, matches: dict[tuple[str, int], Match], doc: Document, index: int, entry: Any) -> list[Problem]:
+    problems = []
+    seen: list[tuple[str, Match]] = []
+    for claim_id in dict.fromkeys(entry.claims):
+        located = content.claims.get(claim_id)
+        count = len(located.claim.citations) if located is not None else 0
+        spans = [matches[(claim_id, i)] for i in range(count) if (claim_id, i) in matches]
+        for match in spans:
+            other = next(
+                (c for c, m in seen if c != claim_id and m.source == match.source and m.start < match.end and match.start < m.end), None
+            )
+            if other:
+                problems.append(
+                    doc.problem(
+                        ("devices", index, "claims", entry.claims.index(claim_id)),
+                        f"'{claim_id}' and '{other}' quote the same passage of source '{match.source}'; one statement is one claim: "
+                        "merge them into one claim with a citation from each article",
+                        severity="warning",
                     )
-                    break
-            seen += [(claim_id, m) for m in spans.get(claim_id, ())]
+                )
+                break
+        seen += [(claim_id, m) for m in spans]
     return problems
 
 

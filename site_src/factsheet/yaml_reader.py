@@ -6,6 +6,7 @@ again from the text only when a problem is located in it.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from dataclasses import dataclass, field
@@ -94,7 +95,7 @@ class Document:
         found = front_matter(text)
         return (found[0], 1) if found is not None else ("", 0)
 
-    @property
+    @functools.cached_property  # asked for every file on every rebuild
     def stem(self) -> str:
         return Path(self.path).stem
 

@@ -1,0 +1,79 @@
+"""Where the CPU time of one rebuild after a one-fact edit goes, stage by stage.
+
+    python bench/edit_stages.py PROJECT [EDITS] [--profile FILE]
+
+Builds PROJECT once as `serve` does, then edits one fact's text in the middle device file
+EDITS times (default 3); after each rebuild prints its CPU time (this process, user + system),
+its wall time and the CPU time of each stage. With --profile, the first rebuild after an edit
+runs under cProfile and its statistics are written to FILE (read them with pstats). The edit
+is undone at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import functools
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "site_src"))
+
+import factsheet.incremental as incremental  # noqa: E402
+import factsheet.pipeline as pipeline  # noqa: E402
+
+STAGES = {pipeline: ("load_tree", "validate_content", "verify_content", "plan_site"), incremental: ("table_changes", "render_site")}
+
+
+def timed(name: str, function, spent: dict[str, float]):
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        started = time.process_time()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[name] = spent.get(name, 0.0) + time.process_time() - started
+
+    return wrapper
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("project", type=Path)
+    parser.add_argument("edits", type=int, nargs="?", default=3)
+    parser.add_argument("--profile", type=Path)
+    args = parser.parse_args()
+    spent: dict[str, float] = {}
+    for module, names in STAGES.items():
+        for name in names:
+            setattr(module, name, timed(name, getattr(module, name), spent))
+    state = incremental.rebuild(args.project, None)
+    devices = sorted((args.project / "content" / "devices").glob("*.yaml"))
+    device = devices[len(devices) // 2]
+    original = device.read_text("utf-8")
+    try:
+        for edit in range(args.edits):
+            device.write_text(original.replace("fact 3: the", f"fact 3 (edit {edit}): the", 1), "utf-8")
+            spent.clear()
+            profile = cProfile.Profile() if args.profile and edit == 0 else None
+            cpu, wall = time.process_time(), time.perf_counter()
+            if profile:
+                profile.enable()
+            state = incremental.rebuild(args.project, state, [device])
+            if profile:
+                profile.disable()
+                profile.dump_stats(args.profile)
+            stages = ", ".join(f"{name} {seconds:.3f}" for name, seconds in spent.items())
+            print(
+                f"edit {edit}: CPU {time.process_time() - cpu:.3f} s, wall {time.perf_counter() - wall:.3f} s, "
+                f"{len(state.rendered)} files rendered; {stages}",
+                flush=True,
+            )
+    finally:
+        device.write_text(original, "utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
