@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .problems import Problem
+from .write import Data
 
 FORMAT = 2  # 2: SHA-256 digests (1: BLAKE2b)
 FOLDER = ".build-cache"
@@ -163,10 +164,29 @@ class Recorder:
             self.failed = True
         self.entries.append([path, len(data), hashlib.sha256(data).hexdigest()])
 
-    def tee(self, files: Iterable[tuple[str, bytes]]) -> Iterator[tuple[str, bytes]]:
+    def tee(self, files: Iterable[tuple[str, Data]]) -> Iterator[tuple[str, Data]]:
         for path, data in files:
-            self.add(path, data)
-            yield path, data
+            if isinstance(data, bytes):
+                self.add(path, data)
+                yield path, data
+            else:
+                yield path, self._pieces(path, data)
+
+    def _pieces(self, path: str, pieces: Iterable[bytes]) -> Iterator[bytes]:
+        """Record a file handed on in pieces (see write.Data) as they pass, in the order the files come."""
+        entry: list = [path, 0, ""]
+        self.entries.append(entry)
+        digest = hashlib.sha256()
+        for piece in pieces:
+            if not self.failed and self.body is not None:
+                try:
+                    self.body.write(piece)  # type: ignore[attr-defined]
+                except OSError:
+                    self.failed = True
+            digest.update(piece)
+            entry[1] += len(piece)
+            yield piece
+        entry[2] = digest.hexdigest()
 
     def finishing(self, finish: Callable[[Path], None] | None, extra: str) -> Callable[[Path], None] | None:
         """Return `finish` (the search indexer) followed by recording what it wrote under `extra`."""

@@ -16,7 +16,7 @@ from .render import render_files, render_site
 from .search import BUNDLE, index_site
 from .validate import validate_content
 from .verify import SearchableText, Verified, verify_content
-from .write import check_out, write_site
+from .write import Data, check_out, write_site
 
 
 @contextlib.contextmanager
@@ -124,7 +124,7 @@ def build_project(
             checked = check_project(project, strict)
             plan = checked.plan
             # Each page is written as soon as it is rendered: a large site is never whole in memory.
-            files: Iterable[tuple[str, bytes]] = render_files(plan, plan.site, project / "templates", base_url)
+            files: Iterable[tuple[str, Data]] = render_files(plan, plan.site, project / "templates", base_url)
             finish: Callable[[Path], None] | None = index_site if search else None
             if recorder is not None:
                 files, finish = recorder.tee(files), recorder.finishing(finish, BUNDLE)

@@ -11,7 +11,6 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,7 +25,7 @@ from .model import Site
 from .pictures import lineup_picture, timeline_picture
 from .plan import Page, Passage, SitePlan
 from .problems import ContentError, Problem
-from .publish import export_facts, structured_data
+from .publish import facts_json, structured_data
 from .verify import MARKDOWN
 
 # Raw HTML off: Markdown in content can format text, never inject markup. The instance verify
@@ -302,17 +301,22 @@ def render_site(
     Large sites render on every core (`workers`, default all); the bytes are the same, and the
     same with or without what an earlier render `kept`.
     """
-    files = dict(render_files(plan, site, templates, base_url, workers, kept))
+    files = {
+        name: data if isinstance(data, bytes) else b"".join(data)
+        for name, data in render_files(plan, site, templates, base_url, workers, kept)
+    }
     pages = {page.output: files[page.output] for page in plan.pages if page.output in files}  # in page order
     return {**pages, **{name: data for name, data in files.items() if name not in pages}}
 
 
 def render_files(
     plan: SitePlan, site: Site, templates: Path, base_url: str = "", workers: int | None = None, kept: Kept | None = None
-) -> Iterator[tuple[str, bytes]]:
+) -> Iterator[tuple[str, bytes | Iterator[bytes]]]:
     """Yield every output file's path and bytes as soon as it is rendered, so they can be written
     without holding the whole site in memory; raise ContentError once all are rendered if a page failed,
-    and before any is rendered if a template is a link outside templates/ or not UTF-8."""
+    and before any is rendered if a template is a link outside templates/ or not UTF-8.
+
+    facts.json comes as an iterator of its pieces, each made as it is asked for (see publish.facts_json)."""
     problems = check_templates(templates)
     if problems:
         raise ContentError(problems)
@@ -324,11 +328,10 @@ def render_files(
     job = _Job(env, pages, site, templates, base_url, {lang: Edition(lang, templates) for lang in editions(site)})
     workers = workers or os.cpu_count() or 1
     if workers > 1 and len(pages) > PARALLEL_PAGES and _preload(env, pages):
-        # facts.json is made here while the workers render the pages.
-        yield from _render_parallel(job, workers, lambda: export_facts(plan, site, base_url, facts))
+        yield from _render_parallel(job, workers)
     else:
         yield from _unwrap(job.render(range(len(pages)))).items()
-        yield "facts.json", export_facts(plan, site, base_url, facts)
+    yield "facts.json", facts_json(plan, site, base_url, facts)
     static = templates / "static"
     for asset in sorted(static.rglob("*")) if static.is_dir() else []:
         if asset.is_file():
@@ -405,9 +408,8 @@ def _render_chunk(indices: list[int]) -> dict[str, bytes] | tuple[int, Problem]:
     return _job.render(indices)
 
 
-def _render_parallel(job: _Job, workers: int, facts: Callable[[], bytes]) -> Iterator[tuple[str, bytes]]:
-    """Render the pages in chunks on `workers` forked processes, yielding each chunk's files as it
-    comes; then facts.json, made by `facts` in this process meanwhile."""
+def _render_parallel(job: _Job, workers: int) -> Iterator[tuple[str, bytes]]:
+    """Render the pages in chunks on `workers` forked processes, yielding each chunk's files as it comes."""
     global _job
     # One-of-a-kind pages (home, feed, Europe: each reads every claim) go first, one a chunk,
     # so that no single slow page is left to run alone at the end.
@@ -421,19 +423,13 @@ def _render_parallel(job: _Job, workers: int, facts: Callable[[], bytes]) -> Ite
     failures = []
     _job = job
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool, ThreadPoolExecutor(1) as meanwhile:
-            results = pool.imap(_render_chunk, chunks)  # the workers start at once
-            # facts.json is made on a thread while this one writes the pages as they come: made
-            # first, the rendered pages piled up here meanwhile.
-            exported = meanwhile.submit(facts)
-            for result in results:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for result in pool.imap(_render_chunk, chunks):
                 if isinstance(result, tuple):
                     failures.append(result)
                 else:
                     yield from result.items()
-            exported.result()
     finally:
         _job = None
     if failures:
         raise ContentError([min(failures, key=lambda failure: failure[0])[1]])  # the first in page order, as when serial
-    yield "facts.json", exported.result()

@@ -17,6 +17,9 @@ PROJECT_FOLDERS = ("content", "seeds", "templates", "site_src", "tests", ".git")
 # Written into every site built here: a folder without it is someone else's, never replaced.
 MARKER = ".factsheet-site"
 MARKER_TEXT = b"Built by build.py of the fact sheet: the next build replaces this whole folder.\n"
+# A file's bytes, or its pieces in order (a large file such as facts.json is never whole in memory).
+Data = bytes | Iterable[bytes]
+
 # A mount point cannot be renamed: the build stages and swaps inside it, in entries named so.
 WORK = ".factsheet-work-"
 
@@ -91,10 +94,11 @@ def usual_modes() -> Iterator[None]:
         os.umask(before)
 
 
-def write_site(files: Mapping[str, bytes] | Iterable[tuple[str, bytes]], out: Path, finish: Callable[[Path], None] | None = None) -> None:
+def write_site(files: Mapping[str, bytes] | Iterable[tuple[str, Data]], out: Path, finish: Callable[[Path], None] | None = None) -> None:
     """Write `files` into a fresh folder beside `out` (inside it, if it is a mount point), run `finish` on it, then swap it in.
 
-    `files` may be a stream of (path, bytes) pairs: each is written as it comes (less memory).
+    `files` may be a stream of (path, bytes) pairs: each is written as it comes (less memory); a
+    file's bytes may come as an iterable of pieces, each written as it comes.
 
     A build that fails or is killed before the swap leaves the previous site untouched.
     `finish` (the search indexer) sees the complete staging folder, never a half-written one.
@@ -128,7 +132,7 @@ def write_site(files: Mapping[str, bytes] | Iterable[tuple[str, bytes]], out: Pa
             raise
 
 
-def _write_files(files: Mapping[str, bytes] | Iterable[tuple[str, bytes]], staging: Path, finish: Callable[[Path], None] | None) -> None:
+def _write_files(files: Mapping[str, bytes] | Iterable[tuple[str, Data]], staging: Path, finish: Callable[[Path], None] | None) -> None:
     """Write the site into `staging` and run `finish`; raise WriteError unless all of it is still there then."""
     folders = {staging}
     tops = set()  # the first part of every path written
@@ -137,7 +141,12 @@ def _write_files(files: Mapping[str, bytes] | Iterable[tuple[str, bytes]], stagi
         if target.parent not in folders:
             target.parent.mkdir(parents=True, exist_ok=True)
             folders.add(target.parent)
-        target.write_bytes(data)
+        if isinstance(data, bytes):
+            target.write_bytes(data)
+        else:
+            with open(target, "wb") as file:
+                for piece in data:
+                    file.write(piece)
         tops.add(relative.split("/", 1)[0])
     if finish:
         finish(staging)
