@@ -122,7 +122,9 @@ def build_project(
     try:
         with collector_paused():
             checked = check_project(project, strict)
-            plan = checked.plan
+            # Render needs only the plan: what verify made and validate's documents go before it starts.
+            plan, warnings = checked.plan, checked.warnings
+            del checked
             # Each page is written as soon as it is rendered: a large site is never whole in memory.
             files: Iterable[tuple[str, Data]] = render_files(plan, plan.site, project / "templates", base_url)
             finish: Callable[[Path], None] | None = index_site if search else None
@@ -134,5 +136,5 @@ def build_project(
             recorder.discard()
         raise
     if recorder is not None:
-        recorder.store(checked.warnings, plan.html_pages)
-    return Built(plan.html_pages, checked.warnings, False)
+        recorder.store(warnings, plan.html_pages)
+    return Built(plan.html_pages, warnings, False)
