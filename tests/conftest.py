@@ -39,16 +39,29 @@ def copy_project(source: Path, target: Path) -> Path:
     return target
 
 
-@pytest.fixture
-def mini_project(tmp_path: Path) -> Path:
-    """A writable copy of tests/fixtures/mini: two devices, one source, every page kind."""
-    return copy_project(MINI, tmp_path / "mini")
+def same_place(factory: pytest.TempPathFactory, name: str) -> Path:
+    """Return an empty folder at the same path for every test of this worker that asks for `name`.
+
+    Jinja's compiled-template cache (render.py) is keyed by each template's path: a project copied
+    to the same place as the last test's finds its templates compiled already, where a new path
+    costs compiling them all again (more than the rest of a small build)."""
+    folder = factory.getbasetemp() / f"same-{name}"
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir()
+    return folder
 
 
 @pytest.fixture
-def real_project(tmp_path: Path) -> Path:
-    """A writable copy of the real content, seeds and templates."""
-    return copy_project(REPO, tmp_path / "real")
+def mini_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A writable copy of tests/fixtures/mini: two devices, one source, every page kind (alone in its folder)."""
+    return copy_project(MINI, same_place(tmp_path_factory, "mini") / "mini")
+
+
+@pytest.fixture
+def real_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A writable copy of the real content, seeds and templates (alone in its folder)."""
+    return copy_project(REPO, same_place(tmp_path_factory, "real") / "real")
 
 
 @pytest.fixture(scope="session")
