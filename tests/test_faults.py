@@ -24,7 +24,6 @@ from conftest import MINI, REPO, copy_project
 from factsheet import cli
 from factsheet.pipeline import build_project
 from factsheet.write import recover
-from payloads import run_build, standalone
 
 KILLER = """
 import os, shutil, signal, sys
@@ -171,20 +170,22 @@ def test_a_failed_write_says_so_in_one_line_and_keeps_the_last_good_site(
         ("..", "refusing to write the site into {parent}: it would replace the project's own files"),
     ],
 )
-def test_an_unusable_output_folder_is_refused_in_one_line_without_a_traceback(tmp_path: Path, out: str, message: str) -> None:
-    root = standalone(copy_project(MINI, tmp_path / "mini"))
+def test_an_unusable_output_folder_is_refused_in_one_line_without_a_traceback(
+    mini_project: Path, monkeypatch: pytest.MonkeyPatch, capsys, out: str, message: str
+) -> None:
+    root = mini_project
     (root / "blocker").write_text("a file where a folder should be\n")
     (root / "notes").mkdir()
     (root / "notes" / "keep.txt").write_text("mine\n")
     before = tree(root)
-    run = run_build(root, "build", "--out", out)
-    assert run.returncode == 1
-    assert "Traceback" not in run.stderr
-    lines = run.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: " + message.format(root=root.resolve(), parent=tmp_path.resolve())), run.stderr
-    assert {k: v for k, v in tree(root).items() if not k.startswith(".run.")} == {
-        k: v for k, v in before.items() if not k.startswith(".run.")
-    }
+    monkeypatch.chdir(root)  # --out is relative to where the command runs, as `python build.py` in the project
+    status = cli.main(["build", "--out", out], project=root)
+    stderr = capsys.readouterr().err
+    assert status == 1
+    assert "Traceback" not in stderr
+    lines = stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: " + message.format(root=root.resolve(), parent=root.parent.resolve())), stderr
+    assert tree(root) == before
 
 
 def test_a_failing_search_indexer_is_one_clear_line_and_the_old_site_stays(mini_project, monkeypatch, capsys) -> None:
