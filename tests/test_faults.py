@@ -13,45 +13,41 @@ import hashlib
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
-from conftest import MINI, REPO, copy_project
-from factsheet import cli
+from conftest import MINI, copy_project, run_in_a_fork
+from factsheet import cli, pipeline
 from factsheet.pipeline import build_project
 from factsheet.write import recover
 
-KILLER = """
-import os, shutil, signal, sys
-from pathlib import Path
-sys.path.insert(0, sys.argv[1])
-import factsheet.pipeline as pipeline
-project, out, step, nth = Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4], int(sys.argv[5])
-calls = 0
 
-def kill_on_nth(original):
+def kill_on_nth(original, nth: int):
+    """Wrap `original` so that its `nth` call kills the process instead (SIGKILL: no clean-up runs)."""
+    calls = [0]
+
     def wrapped(*args, **kwargs):
-        global calls
-        calls += 1
-        if calls == nth:
+        calls[0] += 1
+        if calls[0] == nth:
             os.kill(os.getpid(), signal.SIGKILL)
         return original(*args, **kwargs)
+
     return wrapped
 
-if step == "write":
-    Path.write_bytes = kill_on_nth(Path.write_bytes)
-elif step == "index":
-    pipeline.index_site = kill_on_nth(pipeline.index_site)
-elif step == "rename":
-    os.rename = kill_on_nth(os.rename)
-elif step == "rmtree":
-    shutil.rmtree = kill_on_nth(shutil.rmtree)
-pipeline.build_project(project, out)
-"""
+
+def build_killed_at(project: Path, out: Path, step: str, nth: int) -> None:
+    """Build `project` into `out`, killed at the `nth` call of `step` (run in a child: see run_in_a_fork)."""
+    if step == "write":
+        Path.write_bytes = kill_on_nth(Path.write_bytes, nth)
+    elif step == "index":
+        pipeline.index_site = kill_on_nth(pipeline.index_site, nth)
+    elif step == "rename":
+        os.rename = kill_on_nth(os.rename, nth)
+    elif step == "rmtree":
+        shutil.rmtree = kill_on_nth(shutil.rmtree, nth)
+    pipeline.build_project(project, out)
 
 
 def tree(folder: Path) -> dict[str, str]:
@@ -101,13 +97,7 @@ def last_good(sites, tmp_path: Path) -> Path:
 )
 def test_a_build_killed_at_any_step_leaves_the_old_or_the_new_site_whole(sites, last_good: Path, step: str, nth: int) -> None:
     project, old, new = sites
-    killed = subprocess.run(
-        [sys.executable, "-c", KILLER, str(REPO / "site_src"), str(project), str(last_good), step, str(nth)],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
-    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    assert run_in_a_fork(lambda: build_killed_at(project, last_good, step, nth)) == -signal.SIGKILL
     recover(last_good)  # what the next build does first
     assert tree(last_good) in (old, new)
     build_project(project, last_good)
