@@ -36,9 +36,10 @@ from factsheet import cli
 sys.exit(cli.main(["build", "--out", sys.argv[3], *options], project=Path(sys.argv[2])))
 """
 
-# Says it started (with its process id), waits for a go-ahead file, then runs the real Pagefind.
+# Says it started (with its process id, written whole before the file appears), waits for a go-ahead
+# file, then runs the real Pagefind.
 SLOW_INDEXER = """#!/bin/sh
-echo $$ > "{started}"
+echo $$ > "{started}.part" && mv "{started}.part" "{started}"
 while [ ! -e "{go}" ]; do sleep 0.05; done
 exec "{pagefind}" "$@"
 """
@@ -58,11 +59,19 @@ def start_build(project: Path, out: Path, indexer: Path | None = None) -> subpro
     )
 
 
-def wait_for(path: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        assert time.monotonic() < deadline, f"{path} never appeared"
+def wait_for_indexer(started: Path, build: subprocess.Popen) -> int:
+    """Wait until the build's stand-in indexer says it started; return its process id.
+
+    No fixed wait: on a loaded machine the build may take long to get there. A build that ends
+    first fails the test at once with what it said; the cap only keeps a hung build from hanging the suite."""
+    deadline = time.monotonic() + 600
+    while not started.exists():
+        if build.poll() is not None:
+            out, err = build.communicate()
+            pytest.fail(f"the build ended (status {build.returncode}) before its indexer started: {out}{err}")
+        assert time.monotonic() < deadline, f"{started} never appeared, and the build still runs"
         time.sleep(0.05)
+    return int(started.read_text())
 
 
 def alive(pid: int) -> bool:
@@ -104,7 +113,7 @@ def test_a_second_build_while_the_first_indexes_is_refused_in_one_line_and_the_f
     out = tmp_path / "public" / "site"
     first = start_build(project, out, script)
     try:
-        wait_for(started)  # the first build's pages are written and its indexer runs
+        wait_for_indexer(started, first)  # the first build's pages are written and its indexer runs
         second = start_build(project, out)
         _, err = second.communicate(timeout=120)
         assert second.returncode == 1
@@ -151,12 +160,11 @@ def test_a_killed_build_takes_its_search_indexer_with_it(reference, slow_indexer
     script, started, go = slow_indexer
     out = tmp_path / "site"
     build = start_build(project, out, script)
-    wait_for(started)
-    indexer = int(started.read_text())
+    indexer = wait_for_indexer(started, build)
     assert alive(indexer)
     build.kill()
     build.communicate(timeout=60)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30  # the kernel kills it with its parent; only a loaded machine delays its end
     while alive(indexer) and time.monotonic() < deadline:
         time.sleep(0.05)
     still = alive(indexer)

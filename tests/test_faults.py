@@ -13,46 +13,41 @@ import hashlib
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
-from conftest import MINI, REPO, copy_project
-from factsheet import cli
+from conftest import MINI, copy_project, run_in_a_fork
+from factsheet import cli, pipeline
 from factsheet.pipeline import build_project
 from factsheet.write import recover
-from payloads import run_build, standalone
 
-KILLER = """
-import os, shutil, signal, sys
-from pathlib import Path
-sys.path.insert(0, sys.argv[1])
-import factsheet.pipeline as pipeline
-project, out, step, nth = Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4], int(sys.argv[5])
-calls = 0
 
-def kill_on_nth(original):
+def kill_on_nth(original, nth: int):
+    """Wrap `original` so that its `nth` call kills the process instead (SIGKILL: no clean-up runs)."""
+    calls = [0]
+
     def wrapped(*args, **kwargs):
-        global calls
-        calls += 1
-        if calls == nth:
+        calls[0] += 1
+        if calls[0] == nth:
             os.kill(os.getpid(), signal.SIGKILL)
         return original(*args, **kwargs)
+
     return wrapped
 
-if step == "write":
-    Path.write_bytes = kill_on_nth(Path.write_bytes)
-elif step == "index":
-    pipeline.index_site = kill_on_nth(pipeline.index_site)
-elif step == "rename":
-    os.rename = kill_on_nth(os.rename)
-elif step == "rmtree":
-    shutil.rmtree = kill_on_nth(shutil.rmtree)
-pipeline.build_project(project, out)
-"""
+
+def build_killed_at(project: Path, out: Path, step: str, nth: int) -> None:
+    """Build `project` into `out`, killed at the `nth` call of `step` (run in a child: see run_in_a_fork)."""
+    if step == "write":
+        Path.write_bytes = kill_on_nth(Path.write_bytes, nth)
+    elif step == "index":
+        pipeline.index_site = kill_on_nth(pipeline.index_site, nth)
+    elif step == "rename":
+        os.rename = kill_on_nth(os.rename, nth)
+    elif step == "rmtree":
+        shutil.rmtree = kill_on_nth(shutil.rmtree, nth)
+    pipeline.build_project(project, out)
 
 
 def tree(folder: Path) -> dict[str, str]:
@@ -102,13 +97,7 @@ def last_good(sites, tmp_path: Path) -> Path:
 )
 def test_a_build_killed_at_any_step_leaves_the_old_or_the_new_site_whole(sites, last_good: Path, step: str, nth: int) -> None:
     project, old, new = sites
-    killed = subprocess.run(
-        [sys.executable, "-c", KILLER, str(REPO / "site_src"), str(project), str(last_good), step, str(nth)],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
-    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    assert run_in_a_fork(lambda: build_killed_at(project, last_good, step, nth)) == -signal.SIGKILL
     recover(last_good)  # what the next build does first
     assert tree(last_good) in (old, new)
     build_project(project, last_good)
@@ -171,20 +160,22 @@ def test_a_failed_write_says_so_in_one_line_and_keeps_the_last_good_site(
         ("..", "refusing to write the site into {parent}: it would replace the project's own files"),
     ],
 )
-def test_an_unusable_output_folder_is_refused_in_one_line_without_a_traceback(tmp_path: Path, out: str, message: str) -> None:
-    root = standalone(copy_project(MINI, tmp_path / "mini"))
+def test_an_unusable_output_folder_is_refused_in_one_line_without_a_traceback(
+    mini_project: Path, monkeypatch: pytest.MonkeyPatch, capsys, out: str, message: str
+) -> None:
+    root = mini_project
     (root / "blocker").write_text("a file where a folder should be\n")
     (root / "notes").mkdir()
     (root / "notes" / "keep.txt").write_text("mine\n")
     before = tree(root)
-    run = run_build(root, "build", "--out", out)
-    assert run.returncode == 1
-    assert "Traceback" not in run.stderr
-    lines = run.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: " + message.format(root=root.resolve(), parent=tmp_path.resolve())), run.stderr
-    assert {k: v for k, v in tree(root).items() if not k.startswith(".run.")} == {
-        k: v for k, v in before.items() if not k.startswith(".run.")
-    }
+    monkeypatch.chdir(root)  # --out is relative to where the command runs, as `python build.py` in the project
+    status = cli.main(["build", "--out", out], project=root)
+    stderr = capsys.readouterr().err
+    assert status == 1
+    assert "Traceback" not in stderr
+    lines = stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: " + message.format(root=root.resolve(), parent=root.parent.resolve())), stderr
+    assert tree(root) == before
 
 
 def test_a_failing_search_indexer_is_one_clear_line_and_the_old_site_stays(mini_project, monkeypatch, capsys) -> None:

@@ -14,14 +14,12 @@ import re
 import shutil
 import signal
 import stat
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, run_in_a_fork
 from factsheet import cli, yaml_reader
 from factsheet.load import parse_yaml
 from factsheet.model import check_base_url
@@ -301,25 +299,20 @@ def test_a_failed_swap_inside_a_mount_point_is_undone_or_finished_and_said_in_on
     assert not [name for name in os.listdir(out) if name.startswith(".factsheet-work-")]
 
 
-MOUNT_KILLER = """
-import os, signal, sys
-from pathlib import Path
-sys.path.insert(0, sys.argv[1])
-from factsheet.pipeline import build_project
-project, out, nth = Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
-real_ismount, real_rename = os.path.ismount, os.rename
-calls = 0
+def build_into_a_mount_point_killed_at_rename(project: Path, out: Path, nth: int) -> None:
+    """Build into `out`, a mount point to the build, killed at its `nth` rename (run in a child: see run_in_a_fork)."""
+    real_ismount, real_rename = os.path.ismount, os.rename
+    calls = [0]
 
-def rename(source, target):
-    global calls
-    calls += 1
-    if calls == nth:
-        os.kill(os.getpid(), signal.SIGKILL)
-    return real_rename(source, target)
-os.path.ismount = lambda path: Path(path) == out or real_ismount(path)
-os.rename = rename
-build_project(project, out, search=False)
-"""
+    def rename(source, target):
+        calls[0] += 1
+        if calls[0] == nth:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real_rename(source, target)
+
+    os.path.ismount = lambda path: Path(path) == out or real_ismount(path)
+    os.rename = rename
+    build_project(project, out, search=False)
 
 
 @pytest.mark.parametrize("step", ["first-out", "middle-out", "last-out", "all-out", "first-in", "last-in"])
@@ -344,13 +337,7 @@ def test_a_build_into_a_mount_point_killed_at_any_rename_leaves_the_old_or_the_n
         "first-in": entries + 2,
         "last-in": 2 * entries + 1,
     }[step]
-    killed = subprocess.run(
-        [sys.executable, "-c", MOUNT_KILLER, str(REPO / "site_src"), str(mini_project), str(out), str(nth)],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
-    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    assert run_in_a_fork(lambda: build_into_a_mount_point_killed_at_rename(mini_project, out, nth)) == -signal.SIGKILL
     pretend_mount_point(monkeypatch, out)
     with output_lock(out):  # what the next build does first
         recover(out)

@@ -102,8 +102,8 @@ def baseline_tags(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
 
 
 @pytest.mark.parametrize("payload", PAYLOADS["escaped"])
-def test_a_payload_in_every_text_field_comes_out_inert(tmp_path: Path, payload: str, baseline_tags: set[str]) -> None:
-    project = copy_project(MINI, tmp_path / "mini")
+def test_a_payload_in_every_text_field_comes_out_inert(mini_project: Path, payload: str, baseline_tags: set[str]) -> None:
+    project = mini_project
     inject(project, payload)
     files, _, _ = render_project(project, base_url=BASE)
     bad, tags = scan_site(files)
@@ -114,8 +114,8 @@ def test_a_payload_in_every_text_field_comes_out_inert(tmp_path: Path, payload: 
 
 
 @pytest.mark.parametrize("payload", PAYLOADS["refused"])
-def test_a_link_to_code_in_a_quote_is_shown_as_text(tmp_path: Path, payload: str, baseline_tags: set[str]) -> None:
-    project = copy_project(MINI, tmp_path / "mini")
+def test_a_link_to_code_in_a_quote_is_shown_as_text(mini_project: Path, payload: str, baseline_tags: set[str]) -> None:
+    project = mini_project
     inject(project, payload, everywhere=False)
     files, _, _ = render_project(project, base_url=BASE)
     bad, tags = scan_site(files)
