@@ -88,6 +88,9 @@ class PageMarkup:
         the tables are incremental.Recorders, whose `data` and `noting` these use."""
         devices, verdicts = getattr(self.devices, "data", self.devices), getattr(self.verdicts, "data", self.verdicts)
         tables = [t for t in (self.devices, self.verdicts, self.claims) if hasattr(t, "noting")]
+        page_reads = [table.noting(set()) for table in tables]  # the sets this page notes into
+        for table, read in zip(tables, page_reads, strict=True):
+            table.noting(read)
         kept, made = self.kept.get(kind, {}), self.made.setdefault(kind, {})
         parts = []
         for device_id in self.devices:  # noted: the page depends on which devices there are, in order
@@ -96,19 +99,17 @@ class PageMarkup:
             old = kept.get(device_id)
             if old is not None and len(old[0]) == len(shown) and all(a is b for a, b in zip(old[0], shown, strict=True)):
                 html, notes = old[1], old[2]
-                for table, read in zip(tables, notes, strict=True):
-                    page_reads = table.noting(set())
-                    table.noting(page_reads)
-                    page_reads.update(read)
             else:
                 notes = [set() for _ in tables]
-                before = [table.noting(read) for table, read in zip(tables, notes, strict=True)]
+                for table, read in zip(tables, notes, strict=True):
+                    table.noting(read)
                 try:
                     html = make(device_id)
                 finally:
-                    for table, read, old_read in zip(tables, notes, before, strict=True):
-                        table.noting(old_read)
-                        old_read.update(read)
+                    for table, read in zip(tables, page_reads, strict=True):
+                        table.noting(read)
+            for read, noted in zip(page_reads, notes, strict=True):
+                read |= noted
             made[device_id] = (shown, html, notes)
             parts.append(html)
         return Markup("".join(parts))
@@ -338,7 +339,17 @@ class PageMarkup:
         """Return the section "Where the sources disagree" with every pair of facts that contradict each other."""
         _ = self.words
         heading = _("Where the sources disagree")
-        inside = "".join(self.disagreement(pair) for pair in pairs)
+        # Each pair kept from the last render of this page while its two facts are the same objects.
+        kept, made = self.kept.get("pairs", {}), self.made.setdefault("pairs", {})
+        parts = []
+        for pair in pairs:
+            views = tuple(pair)
+            key = tuple(view.id for view in views)
+            old = kept.get(key)
+            html = old[1] if old is not None and all(a is b for a, b in zip(old[0], views, strict=True)) else self.disagreement(views)
+            made[key] = (views, html)
+            parts.append(html)
+        inside = "".join(parts)
         return Markup(f'<section aria-labelledby="disagree-heading">\n  <h2 id="disagree-heading">{heading}</h2>\n{inside}</section>\n')
 
     def chain(self, verdict: Any, device_name: str) -> Markup:

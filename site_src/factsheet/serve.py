@@ -44,7 +44,7 @@ from .load import is_ignored
 from .problems import ContentError, summarize
 
 WATCHED = ("content", "seeds", "templates")  # the sources of the site; never the output
-SETTLE_MS = 50  # saves less than this apart (an editor writing several files) make one rebuild
+SETTLE_MS = 20  # saves less than this apart (an editor writing several files) make one rebuild; a save waits this long
 REARM_MS = 300  # how often the watcher looks for a watched folder that was deleted and came back
 MAX_PATH = 2_000  # longer request paths cannot name a file of the site
 EVERY_ADDRESS = ("0.0.0.0", "::", "")  # --host values that listen on all of this computer's addresses
