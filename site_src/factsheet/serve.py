@@ -15,6 +15,7 @@ loopback name or address (or the --host name), so that another site's name resol
 from __future__ import annotations
 
 import functools
+import gc
 import html
 import ipaddress
 import json
@@ -397,6 +398,10 @@ def serve(project: Path, host: str = "127.0.0.1", port: int = 8000) -> int:
     project = project.resolve()
     preview = Preview(project, host)
     preview.update()
+    # What a build keeps lives until the next rebuild: out of the cycle collector's way, or every
+    # few rebuilds a full pass walks all of it (0.24 s of CPU at 1,000 devices). A build makes next
+    # to no reference cycles, and a frozen object is still freed once nothing refers to it.
+    gc.freeze()
     sockets: set[ReloadSocket] = set()
     app = Application(
         [
@@ -422,6 +427,7 @@ def serve(project: Path, host: str = "127.0.0.1", port: int = 8000) -> int:
 
     def changed(paths: list[Path]) -> None:
         preview.update(paths)
+        gc.freeze()
         loop.add_callback(reload_browsers, sockets)
 
     stop, ready = threading.Event(), threading.Event()
