@@ -1,9 +1,10 @@
 """Where the CPU time of one rebuild after a one-fact edit goes, stage by stage.
 
-    python bench/edit_stages.py PROJECT [EDITS] [--rename] [--profile FILE]
+    python bench/edit_stages.py PROJECT [EDITS] [--rename | --event] [--profile FILE]
 
 Builds PROJECT once as `serve` does, then edits one fact's text in the middle device file
-EDITS times (default 3; with --rename, the device's name instead); after each rebuild prints its CPU time (this process, user + system),
+EDITS times (default 3; with --rename, the device's name instead; with --event, the first
+event's title in history.yaml); after each rebuild prints its CPU time (this process, user + system),
 its wall time and the CPU time of each stage. With --profile, the first rebuild after an edit
 runs under cProfile and its statistics are written to FILE (read them with pstats). The edit
 is undone at the end.
@@ -47,6 +48,7 @@ def main() -> int:
     parser.add_argument("project", type=Path)
     parser.add_argument("edits", type=int, nargs="?", default=3)
     parser.add_argument("--rename", action="store_true", help="rename the device instead of editing a fact")
+    parser.add_argument("--event", action="store_true", help="edit the first event's title in history.yaml instead")
     parser.add_argument("--profile", type=Path)
     args = parser.parse_args()
     spent: dict[str, float] = {}
@@ -55,11 +57,13 @@ def main() -> int:
             setattr(module, name, timed(name, getattr(module, name), spent))
     state = incremental.rebuild(args.project, None)
     devices = sorted((args.project / "content" / "devices").glob("*.yaml"))
-    device = devices[len(devices) // 2]
+    device = args.project / "content" / "history.yaml" if args.event else devices[len(devices) // 2]
     original = device.read_text("utf-8")
     try:
         for edit in range(args.edits):
-            if args.rename:
+            if args.event:
+                edited = re.sub(r'^(\s+title: "?)', rf"\g<1>(edit {edit}) ", original, count=1, flags=re.MULTILINE)
+            elif args.rename:
                 line = re.search(r"^name: (.+)$", original, re.MULTILINE).group(0)
                 edited = original.replace(line, f"name: {json.dumps(yaml.safe_load(line)['name'] + f' edit{edit}')}", 1)
             else:

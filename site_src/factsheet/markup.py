@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 
 from .i18n import N_
 from .model import PartialDate
+from .pictures import lineup_picture
 
 # What a device's `leica` value means to readers.
 LEICA_LABELS = {
@@ -113,6 +114,18 @@ class PageMarkup:
             made[device_id] = (shown, html, notes)
             parts.append(html)
         return Markup("".join(parts))
+
+    def lineup(self, lineup: Any) -> Markup:
+        """Return the device line-up picture (pictures.lineup_picture), kept from the last render of
+        this page while the plan's line-up is the same object (an edit to the history, say, renders
+        the home page again but leaves the line-up as it was)."""
+        old = self.kept.get("lineup")
+        if old is not None and old[0] is lineup:
+            html = old[1]
+        else:
+            html = lineup_picture(lineup, self.rel, translate=self.edition.gettext, lang=self.lang)
+        self.made["lineup"] = (lineup, html)
+        return html
 
     def glance_rows(self) -> Markup:
         """Return the home page's table rows: each device, its Europe answer and since when."""
