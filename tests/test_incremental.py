@@ -227,3 +227,21 @@ def test_random_edits_to_a_generated_site_rebuild_as_full_builds_do(tmp_path: Pa
         files, said = _full(project)
         assert build.files == files, path.name
         assert [str(p) for p in build.warnings] == said
+
+
+def test_parts_of_the_home_and_europe_pages_kept_from_a_rebuild_still_make_them_depend_on_their_devices(mini_project: Path):
+    # After the first rename, the home and Europe pages join alpha's parts as kept from the
+    # rebuild before; renaming alpha next must still render them again, with its new name.
+    build = rebuild(mini_project, None)
+    for file, old, new in (
+        ("beta.yaml", "name: Beta Phone", "name: Gamma Phone"),
+        ("alpha.yaml", "name: Alpha Phone", "name: Omega Phone"),
+    ):
+        path = mini_project / "content" / "devices" / file
+        text = path.read_text("utf-8")
+        assert old in text, (file, old)
+        path.write_text(text.replace(old, new, 1), "utf-8")
+        build = rebuild(mini_project, build, [path])
+        assert build.files == render_project(mini_project)[0]
+        assert {"index.html", "europe/index.html"} <= set(build.changed)
+        assert new.removeprefix("name: ").encode() in build.files["europe/index.html"]

@@ -39,6 +39,16 @@ class Recorder(Mapping):
         self._data = data
         self._read = read
 
+    @property
+    def data(self) -> dict:
+        """The table itself, read without noting anything (markup.PageMarkup keys its kept fragments by its entries)."""
+        return self._data
+
+    def noting(self, read: set) -> set:
+        """Note what is read from now on into `read` (entries handed out before keep noting where they did); return the set noted into until now."""
+        before, self._read = self._read, read
+        return before
+
     def _entry(self, key: Any) -> Any:
         value = self._data[key]
         return value if value is None else Entry(key, value, self._read)

@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 
 from .i18n import N_
 from .model import PartialDate
+from .pictures import lineup_picture
 
 # What a device's `leica` value means to readers.
 LEICA_LABELS = {
@@ -48,11 +49,25 @@ class Words:
 class PageMarkup:
     """The per-value markup of one page, in its edition's language, with links relative to it.
 
-    `edition` is the page's render.Edition, `rel` its link maker, `claims` and `devices` what the
-    page's template gets (facts by id for "superseded by" and "disputed by" links, devices by id
-    for "shipped as")."""
+    `edition` is the page's render.Edition, `rel` its link maker, `claims`, `devices` and
+    `verdicts` what the page's template gets (facts by id for "superseded by" and "disputed by"
+    links, devices by id for "shipped as", Europe answers by device).
 
-    def __init__(self, edition: Any, rel: Callable[[str], str], lang: str, claims: dict | None, devices: dict | None) -> None:
+    The parts of the home and Europe pages made per device (`glance_rows`, `cards`, `answers_index`,
+    `verdict_sections`) are kept in `made`, each with the entries it was made from and what it
+    read from the tables; handed back as `kept` on the next render of the same page (serve does),
+    a part whose entries are the very same objects is joined again as it was."""
+
+    def __init__(
+        self,
+        edition: Any,
+        rel: Callable[[str], str],
+        lang: str,
+        claims: dict | None,
+        devices: dict | None,
+        verdicts: dict | None = None,
+        kept: dict | None = None,
+    ) -> None:
         self.edition = edition
         self.rel = rel
         self.lang = lang
@@ -60,8 +75,148 @@ class PageMarkup:
         # would make every page depend on which facts and devices exist.
         self.claims = claims if claims is not None else {}
         self.devices = devices if devices is not None else {}
+        self.verdicts = verdicts if verdicts is not None else {}
         self.words: Words = edition.words
         self._times: dict[PartialDate, Markup] = edition.times
+        self.kept: dict = kept if kept is not None else {}
+        self.made: dict = {}
+
+    def _per_device(self, kind: str, make: Callable[[str], str]) -> Markup:
+        """Return `make(device_id)` for every device, in order, each kept from the last render of
+        this page while the device, its verdict and the devices its badge names are the same objects.
+
+        A kept part's reads are noted again, so the page still depends on what it shows; in serve
+        the tables are incremental.Recorders, whose `data` and `noting` these use."""
+        devices, verdicts = getattr(self.devices, "data", self.devices), getattr(self.verdicts, "data", self.verdicts)
+        tables = [t for t in (self.devices, self.verdicts, self.claims) if hasattr(t, "noting")]
+        page_reads = [table.noting(set()) for table in tables]  # the sets this page notes into
+        for table, read in zip(tables, page_reads, strict=True):
+            table.noting(read)
+        kept, made = self.kept.get(kind, {}), self.made.setdefault(kind, {})
+        parts = []
+        for device_id in self.devices:  # noted: the page depends on which devices there are, in order
+            verdict = verdicts.get(device_id)
+            shown = (devices[device_id], verdict, *_badge_devices(verdict, devices))
+            old = kept.get(device_id)
+            if old is not None and len(old[0]) == len(shown) and all(a is b for a, b in zip(old[0], shown, strict=True)):
+                html, notes = old[1], old[2]
+            else:
+                notes = [set() for _ in tables]
+                for table, read in zip(tables, notes, strict=True):
+                    table.noting(read)
+                try:
+                    html = make(device_id)
+                finally:
+                    for table, read in zip(tables, page_reads, strict=True):
+                        table.noting(read)
+            for read, noted in zip(page_reads, notes, strict=True):
+                read |= noted
+            made[device_id] = (shown, html, notes)
+            parts.append(html)
+        return Markup("".join(parts))
+
+    def lineup(self, lineup: Any) -> Markup:
+        """Return the device line-up picture (pictures.lineup_picture), kept from the last render of
+        this page while the plan's line-up is the same object (an edit to the history, say, renders
+        the home page again but leaves the line-up as it was)."""
+        old = self.kept.get("lineup")
+        if old is not None and old[0] is lineup:
+            html = old[1]
+        else:
+            html = lineup_picture(lineup, self.rel, translate=self.edition.gettext, lang=self.lang)
+        self.made["lineup"] = (lineup, html)
+        return html
+
+    def glance_rows(self) -> Markup:
+        """Return the home page's table rows: each device, its Europe answer and since when."""
+        return self._per_device("glance", self._glance_row)
+
+    def _glance_row(self, device_id: str) -> str:
+        _ = self.words
+        device, verdict = self.devices[device_id], self.verdicts.get(device_id)
+        if verdict and verdict.as_of:
+            as_of = f'<a href="{escape(self.rel("europe/#" + device_id))}">{self.date(verdict.as_of.claim.date)}</a>'
+        else:
+            as_of = _("none")
+        return (
+            "    <tr>\n"
+            f'      <th scope="row"><a href="{escape(self.rel("devices/" + device_id + "/"))}">{escape(device.name)}</a></th>\n'
+            f"      <td>{self.verdict_badge(verdict)}</td>\n"
+            f"      <td>{as_of}</td>\n"
+            "    </tr>\n"
+        )
+
+    def cards(self) -> Markup:
+        """Return the home page's device cards: name, announcement or status, Leica branding, summary."""
+        return self._per_device("cards", self._card)
+
+    def _card(self, device_id: str) -> str:
+        _ = self.words
+        device = self.devices[device_id]
+        if device.announced:
+            announced = _("Announced")
+            when = f"{announced} {self.date(device.announced)}"
+        else:
+            when = _(device.status).capitalize()
+        leica = _("Leica:")
+        summary = f"<p>{self.edition.t(device, 'summary')}</p>" if device.summary else ""
+        return (
+            '    <li class="card">\n'
+            f'      <h3><a href="{escape(self.rel("devices/" + device_id + "/"))}">{escape(device.name)}</a></h3>\n'
+            f'      <p class="card-meta">{when} · {leica} {self.leica(device.leica)}</p>\n'
+            f"{summary}    </li>\n"
+        )
+
+    def answers_index(self) -> Markup:
+        """Return the Europe page's list of devices, each linked to its section, with its answer."""
+        return self._per_device("index", self._answer_item)
+
+    def _answer_item(self, device_id: str) -> str:
+        device = self.devices[device_id]
+        return f'  <li><a href="#{escape(device_id)}">{escape(device.name)}</a> {self.verdict_badge(self.verdicts.get(device_id))}</li>\n'
+
+    def verdict_sections(self) -> Markup:
+        """Return the Europe page's section per device: its answer, the reasoning, and the claims behind it."""
+        return self._per_device("sections", self._verdict_section)
+
+    def _verdict_section(self, device_id: str) -> str:
+        _ = self.words
+        t, rel = self.edition.t, self.rel
+        device, verdict = self.devices[device_id], self.verdicts.get(device_id)
+        name, anchor = device.name, escape(device_id)
+        parts = [
+            f'<section class="verdict" id="{anchor}" aria-labelledby="{anchor}-heading">\n'
+            f'  <h2 id="{anchor}-heading">{escape(name)}</h2>\n'
+            f'  <p class="plain-answer">{self.verdict_badge(verdict)}'
+        ]
+        if verdict and verdict.as_of:
+            as_of = _("as of %(date)s", date=self.date(verdict.as_of.claim.date))
+            parts.append(f' <span class="aside">{as_of}</span>')
+        parts.append("</p>\n")
+        if verdict:
+            parts.append(f'  <div class="reasoning">{t(verdict, "reasoning")}</div>\n')
+            if verdict.reading:
+                reads_it = _("How this site reads it:")
+                parts.append(f'<p class="reading"><strong>{reads_it}</strong> {t(verdict, "reading")}</p>')
+            if verdict.answer == "disputed":
+                europe, context = _("Europe:"), _("in context")
+                parts.append('<div class="disagreement">')
+                for view in verdict.deciding:
+                    fact = view.claim
+                    parts.append(
+                        f'<div class="side"><p class="claim-meta">{self.date(fact.date)} <span class="standing">{_(fact.standing)}</span>'
+                        f' <span class="stance">{europe} {_(fact.europe)}</span></p>'
+                        f'<p>{t(fact, "text")} <a class="owner" href="{escape(rel(view.href))}">{context}</a></p></div>'
+                    )
+                parts.append("</div>")
+            if verdict.chain:
+                parts.append(self.chain(verdict, name))
+        else:
+            unanswered = _("No claim in the sources answers this yet.")
+            parts.append(f"  <p>{unanswered}</p>\n")
+        more = _("All facts about the %(device)s", device=name)
+        parts.append(f'  <p class="more"><a href="{escape(rel("devices/" + device_id + "/"))}">{more}</a></p>\n</section>\n')
+        return "".join(parts)
 
     def date(self, date: PartialDate) -> Markup:
         """Return a date as readers see it, machine-readable inside: <time datetime="2022-07">July 2022</time>."""
@@ -197,7 +352,17 @@ class PageMarkup:
         """Return the section "Where the sources disagree" with every pair of facts that contradict each other."""
         _ = self.words
         heading = _("Where the sources disagree")
-        inside = "".join(self.disagreement(pair) for pair in pairs)
+        # Each pair kept from the last render of this page while its two facts are the same objects.
+        kept, made = self.kept.get("pairs", {}), self.made.setdefault("pairs", {})
+        parts = []
+        for pair in pairs:
+            views = tuple(pair)
+            key = tuple(view.id for view in views)
+            old = kept.get(key)
+            html = old[1] if old is not None and all(a is b for a, b in zip(old[0], views, strict=True)) else self.disagreement(views)
+            made[key] = (views, html)
+            parts.append(html)
+        inside = "".join(parts)
         return Markup(f'<section aria-labelledby="disagree-heading">\n  <h2 id="disagree-heading">{heading}</h2>\n{inside}</section>\n')
 
     def chain(self, verdict: Any, device_name: str) -> Markup:
@@ -249,6 +414,14 @@ class PageMarkup:
             view = self.claims[claim_id]
             items.append(f'<li><a href="{escape(rel(view.href))}">{escape(owner(view))}</a>: {t(view.claim, "text")}</li>')
         return Markup("".join(items))
+
+
+def _badge_devices(verdict: Any, devices: dict) -> tuple:
+    """Return the devices a verdict's badge names besides its own: the one a name shipped as."""
+    if verdict is None or verdict.answer != "name-not-used" or not verdict.evidence:
+        return ()
+    named = devices.get(verdict.device)
+    return (named, None if named is None else devices.get(named.shipped_as))
 
 
 def _first_per_source(citations: Iterable[Any]) -> list[Any]:

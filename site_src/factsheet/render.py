@@ -291,6 +291,7 @@ class Kept:
 
     env: jinja2.Environment  # the compiled templates
     facts: dict = dataclasses.field(default_factory=dict)  # each fact as facts.json has it (see export_facts)
+    parts: dict = dataclasses.field(default_factory=dict)  # page output -> its per-device parts (markup.PageMarkup.made)
 
 
 def render_site(
@@ -325,7 +326,8 @@ def render_files(
     base_url = (base_url or site.base_url or "").rstrip("/") + "/" if (base_url or site.base_url) else ""
     # A sitemap or feed of relative URLs would be invalid; see docs/export.md.
     pages = [page for page in plan.pages if base_url or not page.needs_base_url]
-    job = _Job(env, pages, site, templates, base_url, {lang: Edition(lang, templates) for lang in editions(site)})
+    langs = {lang: Edition(lang, templates) for lang in editions(site)}
+    job = _Job(env, pages, site, templates, base_url, langs, kept.parts if kept else None)
     workers = workers or os.cpu_count() or 1
     if workers > 1 and len(pages) > PARALLEL_PAGES and _preload(env, pages):
         yield from _render_parallel(job, workers)
@@ -350,6 +352,7 @@ class _Job:
     templates: Path
     base_url: str
     editions: dict[str, Edition] = dataclasses.field(default_factory=dict)
+    parts: dict | None = None  # Kept.parts, when parts are kept for the next render
 
     def render(self, indices: Iterable[int]) -> dict[str, bytes] | tuple[int, Problem]:
         """Return the pages at `indices` rendered, or the index and problem of the first that fails (plain data, so it pickles)."""
@@ -365,7 +368,9 @@ class _Job:
             target = page.path + "index.html" if page.path == "" or page.path.endswith("/") else page.path
             versions = [(lang, root + FOLDER[lang] + target, self.base_url + FOLDER[lang] + page.path) for lang in langs]
             edition = self.editions[page.lang]
-            ui = PageMarkup(edition, rel, page.lang, page.context.get("claims"), page.context.get("devices"))
+            context = page.context
+            kept = None if self.parts is None else self.parts.get(page.output)
+            ui = PageMarkup(edition, rel, page.lang, context.get("claims"), context.get("devices"), context.get("verdicts"), kept)
             try:
                 html = self.env.get_template(page.template).render(
                     **page.context,
@@ -383,6 +388,8 @@ class _Job:
             except jinja2.TemplateError as error:
                 return index, template_problem(error, page, self.templates)
             files[page.output] = html.encode("utf-8")
+            if self.parts is not None and (ui.made or kept):
+                self.parts[page.output] = ui.made
         return files
 
 

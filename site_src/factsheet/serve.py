@@ -15,6 +15,7 @@ loopback name or address (or the --host name), so that another site's name resol
 from __future__ import annotations
 
 import functools
+import gc
 import html
 import ipaddress
 import json
@@ -44,7 +45,7 @@ from .load import is_ignored
 from .problems import ContentError, summarize
 
 WATCHED = ("content", "seeds", "templates")  # the sources of the site; never the output
-SETTLE_MS = 50  # saves less than this apart (an editor writing several files) make one rebuild
+SETTLE_MS = 20  # saves less than this apart (an editor writing several files) make one rebuild; a save waits this long
 REARM_MS = 300  # how often the watcher looks for a watched folder that was deleted and came back
 MAX_PATH = 2_000  # longer request paths cannot name a file of the site
 EVERY_ADDRESS = ("0.0.0.0", "::", "")  # --host values that listen on all of this computer's addresses
@@ -397,6 +398,10 @@ def serve(project: Path, host: str = "127.0.0.1", port: int = 8000) -> int:
     project = project.resolve()
     preview = Preview(project, host)
     preview.update()
+    # What a build keeps lives until the next rebuild: out of the cycle collector's way, or every
+    # few rebuilds a full pass walks all of it (0.24 s of CPU at 1,000 devices). A build makes next
+    # to no reference cycles, and a frozen object is still freed once nothing refers to it.
+    gc.freeze()
     sockets: set[ReloadSocket] = set()
     app = Application(
         [
@@ -422,6 +427,7 @@ def serve(project: Path, host: str = "127.0.0.1", port: int = 8000) -> int:
 
     def changed(paths: list[Path]) -> None:
         preview.update(paths)
+        gc.freeze()
         loop.add_callback(reload_browsers, sockets)
 
     stop, ready = threading.Event(), threading.Event()
