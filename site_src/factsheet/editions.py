@@ -80,20 +80,6 @@ MISSING = (
 )
 
 
-def check_translations(content: Content) -> list[Problem]:
-    """Warn about every English text without its German twin, every quote without the German
-    rendering the German edition needs, and every free page without its German version.
-    Nothing to check when the site has no German edition."""
-    problems = site_translations(content)
-    if not has_german(content):
-        return problems
-    for device_id in sorted(content.devices):
-        problems += device_translations(content, device_id)
-    for located in content.claims.values():
-        problems += claim_translations(content, located)
-    return problems + europe_translations(content) + page_translations(content)
-
-
 def has_german(content: Content) -> bool:
     return content.site is not None and GERMAN in content.site.translations
 

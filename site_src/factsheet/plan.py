@@ -168,19 +168,6 @@ def passage_id(text: str) -> str:
     return "p-" + hashlib.sha1(" ".join(text.split()).encode()).hexdigest()[:10]
 
 
-def plan_passages(verified: Verified) -> tuple[dict[str, list[Passage]], dict[tuple[str, int], str]]:
-    """Return each source's merged passages, and the passage each citation lands on."""
-    by_source: dict[str, list[tuple[Match, tuple[str, int]]]] = {}
-    for key, match in verified.matches.items():
-        by_source.setdefault(match.source, []).append((match, key))
-    passages: dict[str, list[Passage]] = {}
-    landing: dict[tuple[str, int], str] = {}
-    for source_id, items in sorted(by_source.items()):
-        passages[source_id], landed = source_passages(verified, source_id, items)
-        landing.update(landed)
-    return passages, landing
-
-
 def source_passages(
     verified: Verified, source_id: str, items: list[tuple[Match, tuple[str, int]]]
 ) -> tuple[list[Passage], dict[tuple[str, int], str]]:
@@ -843,11 +830,6 @@ def plan_publishing(pages: list[Page], claims: dict[str, ClaimView], site, newes
         *feeds,
         Page("robots.txt", "robots.txt", "robots.txt", {}, in_sitemap=False),
     ]
-
-
-def plan_verdicts(content, claims: dict[str, ClaimView], superseded_by: dict[str, str]) -> dict[str, Verdict]:
-    """Return each device's Europe answer, by the rule of `decide` over its chain of claims."""
-    return {entry.device: entry_verdict(content, entry, claims, superseded_by) for entry in content.europe.devices}
 
 
 def entry_verdict(content, entry: Any, claims: dict[str, ClaimView], superseded_by: dict[str, str]) -> Verdict:

@@ -605,17 +605,6 @@ def check_citations(
     return matches
 
 
-def check_references(content: Content) -> list[Problem]:
-    """Report device and claim references that do not resolve."""
-    problems = []
-    for device_id, device in content.devices.items():
-        problems += device_references(content, device_id, device)
-    claim_failed = any(k.kind in ("device", "history") for k in content.failed)
-    for claim_id, located in content.claims.items():
-        problems += claim_references(content, claim_id, located, claim_failed)
-    return problems
-
-
 def _reference(
     content: Content, doc: Document, path: tuple, value: Any, known: Any, kind: str, self_id: str | None = None
 ) -> list[Problem]:
