@@ -14,7 +14,7 @@ from pathlib import Path, PurePath
 from typing import NamedTuple
 
 from .problems import Problem
-from .yaml_reader import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, Document, Position, limits, parse_page, parse_yaml, read_text
+from .yaml_reader import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, Document, Position, limits, parse_page, parse_yaml, read_file, read_text
 
 __all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "Document", "Key", "Position", "RawContent", "load_tree", "parse_yaml", "read_text"]
 
@@ -191,11 +191,10 @@ def _read_seed(seed: Path, shown: str, cache: dict[str, tuple] | None) -> tuple[
         stamp = (info.st_mtime_ns, info.st_size, info.st_ino)
         if shown in cache and cache[shown][0] == stamp:
             return cache[shown][2]
-    text, problems = read_text(seed, shown)
+    text, data, problems = read_file(seed, shown)
     digest, size = "", 0
     if text is not None:
         text = unicodedata.normalize("NFC", text)
-        data = seed.read_bytes()
         digest, size = hashlib.sha256(data).hexdigest(), len(data)
     if cache is not None:
         cache[shown] = (stamp, None, (text, digest, size, problems))  # no document: the entries of content files have theirs

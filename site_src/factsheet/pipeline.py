@@ -42,9 +42,8 @@ class Cache:
     leaves the part holding only this run's entries. serve keeps one between rebuilds.
     """
 
-    loaded: dict[str, tuple] = field(
-        default_factory=dict
-    )  # load: shown path -> (stat stamp, document, problems); a seed's -> (stamp, None, (text, digest, size, problems))
+    # load: shown path -> (stat stamp, document, problems); a seed's -> (stamp, None, (text, digest, size, problems))
+    loaded: dict[str, tuple] = field(default_factory=dict)
     validated: dict[tuple, tuple] = field(default_factory=dict)  # validate: (path, kind, digest) -> (model, problems, documents)
     located: dict[Key, tuple] = field(default_factory=dict)  # validate: a file's key -> (model, document, its claims placed)
     links: dict[tuple, list] = field(default_factory=dict)  # verify: (path, digest) -> the file's Markdown problems

@@ -423,22 +423,29 @@ def _offset_position(text: str, at: int, offset: int) -> tuple[int, int]:
 
 def read_text(file: Path, shown: str, max_bytes: int = MAX_FILE_BYTES) -> tuple[str | None, list[Problem]]:
     """Return the file's text decoded as UTF-8 (without a BOM), or None and a located problem."""
+    text, _, problems = read_file(file, shown, max_bytes)
+    return text, problems
+
+
+def read_file(file: Path, shown: str, max_bytes: int = MAX_FILE_BYTES) -> tuple[str | None, bytes, list[Problem]]:
+    """Return the file's text decoded as UTF-8 (without a BOM) and the bytes it was decoded from
+    (a seed's pin is their digest), or None, the bytes read and a located problem."""
     try:
         if file.stat().st_size > max_bytes:
-            return None, [Problem(shown, 1, 1, f"file is larger than {max_bytes // 1_000_000} MB; content files are small, split it")]
+            return None, b"", [Problem(shown, 1, 1, f"file is larger than {max_bytes // 1_000_000} MB; content files are small, split it")]
         raw = file.read_bytes()
     except OSError as exc:
-        return None, [Problem(shown, 0, 0, f"cannot read the file: {exc.strerror}")]
+        return None, b"", [Problem(shown, 0, 0, f"cannot read the file: {exc.strerror}")]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
         column = len(before) - (before.rfind(b"\n") + 1) + 1
-        return None, [Problem(shown, line, column, f"not UTF-8 text (byte 0x{raw[exc.start]:02X}); save the file as UTF-8")]
+        return None, raw, [Problem(shown, line, column, f"not UTF-8 text (byte 0x{raw[exc.start]:02X}); save the file as UTF-8")]
     if not text.strip():
-        return None, [Problem(shown, 1, 1, "the file is empty; fill it in or delete it")]
-    return text, []
+        return None, raw, [Problem(shown, 1, 1, "the file is empty; fill it in or delete it")]
+    return text, raw, []
 
 
 def front_matter(text: str) -> tuple[str, int] | None:
