@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 from .i18n import N_
 from .model import PartialDate
-from .pictures import lineup_picture
+from .pictures import SHIPPED_AS, lineup_picture
 
 # What a device's `leica` value means to readers.
 LEICA_LABELS = {
@@ -268,7 +268,7 @@ class PageMarkup:
         html = f'<span class="answer answer-{escape(verdict.answer)}">{_(verdict.label)}</span>'
         if verdict.evidence:
             if verdict.answer == "name-not-used":
-                evidence = _("shipped as the %(name)s", name=self.devices[self.devices[verdict.device].shipped_as].name)
+                evidence = _(SHIPPED_AS, name=self.devices[self.devices[verdict.device].shipped_as].name)
             else:
                 evidence = _(verdict.evidence)
             reading = _(", as this site reads it") if verdict.reading else ""

@@ -66,7 +66,7 @@ LABELS: dict[str, str] = {
 Labels = Mapping[str, str]
 Translate = Callable[[str], str]
 # The same words as plan's: one message in the catalogs.
-SHIPPED_AS = N_("shipped as the %(name)s")
+SHIPPED_AS = N_("shipped as the %(name)s")  # a renamed device's evidence, here, in the plan and on the pages
 DateText = Callable[[PartialDate], str]
 Link = Callable[[str], str]
 

@@ -15,7 +15,7 @@ from .editions import ENGLISH, FOLDER, GERMAN, editions
 from .i18n import N_
 from .model import Claim, Event, Site
 from .load import Key
-from .pictures import plan_lineup, plan_timeline
+from .pictures import SHIPPED_AS, plan_lineup, plan_timeline
 from .problems import Problem
 from .verify import Match, Verified
 
@@ -44,7 +44,6 @@ DISAGREEING = {
     "rumour": N_("rumours disagree"),
 }
 NO_STANCE = N_("no source takes a stance")
-SHIPPED_AS = N_("shipped as the %(name)s")
 # Values the content writes in English that pages show in the edition's words.
 # Written out one by one: the catalogs are extracted from the literal strings.
 SHOWN_VALUES = (
