@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 import socket
 import threading
@@ -248,9 +249,9 @@ def test_reload_socket_accepts_only_its_own_origin(shared_preview: Preview, orig
     assert handshake_status(port, origin and origin.format(port=port), host.format(port=port)) == status
 
 
-async def reload_socket(port: int):
+async def reload_socket(port: int, path: str = "/livereload"):
     """Return a LiveReload socket of the preview's own page, after the handshake livereload.js makes."""
-    connection = await websocket_connect(HTTPRequest(f"ws://127.0.0.1:{port}/livereload", headers={"Origin": f"http://127.0.0.1:{port}"}))
+    connection = await websocket_connect(HTTPRequest(f"ws://127.0.0.1:{port}{path}", headers={"Origin": f"http://127.0.0.1:{port}"}))
     await connection.write_message(json.dumps({"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"]}))
     assert json.loads(await connection.read_message())["command"] == "hello"
     await connection.write_message(json.dumps({"command": "info", "url": f"http://127.0.0.1:{port}/", "plugins": {}}))
@@ -281,6 +282,33 @@ def test_another_site_cannot_reload_the_preview(preview: Preview):
         status, messages = apart.submit(asyncio.run, scenario()).result()
     assert status == 404
     assert len(messages) == 1 and json.loads(messages[0])["command"] == "reload"
+
+
+def test_a_page_whose_build_was_replaced_before_its_socket_connected_is_reloaded_at_once(preview: Preview):
+    """A save while a page loads: the build ends before the page's reload socket is listening, so
+    the page learns of it when the socket connects, not at the next save."""
+    page = preview.get("/devices/alpha/")[1]
+    path = re.search(r'"/livereload/(\d+)\?"', page)
+    assert path, "the page names the build it was served from"
+    edit(preview.project / "content/devices/alpha.yaml", "name: Alpha Phone", "name: Alpha Phone Mark II")
+    preview.wait_for("/devices/alpha/", "Alpha Phone Mark II")
+    current = re.search(r'"/livereload/(\d+)\?"', preview.get("/devices/alpha/")[1])
+    assert current and current[1] != path[1]
+
+    async def first_message(socket_path: str) -> str | None:
+        connection = await reload_socket(preview.port, socket_path)
+        try:
+            return await asyncio.wait_for(connection.read_message(), 1.0)
+        except TimeoutError:
+            return None
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(1) as apart:  # the shared browser's Playwright keeps an event loop in this thread
+        stale = apart.submit(asyncio.run, first_message(f"/livereload/{path[1]}")).result()
+        fresh = apart.submit(asyncio.run, first_message(f"/livereload/{current[1]}")).result()
+    assert stale is not None and json.loads(stale)["command"] == "reload"
+    assert fresh is None  # a page of the latest build is left alone
 
 
 def ipv6_available() -> bool:
@@ -338,11 +366,13 @@ def test_url_of_brackets_ipv6_addresses(host: str, port: int, url: str):
     ],
 )
 def test_the_reload_script_is_added_once_before_the_first_head_end(page: bytes, scripts: int):
-    prepared = prepare_page(page, ())
+    prepared = prepare_page(page, (), 7)
     assert prepared.count(b"livereload.js") == scripts
+    script = LIVE_SCRIPT % 7
     if scripts:
-        assert prepared.index(LIVE_SCRIPT) + len(LIVE_SCRIPT) == prepared.index(b"</head>")
-    assert prepared.replace(LIVE_SCRIPT, b"") == page  # nothing else changed
+        assert b'"/livereload/7?"' in script  # the build the page came from
+        assert prepared.index(script) + len(script) == prepared.index(b"</head>")
+    assert prepared.replace(script, b"") == page  # nothing else changed
 
 
 def test_files_that_are_not_html_are_served_byte_for_byte(preview: Preview):

@@ -28,6 +28,7 @@ import threading
 import time
 import traceback
 from collections.abc import Iterable, Mapping
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, urlsplit
@@ -58,9 +59,12 @@ REFUSED_HOST = (
 CSP_META = re.compile(rb'<meta http-equiv="Content-Security-Policy"[^>]*>\n?')
 # livereload.js (from the livereload package) finds the reload socket from its own address; the
 # page's host name is passed in full, as an IPv6 address in brackets would not be parsed from it.
+# It opens ws://<host>:<port>/livereload, so the port carries a path naming the build the page came
+# from ("8000/livereload/7?" makes ws://…:8000/livereload/7?/livereload): a build that ends while
+# the page loads, before its socket listens, is then caught when the socket connects.
 LIVE_SCRIPT = (
     b'<script>(function(){var s=document.createElement("script");'
-    b's.src="/livereload.js?host="+location.hostname+"&port="+(location.port||80);'
+    b's.src="/livereload.js?host="+location.hostname+"&port="+(location.port||80)+"/livereload/%d?";'
     b"document.head.appendChild(s);})();</script>"
 )
 RELOAD = {"command": "reload", "path": "*", "liveCSS": False, "liveImg": False}
@@ -86,6 +90,7 @@ class Served:
     files: Mapping[str, bytes] | None
     errors: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()  # of the last good build, shown above its pages
+    version: int = 0  # counts the builds, failed ones too: a page names the one it was served from
 
 
 def describe_failure(error: Exception) -> list[str]:
@@ -132,7 +137,7 @@ class Preview:
 
     def update(self, changed: Iterable[Path] = ()) -> None:
         """Rebuild and switch the served site in one assignment (a build's files are never changed later)."""
-        self.served = self.rebuild(changed)
+        self.served = dataclasses.replace(self.rebuild(changed), version=self.served.version + 1)
 
     def __call__(self, environ: dict, start_response) -> list[bytes]:
         """Answer one request; a crafted request gets an error status, never an exception."""
@@ -147,7 +152,7 @@ class Preview:
             traceback.print_exc()
             status, headers, body = "500 Internal Server Error", [TEXT], b"internal error\n"
         if dict(headers).get("Content-Type", "").startswith("text/html"):
-            body = prepare_page(body, served.warnings)
+            body = prepare_page(body, served.warnings, served.version)
         headers += [("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")]
         start_response(status, headers)
         return [b"" if method == "HEAD" else body]
@@ -239,14 +244,14 @@ def livereload_js() -> bytes:
     return (Path(livereload.__file__).parent / "vendors" / "livereload.js").read_bytes()
 
 
-def prepare_page(page: bytes, warnings: tuple[str, ...]) -> bytes:
-    """Return an HTML page as the preview serves it: without its script policy, with the reload
-    script before the first `</head>`, and the warnings (if any) at the top of its body."""
+def prepare_page(page: bytes, warnings: tuple[str, ...], version: int = 0) -> bytes:
+    """Return an HTML page of build `version` as the preview serves it: without its script policy,
+    with the reload script before the first `</head>`, and the warnings (if any) at the top of its body."""
     page = CSP_META.sub(b"", page, count=1)
     head_end = page.find(b"</head>")
     if head_end < 0:
         return page
-    page = page[:head_end] + LIVE_SCRIPT + (BANNER_STYLE if warnings else b"") + page[head_end:]
+    page = page[:head_end] + LIVE_SCRIPT % version + (BANNER_STYLE if warnings else b"") + page[head_end:]
     body = BODY_START.search(page, head_end)
     if warnings and body:
         page = page[: body.end()] + warning_banner(warnings) + page[body.end() :]
@@ -364,8 +369,12 @@ class ReloadSocket(WebSocketHandler):
 
     PROTOCOL = "http://livereload.com/protocols/official-7"
 
-    def initialize(self, sockets: set, host: str) -> None:
-        self.sockets, self.host = sockets, host
+    def initialize(self, sockets: set, host: str, preview: Preview) -> None:
+        self.sockets, self.host, self.preview = sockets, host, preview
+        self.version: int | None = None  # the build of the page; None from a page that does not say
+
+    def open(self, version: str | None = None) -> None:
+        self.version = int(version) if version else None
 
     def prepare(self) -> None:
         if not host_allowed(self.request.headers.get("Host"), self.host):
@@ -380,6 +389,10 @@ class ReloadSocket(WebSocketHandler):
             self.write_message({"command": "hello", "protocols": [self.PROTOCOL], "serverName": "factsheet preview"})
         elif command == "info":  # the page is ready for reloads
             self.sockets.add(self)
+            # Builds end on the watcher's thread and reload the sockets on this one, after `served` is
+            # replaced: a build this socket was too late for shows here as a newer version.
+            if self.version is not None and self.version != self.preview.served.version:
+                self.write_message(RELOAD)
 
     def on_close(self) -> None:
         self.sockets.discard(self)
@@ -405,7 +418,7 @@ def serve(project: Path, host: str = "127.0.0.1", port: int = 8000) -> int:
     sockets: set[ReloadSocket] = set()
     app = Application(
         [
-            (r"/livereload", ReloadSocket, {"sockets": sockets, "host": host}),
+            (r"/livereload(?:/(\d{1,9}))?", ReloadSocket, {"sockets": sockets, "host": host, "preview": preview}),
             (r".*", FallbackHandler, {"fallback": WSGIContainer(preview)}),
         ]
     )
