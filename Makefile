@@ -17,7 +17,7 @@ $(VENV)/.test-deps: $(VENV)/.build-deps requirements-test.txt
 	touch $@
 
 # The generator's modules compiled once: Python does so itself on import unless PYTHONDONTWRITEBYTECODE
-# is set, and without it every build compiled them again (0.2 s, a third of a small site's build).
+# is set, and without it every build compiled them again (0.1 s of CPU, a sixth of the real site's build).
 COMPILED := site_src/factsheet/__pycache__/.compiled
 $(COMPILED): $(wildcard site_src/factsheet/*.py) $(VENV)/.build-deps
 	$(BIN)/python -m compileall -q site_src
