@@ -5,7 +5,6 @@ from __future__ import annotations
 import fnmatch
 import functools
 import hashlib
-import multiprocessing
 import os
 import unicodedata
 from collections.abc import Iterator
@@ -216,6 +215,8 @@ def _load_files(wanted: list[tuple[str, str, str]], cache: dict[str, tuple] | No
         return result
     workers = os.cpu_count() or 1
     if workers > 1 and len(wanted) > PARALLEL_FILES:
+        import multiprocessing  # here: a small site never needs it, and importing it is a cost every build would pay
+
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             found = pool.starmap(_load_file, wanted, chunksize=max(1, len(wanted) // (workers * 8)))
         return dict(zip((shown for _, shown, _ in wanted), found, strict=True))

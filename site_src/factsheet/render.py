@@ -6,7 +6,6 @@ import contextlib
 import dataclasses
 import functools
 import hashlib
-import multiprocessing
 import os
 import re
 from collections import Counter
@@ -431,6 +430,8 @@ def _render_parallel(job: _Job, workers: int) -> Iterator[tuple[str, bytes]]:
     chunks = single + [rest[start : start + size] for start in range(0, len(rest), size)]
     failures = []
     _job = job
+    import multiprocessing  # here: a small site renders in this process and never needs it
+
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             for result in pool.imap(_render_chunk, chunks):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import signal
@@ -27,6 +26,8 @@ def _die_with_parent(parent: int) -> Callable[[], None] | None:
     staging folder that was cleaned up."""
     if not sys.platform.startswith("linux"):
         return None
+    import ctypes  # here: a build without the index never needs it
+
     prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up here: the child between fork and exec should do little
 
     def arm() -> None:
