@@ -218,6 +218,87 @@ class PageMarkup:
         parts.append(f'  <p class="more"><a href="{escape(rel("devices/" + device_id + "/"))}">{more}</a></p>\n</section>\n')
         return "".join(parts)
 
+    def device_page(self, device_id: str, device: Any, verdict: Any, facts: Iterable[Any], disagreements: Any, related_events: Any) -> Markup:
+        """Return the body of a device's page: what it is, its key facts and Europe answer, every fact
+        about it, where the sources disagree and the partnership events naming it.
+
+        One call per page: written in the template it took some sixty calls from Jinja into Python."""
+        _ = self.words
+        t, rel = self.edition.t, self.rel
+        name = escape(device.name)
+        series = f" · {t(device, 'series')}" if device.series else ""
+        parts = [
+            f'<p class="kicker" data-pagefind-ignore>{escape(device.maker)}{series} · {_(device.status)}</p>\n'
+            f"<h1>{name}</h1>\n"
+        ]
+        if device.summary:
+            parts.append(f'<p class="lede">{t(device, "summary")}</p>')
+        key_facts, announced_word = _("Key facts"), _("Announced")
+        announced = self.date(device.announced) if device.announced else _("Not yet")
+        if device.announced_note:
+            announced = f'{announced} <span class="aside">({t(device, "announced_note")})</span>'
+        markets_word = _("Markets")
+        markets = t(device, "markets") if device.markets else _("Not stated in the sources")
+        leica_word = _("Leica branding")
+        parts.append(
+            '<section class="key-facts" aria-labelledby="key-facts">\n'
+            f'  <h2 id="key-facts">{key_facts}</h2>\n'
+            "  <dl>\n"
+            f"    <div><dt>{announced_word}</dt><dd>{announced}</dd></div>\n"
+            f"    <div><dt>{markets_word}</dt><dd>{markets}</dd></div>\n"
+            f"    <div><dt>{leica_word}</dt><dd>{self.leica(device.leica)}</dd></div>\n"
+        )
+        none_word = _("None in the sources")
+        # "Shipped as" only for a name that shipped as another device; the other two always.
+        for other, label, always in ((device.predecessor, _("Predecessor"), True), (device.successor, _("Successor"), True), (device.shipped_as, _("Shipped as"), False)):
+            if other:
+                parts.append(f'<div><dt>{label}</dt><dd><a href="{escape(rel("devices/" + other + "/"))}">{escape(self.devices[other].name)}</a></dd></div>')
+            elif always:
+                parts.append(f"<div><dt>{label}</dt><dd>{none_word}</dd></div>")
+        europe_word = _("Coming to Europe?")
+        as_of = verdict.as_of if verdict else None
+        why = _("why, as of %(date)s", date=self.edition.when(as_of.claim.date)) if as_of else _("why")
+        parts.append(
+            f'    <div class="europe-answer"><dt>{europe_word}</dt><dd>{self.verdict_badge(verdict)}'
+            f' <a href="{escape(rel("europe/#" + device_id))}">{why}</a>'
+        )
+        if verdict and verdict.reading:
+            reads_it = _("How this site reads it:")
+            parts.append(f'<p class="reading aside">{reads_it} {t(verdict, "reading")}</p>')
+        parts.append("</dd></div>\n")
+        if device.aka:
+            also_called = _("Also called")
+            parts.append(f"<div><dt>{also_called}</dt><dd>{escape(', '.join(device.aka))}</dd></div>")
+        facts_word = _("Facts, oldest first")
+        facts_aside = _("Each number leads to the quoted passage in its archived source; open a quote to read it here, in its original language.")
+        parts.append(
+            "  </dl>\n</section>\n\n"
+            '<section aria-labelledby="facts-heading">\n'
+            f'  <h2 id="facts-heading">{facts_word}</h2>\n'
+            f'  <p class="aside">{facts_aside}</p>\n'
+        )
+        length = len(parts)
+        parts.extend(self.claim(view) for view in facts)
+        if len(parts) == length:
+            no_facts = _("No facts yet.")
+            parts.append(f"<p>{no_facts}</p>")
+        parts.append("</section>\n\n")
+        if disagreements:
+            parts.append(self.disagreements(disagreements))
+        parts.append("\n")
+        if related_events:
+            history_word = _("In the partnership history")
+            items = "".join(
+                f'<li>{self.date(view.claim.date)} <a href="{escape(rel(view.href))}">{t(view.claim, "title")}</a></li>' for view in related_events
+            )
+            parts.append(
+                '<section aria-labelledby="events-heading">\n'
+                f'  <h2 id="events-heading">{history_word}</h2>\n'
+                f'  <ul class="events-short">{items}</ul>\n'
+                "</section>\n"
+            )
+        return Markup("".join(parts))
+
     def date(self, date: PartialDate) -> Markup:
         """Return a date as readers see it, machine-readable inside: <time datetime="2022-07">July 2022</time>."""
         html = self._times.get(date)
