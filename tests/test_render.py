@@ -56,14 +56,14 @@ def test_a_template_mistake_is_a_located_error_not_a_traceback(mini_project) -> 
 
     template = mini_project / "templates" / "device.html"
     lines = template.read_text().splitlines()
-    line = next(i for i, text in enumerate(lines, 1) if "device.maker" in text)
-    lines[line - 1] = lines[line - 1].replace("device.maker", "device.makr")
+    line = next(i for i, text in enumerate(lines, 1) if "device.name" in text)
+    lines[line - 1] = lines[line - 1].replace("device.name", "device.nme")
     template.write_text("\n".join(lines) + "\n")
     with pytest.raises(ContentError) as error:
         render_project(mini_project)
     [problem] = error.value.problems
     assert (problem.file, problem.line) == ("templates/device.html", line)
-    assert "has no attribute 'makr'" in problem.message
+    assert "has no attribute 'nme'" in problem.message
 
 
 def test_a_changed_template_is_compiled_again_not_taken_from_the_cache(mini_project: Path):

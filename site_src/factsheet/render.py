@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 
 from .editions import ENGLISH, FOLDER, editions, quote_translation
 from .i18n import date_formatter, load_translations
-from .markup import PageMarkup, Words
+from .markup import PageMarkup, Words, escape_html
 from .model import Site
 from .pictures import lineup_picture, timeline_picture
 from .plan import Page, Passage, SitePlan
@@ -38,6 +38,13 @@ def inline_markdown(text: str) -> Markup:
     """Return a fact's inline Markdown as safe HTML (plain text is only escaped: much cheaper)."""
     if not _MARKUP.search(text):
         return escape(text)
+    return _rendered_inline(text)
+
+
+def inline_html(text: str) -> str:
+    """Return inline_markdown(text) as a plain str, for markup built in Python (markup.PageMarkup)."""
+    if not _MARKUP.search(text):
+        return escape_html(text)
     return _rendered_inline(text)
 
 
@@ -106,14 +113,18 @@ class Edition:
     def t(self, record: Any, key: str) -> Markup:
         """Return the text `record.key` in this edition's language as HTML (inline Markdown), or the
         English one, marked; empty when there is neither."""
+        return Markup(self.html(record, key))
+
+    def html(self, record: Any, key: str) -> str:
+        """Return what `t` does as a plain str, for markup built in Python (markup.PageMarkup)."""
         value = getattr(record, key + self.suffix) if self.suffix else None
         if value:
-            return inline_markdown(value) if isinstance(value, str) else escape(", ".join(value))
+            return inline_html(value) if isinstance(value, str) else escape_html(", ".join(value))
         value = getattr(record, key)
         if not value:
-            return Markup("")
-        text = inline_markdown(value) if isinstance(value, str) else escape(", ".join(value))
-        return self._open + text + self._close if self.suffix else text
+            return ""
+        text = inline_html(value) if isinstance(value, str) else escape_html(", ".join(value))
+        return f"{self._open}{text}{self._close}" if self.suffix else text
 
     def plain(self, record: Any, key: str) -> str:
         """Return the text `record.key` as plain text in this edition's language, else in English (for
