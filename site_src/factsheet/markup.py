@@ -1,11 +1,15 @@
 """The markup every page repeats per value: a fact with its citations and quotes, two facts that
-disagree, a Europe answer, a date. Python functions the templates call (`ui.claim(view)`), since a
-Jinja macro call costs more than the markup it makes and these run for every fact of every page.
+disagree, a Europe answer, a date, and the bodies of the device and source pages. Python functions
+the templates call (`ui.claim(view)`, `ui.device_page(...)`), since each call from Jinja into
+Python costs more than the markup most of them make, and these run for every fact of every page.
+The page frame (base.html) stays a template.
 
-Each value is escaped once, and the site's own words come from the edition's catalog as the
-templates' `_()` gives them: HTML-safe, formatted with escaped values. Each word is written as
-`_("…")` outside any f-string, where `make i18n` finds it (Babel does not look inside f-strings).
-The bytes are the ones the templates wrote before (tests/test_golden.py), white space included.
+Each value is escaped once, with escape_html into a plain str; the markup is built as str and
+made Markup once, where a template receives it. The site's own words come from the edition's
+catalog as the templates' `_()` gives them: HTML-safe, formatted with escaped values. Each word is
+written as `_("…")` outside any f-string, where `make i18n` finds it (Babel does not look inside
+f-strings). The bytes are the ones the templates wrote before (tests/test_golden.py), white space
+included.
 """
 
 from __future__ import annotations
@@ -315,6 +319,81 @@ class PageMarkup:
             )
         return Markup("".join(parts))
 
+    def source_page(self, source: Any, size: int | None, paragraphs: Iterable[Any], passages: Iterable[Any]) -> Markup:
+        """Return the body of a source's page: what the source is, its archived text with the cited
+        passages highlighted, and each passage with the facts citing it. One call per page, as device_page."""
+        _ = self.words
+        t, edition = self.edition.html, self.edition
+        lang = escape_html(source.language)
+        # The headline in the reader's language, when the article is in another: title_en, title_de.
+        rendered_title = None if source.language.split("-")[0] == self.lang else (source.title_de if self.lang == "de" else source.title_en)
+        parts = [f'<h1 lang="{lang}">{escape_html(source.title)}</h1>\n']
+        if rendered_title:
+            parts.append(f'<p class="lede">“{escape_html(rendered_title)}”</p>')
+        about = _("About this source")
+        parts.append(f'<section aria-labelledby="about-source">\n  <h2 id="about-source">{about}</h2>\n  <dl>\n')
+        if source.publisher:
+            publisher_word = _("Publisher")
+            note = f' <span class="aside">({t(source, "publisher_note")})</span>' if source.publisher_note else ""
+            parts.append(f"<dt>{publisher_word}</dt><dd>{escape_html(source.publisher)}{note}</dd>")
+        published_word = _("Published")
+        published = self.date(source.published) if source.published else _("unknown")
+        note = f' <span class="aside">({t(source, "published_note")})</span>' if source.published_note else ""
+        language_word = _("Language")
+        parts.append(
+            f"    <dt>{published_word}</dt><dd>{published}{note}</dd>\n"
+            f"    <dt>{language_word}</dt><dd>{escape_html(edition.language_name(source.language))}</dd>\n"
+        )
+        if source.title_note:
+            title_word = _("Title")
+            parts.append(f"<dt>{title_word}</dt><dd>{t(source, 'title_note')}</dd>")
+        if source.url:
+            original_word, url = _("Original"), escape_html(source.url)
+            parts.append(f'<dt>{original_word}</dt><dd><a href="{url}" rel="nofollow noopener">{url}</a></dd>')
+        archived_file = _("Archived file")
+        size_words = ", " + _("%(size)s bytes", size=edition.number(size)) if size is not None else ""
+        parts.append(f"    <dt>{archived_file}</dt><dd><code>seeds/{escape_html(source.file)}</code>{size_words}</dd>\n")
+        if source.sha256:
+            refuses = _("(the build refuses the text if a single byte changes)")
+            parts.append(
+                f'<dt>SHA-256</dt><dd><code class="digest">{escape_html(source.sha256)}</code> <span class="aside">{refuses}</span></dd>'
+            )
+        if source.relays:
+            relays_word = _("Relays")
+            relays = "".join(f"<li>{escape_html(relay.name)}{': ' + t(relay, 'via') if relay.via else ''}</li>" for relay in source.relays)
+            parts.append(f"<dt>{relays_word}</dt><dd><ul>{relays}</ul></dd>")
+        parts.append("  </dl>\n")
+        if source.summary:
+            parts.append(f"<p>{t(source, 'summary')}</p>")
+        archived_text = _("Archived text")
+        highlighted = _("Highlighted passages are cited by facts on this site; the arrow after each leads to them.")
+        parts.append(
+            "</section>\n\n"
+            '<section aria-labelledby="text-heading">\n'
+            f'  <h2 id="text-heading">{archived_text}</h2>\n'
+            f'  <p class="aside">{highlighted}</p>\n'
+            f'  <div class="archived" lang="{lang}">\n'
+        )
+        parts.extend(f"    <p>{self.archived_paragraph(pieces)}</p>\n" for pieces in paragraphs)
+        cited = _("Cited passages and the facts that cite them")
+        parts.append(f'  </div>\n</section>\n\n<section aria-labelledby="cited-heading">\n  <h2 id="cited-heading">{cited}</h2>\n')
+        length = len(parts)
+        for number, passage in enumerate(passages, 1):
+            anchor = escape_html(passage.id)
+            passage_word = _("Passage %(number)s", number=number)
+            translations = "".join(self.translation(shown) for shown in edition.passage_translations(passage, source.language))
+            parts.append(
+                f'  <div class="passage-uses" id="uses-{anchor}">\n'
+                f'    <p><a href="#{anchor}">{passage_word}</a></p>\n'
+                f"{translations}    <ul>{self.cited_by(passage)}</ul>\n"
+                "  </div>\n"
+            )
+        if len(parts) == length:
+            uncited = _("No fact cites this source yet.")
+            parts.append(f"  <p>{uncited}</p>\n")
+        parts.append("</section>\n")
+        return Markup("".join(parts))
+
     def date(self, date: PartialDate) -> Markup:
         """Return a date as readers see it, machine-readable inside: <time datetime="2022-07">July 2022</time>."""
         html = self._times.get(date)
@@ -344,12 +423,9 @@ class PageMarkup:
             for number, c in enumerate(view.citations, 1)
         )
 
-    def translation(self, shown: Any) -> Markup:
+    def translation(self, shown: Any) -> str:
         """Return the site's own rendering of a quote or a passage (editions.Shown): in the reader's
         language, or in English, marked."""
-        return Markup(self._translation(shown))
-
-    def _translation(self, shown: Any) -> str:
         _ = self.words
         label_lang = f' lang="{escape_html(self.lang)}"' if shown.lang != self.lang else ""
         label = _("Our translation:")
@@ -414,7 +490,7 @@ class PageMarkup:
                 f'  <details class="quote">\n'
                 f'    <summary><span class="ref">[{number}]</span> {quote_from} <cite lang="{lang}">{escape_html(c.source_title)}</cite></summary>\n'
                 f'    <blockquote lang="{lang}"><p>{escape_html(c.quote)}</p></blockquote>\n'
-                f"{self._translation(shown) if shown else ''}"
+                f"{self.translation(shown) if shown else ''}"
                 f'    <p class="quote-link"><a href="{escape_html(rel(c.href))}">{archived}</a></p>\n'
                 f"  </details>\n"
             )
@@ -496,7 +572,7 @@ class PageMarkup:
         label = _("Claims behind the answer for %(device)s, oldest first", device=device_name)
         return f'  <ol class="chain" aria-label="{label}">\n{"".join(items)}  </ol>\n'
 
-    def archived_paragraph(self, pieces: Iterable[Any]) -> Markup:
+    def archived_paragraph(self, pieces: Iterable[Any]) -> str:
         """Return one paragraph of a source's archived text (plan.Piece runs): the cited passages
         highlighted, the first piece of each with its anchor and the arrow to the facts citing it."""
         _ = self.words
@@ -512,16 +588,16 @@ class PageMarkup:
                 parts.append(f'<mark id="{anchor}">{escape_html(piece.text)}</mark><a class="backref" href="#uses-{anchor}"{backref}')
             else:
                 parts.append(f"<mark>{escape_html(piece.text)}</mark>")
-        return Markup("".join(parts))
+        return "".join(parts)
 
-    def cited_by(self, passage: Any) -> Markup:
+    def cited_by(self, passage: Any) -> str:
         """Return the facts citing a passage, as list items: the page each lives on, and its text."""
         owner, t, rel = self.edition.owner, self.edition.html, self.rel
         items = []
         for claim_id in passage.claims:
             view = self.claims[claim_id]
             items.append(f'<li><a href="{escape_html(rel(view.href))}">{escape_html(owner(view))}</a>: {t(view.claim, "text")}</li>')
-        return Markup("".join(items))
+        return "".join(items)
 
 
 def _badge_devices(verdict: Any, devices: dict) -> tuple:
