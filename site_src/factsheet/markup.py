@@ -413,14 +413,16 @@ class PageMarkup:
         """Return what a device's `leica` value means to readers."""
         return self.words(LEICA_LABELS[value])
 
-    def citation_links(self, view: Any) -> str:
-        """Return a fact's footnote-style markers: [1] leads to the highlighted passage on the source page."""
+    def citation_links(self, view: Any, hrefs: Iterable[str] | None = None) -> str:
+        """Return a fact's footnote-style markers: [1] leads to the highlighted passage on the source
+        page (`hrefs`: each citation's link, escaped, when the caller has them already)."""
         _ = self.words
         source = _("source")
-        rel = self.rel
+        if hrefs is None:
+            hrefs = [escape_html(self.rel(c.href)) for c in view.citations]
         return "".join(
-            f'<a class="cite" href="{escape_html(rel(c.href))}"><sup><span class="visually-hidden">{source} </span>[{number}]</sup></a>'
-            for number, c in enumerate(view.citations, 1)
+            f'<a class="cite" href="{href}"><sup><span class="visually-hidden">{source} </span>[{number}]</sup></a>'
+            for number, href in enumerate(hrefs, 1)
         )
 
     def translation(self, shown: Any) -> str:
@@ -480,18 +482,20 @@ class PageMarkup:
             europe = _("Europe:")
             parts.append(f'<span class="stance">{europe} {_(fact.europe)}</span>')
         parts.append("  </p>\n")
-        parts.append(f'  <p class="claim-text">{t(fact, "text")} {self.citation_links(view)}</p>\n')
+        hrefs = [escape_html(rel(c.href)) for c in view.citations]
+        parts.append(f'  <p class="claim-text">{t(fact, "text")} {self.citation_links(view, hrefs)}</p>\n')
         parts.append("  ")  # before the quotes' loop in the template this replaced: there even when a fact has none
         quote_from, archived = _("Quote from"), _("In the archived text")
-        for number, c in enumerate(view.citations, 1):
+        quote_translation = self.edition.quote_translation
+        for number, (c, href) in enumerate(zip(view.citations, hrefs, strict=True), 1):
             lang = escape_html(c.lang)
-            shown = self.edition.quote_translation(c)
+            shown = quote_translation(c)
             parts.append(
                 f'  <details class="quote">\n'
                 f'    <summary><span class="ref">[{number}]</span> {quote_from} <cite lang="{lang}">{escape_html(c.source_title)}</cite></summary>\n'
                 f'    <blockquote lang="{lang}"><p>{escape_html(c.quote)}</p></blockquote>\n'
                 f"{self.translation(shown) if shown else ''}"
-                f'    <p class="quote-link"><a href="{escape_html(rel(c.href))}">{archived}</a></p>\n'
+                f'    <p class="quote-link"><a href="{href}">{archived}</a></p>\n'
                 f"  </details>\n"
             )
         parts.append("\n")
