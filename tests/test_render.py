@@ -6,7 +6,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 
+from factsheet.markup import escape_html
 from factsheet.pipeline import render_project
 from factsheet.plan import Page
 from factsheet.render import _template_cache, block_markdown, inline_markdown, relative_link
@@ -44,6 +46,26 @@ def test_links_are_relative_to_the_page(page_url, target, expected) -> None:
 )
 def test_inline_markdown_formats_but_never_passes_html(text, html) -> None:
     assert str(inline_markdown(text)) == html
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # nothing to escape: the very string back
+        "Xiaomi 12S Ultra",
+        "",
+        # each special character, alone and together
+        "&",
+        "<script>alert(1)</script>",
+        '" onmouseover="x',
+        "it's",
+        "&amp; already escaped is escaped again",
+        "a & b < c > d \" e ' f",
+    ],
+)
+def test_escape_html_writes_what_markupsafe_writes(text) -> None:
+    assert escape_html(text) == str(escape(text))
+    assert type(escape_html(text)) is str
 
 
 def test_page_markdown_has_raw_html_off() -> None:
