@@ -6,7 +6,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 
+from factsheet.markup import escape_html
 from factsheet.pipeline import render_project
 from factsheet.plan import Page
 from factsheet.render import _template_cache, block_markdown, inline_markdown, relative_link
@@ -46,6 +48,26 @@ def test_inline_markdown_formats_but_never_passes_html(text, html) -> None:
     assert str(inline_markdown(text)) == html
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # nothing to escape: the very string back
+        "Xiaomi 12S Ultra",
+        "",
+        # each special character, alone and together
+        "&",
+        "<script>alert(1)</script>",
+        '" onmouseover="x',
+        "it's",
+        "&amp; already escaped is escaped again",
+        "a & b < c > d \" e ' f",
+    ],
+)
+def test_escape_html_writes_what_markupsafe_writes(text) -> None:
+    assert escape_html(text) == str(escape(text))
+    assert type(escape_html(text)) is str
+
+
 def test_page_markdown_has_raw_html_off() -> None:
     assert str(block_markdown("**a**\n\n<b onclick=x>b</b>")) == "<p><strong>a</strong></p>\n<p>&lt;b onclick=x&gt;b&lt;/b&gt;</p>\n"
 
@@ -56,14 +78,14 @@ def test_a_template_mistake_is_a_located_error_not_a_traceback(mini_project) -> 
 
     template = mini_project / "templates" / "device.html"
     lines = template.read_text().splitlines()
-    line = next(i for i, text in enumerate(lines, 1) if "device.maker" in text)
-    lines[line - 1] = lines[line - 1].replace("device.maker", "device.makr")
+    line = next(i for i, text in enumerate(lines, 1) if "device.name" in text)
+    lines[line - 1] = lines[line - 1].replace("device.name", "device.nme")
     template.write_text("\n".join(lines) + "\n")
     with pytest.raises(ContentError) as error:
         render_project(mini_project)
     [problem] = error.value.problems
     assert (problem.file, problem.line) == ("templates/device.html", line)
-    assert "has no attribute 'makr'" in problem.message
+    assert "has no attribute 'nme'" in problem.message
 
 
 def test_a_changed_template_is_compiled_again_not_taken_from_the_cache(mini_project: Path):

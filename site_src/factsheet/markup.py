@@ -1,11 +1,15 @@
 """The markup every page repeats per value: a fact with its citations and quotes, two facts that
-disagree, a Europe answer, a date. Python functions the templates call (`ui.claim(view)`), since a
-Jinja macro call costs more than the markup it makes and these run for every fact of every page.
+disagree, a Europe answer, a date, and the bodies of the device and source pages. Python functions
+the templates call (`ui.claim(view)`, `ui.device_page(...)`), since each call from Jinja into
+Python costs more than the markup most of them make, and these run for every fact of every page.
+The page frame (base.html) stays a template.
 
-Each value is escaped once, and the site's own words come from the edition's catalog as the
-templates' `_()` gives them: HTML-safe, formatted with escaped values. Each word is written as
-`_("…")` outside any f-string, where `make i18n` finds it (Babel does not look inside f-strings).
-The bytes are the ones the templates wrote before (tests/test_golden.py), white space included.
+Each value is escaped once, with escape_html into a plain str; the markup is built as str and
+made Markup once, where a template receives it. The site's own words come from the edition's
+catalog as the templates' `_()` gives them: HTML-safe, formatted with escaped values. Each word is
+written as `_("…")` outside any f-string, where `make i18n` finds it (Babel does not look inside
+f-strings). The bytes are the ones the templates wrote before (tests/test_golden.py), white space
+included.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from .i18n import N_
 from .model import PartialDate
@@ -26,6 +30,14 @@ LEICA_LABELS = {
     "expected": N_("Expected"),
     "unknown": N_("Not stated in the sources"),
 }
+
+
+def escape_html(text: str) -> str:
+    """Return `text` with the characters special in HTML escaped, as MarkupSafe's `escape` writes them,
+    as a plain str: `escape` makes a Markup object of every value, which costs more than the escaping."""
+    if "&" in text or "<" in text or ">" in text or '"' in text or "'" in text:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;").replace("'", "&#39;")
+    return text
 
 
 class Words:
@@ -135,12 +147,12 @@ class PageMarkup:
         _ = self.words
         device, verdict = self.devices[device_id], self.verdicts.get(device_id)
         if verdict and verdict.as_of:
-            as_of = f'<a href="{escape(self.rel("europe/#" + device_id))}">{self.date(verdict.as_of.claim.date)}</a>'
+            as_of = f'<a href="{escape_html(self.rel("europe/#" + device_id))}">{self.date(verdict.as_of.claim.date)}</a>'
         else:
             as_of = _("none")
         return (
             "    <tr>\n"
-            f'      <th scope="row"><a href="{escape(self.rel("devices/" + device_id + "/"))}">{escape(device.name)}</a></th>\n'
+            f'      <th scope="row"><a href="{escape_html(self.rel("devices/" + device_id + "/"))}">{escape_html(device.name)}</a></th>\n'
             f"      <td>{self.verdict_badge(verdict)}</td>\n"
             f"      <td>{as_of}</td>\n"
             "    </tr>\n"
@@ -159,10 +171,10 @@ class PageMarkup:
         else:
             when = _(device.status).capitalize()
         leica = _("Leica:")
-        summary = f"<p>{self.edition.t(device, 'summary')}</p>" if device.summary else ""
+        summary = f"<p>{self.edition.html(device, 'summary')}</p>" if device.summary else ""
         return (
             '    <li class="card">\n'
-            f'      <h3><a href="{escape(self.rel("devices/" + device_id + "/"))}">{escape(device.name)}</a></h3>\n'
+            f'      <h3><a href="{escape_html(self.rel("devices/" + device_id + "/"))}">{escape_html(device.name)}</a></h3>\n'
             f'      <p class="card-meta">{when} · {leica} {self.leica(device.leica)}</p>\n'
             f"{summary}    </li>\n"
         )
@@ -173,7 +185,7 @@ class PageMarkup:
 
     def _answer_item(self, device_id: str) -> str:
         device = self.devices[device_id]
-        return f'  <li><a href="#{escape(device_id)}">{escape(device.name)}</a> {self.verdict_badge(self.verdicts.get(device_id))}</li>\n'
+        return f'  <li><a href="#{escape_html(device_id)}">{escape_html(device.name)}</a> {self.verdict_badge(self.verdicts.get(device_id))}</li>\n'
 
     def verdict_sections(self) -> Markup:
         """Return the Europe page's section per device: its answer, the reasoning, and the claims behind it."""
@@ -181,12 +193,12 @@ class PageMarkup:
 
     def _verdict_section(self, device_id: str) -> str:
         _ = self.words
-        t, rel = self.edition.t, self.rel
+        t, rel = self.edition.html, self.rel
         device, verdict = self.devices[device_id], self.verdicts.get(device_id)
-        name, anchor = device.name, escape(device_id)
+        name, anchor = device.name, escape_html(device_id)
         parts = [
             f'<section class="verdict" id="{anchor}" aria-labelledby="{anchor}-heading">\n'
-            f'  <h2 id="{anchor}-heading">{escape(name)}</h2>\n'
+            f'  <h2 id="{anchor}-heading">{escape_html(name)}</h2>\n'
             f'  <p class="plain-answer">{self.verdict_badge(verdict)}'
         ]
         if verdict and verdict.as_of:
@@ -206,7 +218,7 @@ class PageMarkup:
                     parts.append(
                         f'<div class="side"><p class="claim-meta">{self.date(fact.date)} <span class="standing">{_(fact.standing)}</span>'
                         f' <span class="stance">{europe} {_(fact.europe)}</span></p>'
-                        f'<p>{t(fact, "text")} <a class="owner" href="{escape(rel(view.href))}">{context}</a></p></div>'
+                        f'<p>{t(fact, "text")} <a class="owner" href="{escape_html(rel(view.href))}">{context}</a></p></div>'
                     )
                 parts.append("</div>")
             if verdict.chain:
@@ -215,14 +227,178 @@ class PageMarkup:
             unanswered = _("No claim in the sources answers this yet.")
             parts.append(f"  <p>{unanswered}</p>\n")
         more = _("All facts about the %(device)s", device=name)
-        parts.append(f'  <p class="more"><a href="{escape(rel("devices/" + device_id + "/"))}">{more}</a></p>\n</section>\n')
+        parts.append(f'  <p class="more"><a href="{escape_html(rel("devices/" + device_id + "/"))}">{more}</a></p>\n</section>\n')
         return "".join(parts)
+
+    def device_page(
+        self, device_id: str, device: Any, verdict: Any, facts: Iterable[Any], disagreements: Any, related_events: Any
+    ) -> Markup:
+        """Return the body of a device's page: what it is, its key facts and Europe answer, every fact
+        about it, where the sources disagree and the partnership events naming it.
+
+        One call per page: written in the template it took some sixty calls from Jinja into Python."""
+        _ = self.words
+        t, rel = self.edition.html, self.rel
+        name = escape_html(device.name)
+        series = f" · {t(device, 'series')}" if device.series else ""
+        parts = [f'<p class="kicker" data-pagefind-ignore>{escape_html(device.maker)}{series} · {_(device.status)}</p>\n<h1>{name}</h1>\n']
+        if device.summary:
+            parts.append(f'<p class="lede">{t(device, "summary")}</p>')
+        key_facts, announced_word = _("Key facts"), _("Announced")
+        announced: str = self.date(device.announced) if device.announced else _("Not yet")
+        if device.announced_note:
+            announced = f'{announced} <span class="aside">({t(device, "announced_note")})</span>'
+        markets_word = _("Markets")
+        markets = t(device, "markets") if device.markets else _("Not stated in the sources")
+        leica_word = _("Leica branding")
+        parts.append(
+            '<section class="key-facts" aria-labelledby="key-facts">\n'
+            f'  <h2 id="key-facts">{key_facts}</h2>\n'
+            "  <dl>\n"
+            f"    <div><dt>{announced_word}</dt><dd>{announced}</dd></div>\n"
+            f"    <div><dt>{markets_word}</dt><dd>{markets}</dd></div>\n"
+            f"    <div><dt>{leica_word}</dt><dd>{self.leica(device.leica)}</dd></div>\n"
+        )
+        none_word = _("None in the sources")
+        # "Shipped as" only for a name that shipped as another device; the other two always.
+        for other, label, always in (
+            (device.predecessor, _("Predecessor"), True),
+            (device.successor, _("Successor"), True),
+            (device.shipped_as, _("Shipped as"), False),
+        ):
+            if other:
+                parts.append(
+                    f'<div><dt>{label}</dt><dd><a href="{escape_html(rel("devices/" + other + "/"))}">{escape_html(self.devices[other].name)}</a></dd></div>'
+                )
+            elif always:
+                parts.append(f"<div><dt>{label}</dt><dd>{none_word}</dd></div>")
+        europe_word = _("Coming to Europe?")
+        as_of = verdict.as_of if verdict else None
+        why = _("why, as of %(date)s", date=self.edition.when(as_of.claim.date)) if as_of else _("why")
+        parts.append(
+            f'    <div class="europe-answer"><dt>{europe_word}</dt><dd>{self.verdict_badge(verdict)}'
+            f' <a href="{escape_html(rel("europe/#" + device_id))}">{why}</a>'
+        )
+        if verdict and verdict.reading:
+            reads_it = _("How this site reads it:")
+            parts.append(f'<p class="reading aside">{reads_it} {t(verdict, "reading")}</p>')
+        parts.append("</dd></div>\n")
+        if device.aka:
+            also_called = _("Also called")
+            parts.append(f"<div><dt>{also_called}</dt><dd>{escape_html(', '.join(device.aka))}</dd></div>")
+        facts_word = _("Facts, oldest first")
+        facts_aside = _(
+            "Each number leads to the quoted passage in its archived source; open a quote to read it here, in its original language."
+        )
+        parts.append(
+            "  </dl>\n</section>\n\n"
+            '<section aria-labelledby="facts-heading">\n'
+            f'  <h2 id="facts-heading">{facts_word}</h2>\n'
+            f'  <p class="aside">{facts_aside}</p>\n'
+        )
+        length = len(parts)
+        parts.extend(self._claim(view) for view in facts)
+        if len(parts) == length:
+            no_facts = _("No facts yet.")
+            parts.append(f"<p>{no_facts}</p>")
+        parts.append("</section>\n\n")
+        if disagreements:
+            parts.append(self._disagreements(disagreements))
+        parts.append("\n")
+        if related_events:
+            history_word = _("In the partnership history")
+            items = "".join(
+                f'<li>{self.date(view.claim.date)} <a href="{escape_html(rel(view.href))}">{t(view.claim, "title")}</a></li>'
+                for view in related_events
+            )
+            parts.append(
+                '<section aria-labelledby="events-heading">\n'
+                f'  <h2 id="events-heading">{history_word}</h2>\n'
+                f'  <ul class="events-short">{items}</ul>\n'
+                "</section>\n"
+            )
+        return Markup("".join(parts))
+
+    def source_page(self, source: Any, size: int | None, paragraphs: Iterable[Any], passages: Iterable[Any]) -> Markup:
+        """Return the body of a source's page: what the source is, its archived text with the cited
+        passages highlighted, and each passage with the facts citing it. One call per page, as device_page."""
+        _ = self.words
+        t, edition = self.edition.html, self.edition
+        lang = escape_html(source.language)
+        # The headline in the reader's language, when the article is in another: title_en, title_de.
+        rendered_title = None if source.language.split("-")[0] == self.lang else (source.title_de if self.lang == "de" else source.title_en)
+        parts = [f'<h1 lang="{lang}">{escape_html(source.title)}</h1>\n']
+        if rendered_title:
+            parts.append(f'<p class="lede">“{escape_html(rendered_title)}”</p>')
+        about = _("About this source")
+        parts.append(f'<section aria-labelledby="about-source">\n  <h2 id="about-source">{about}</h2>\n  <dl>\n')
+        if source.publisher:
+            publisher_word = _("Publisher")
+            note = f' <span class="aside">({t(source, "publisher_note")})</span>' if source.publisher_note else ""
+            parts.append(f"<dt>{publisher_word}</dt><dd>{escape_html(source.publisher)}{note}</dd>")
+        published_word = _("Published")
+        published = self.date(source.published) if source.published else _("unknown")
+        note = f' <span class="aside">({t(source, "published_note")})</span>' if source.published_note else ""
+        language_word = _("Language")
+        parts.append(
+            f"    <dt>{published_word}</dt><dd>{published}{note}</dd>\n"
+            f"    <dt>{language_word}</dt><dd>{escape_html(edition.language_name(source.language))}</dd>\n"
+        )
+        if source.title_note:
+            title_word = _("Title")
+            parts.append(f"<dt>{title_word}</dt><dd>{t(source, 'title_note')}</dd>")
+        if source.url:
+            original_word, url = _("Original"), escape_html(source.url)
+            parts.append(f'<dt>{original_word}</dt><dd><a href="{url}" rel="nofollow noopener">{url}</a></dd>')
+        archived_file = _("Archived file")
+        size_words = ", " + _("%(size)s bytes", size=edition.number(size)) if size is not None else ""
+        parts.append(f"    <dt>{archived_file}</dt><dd><code>seeds/{escape_html(source.file)}</code>{size_words}</dd>\n")
+        if source.sha256:
+            refuses = _("(the build refuses the text if a single byte changes)")
+            parts.append(
+                f'<dt>SHA-256</dt><dd><code class="digest">{escape_html(source.sha256)}</code> <span class="aside">{refuses}</span></dd>'
+            )
+        if source.relays:
+            relays_word = _("Relays")
+            relays = "".join(f"<li>{escape_html(relay.name)}{': ' + t(relay, 'via') if relay.via else ''}</li>" for relay in source.relays)
+            parts.append(f"<dt>{relays_word}</dt><dd><ul>{relays}</ul></dd>")
+        parts.append("  </dl>\n")
+        if source.summary:
+            parts.append(f"<p>{t(source, 'summary')}</p>")
+        archived_text = _("Archived text")
+        highlighted = _("Highlighted passages are cited by facts on this site; the arrow after each leads to them.")
+        parts.append(
+            "</section>\n\n"
+            '<section aria-labelledby="text-heading">\n'
+            f'  <h2 id="text-heading">{archived_text}</h2>\n'
+            f'  <p class="aside">{highlighted}</p>\n'
+            f'  <div class="archived" lang="{lang}">\n'
+        )
+        parts.extend(f"    <p>{self.archived_paragraph(pieces)}</p>\n" for pieces in paragraphs)
+        cited = _("Cited passages and the facts that cite them")
+        parts.append(f'  </div>\n</section>\n\n<section aria-labelledby="cited-heading">\n  <h2 id="cited-heading">{cited}</h2>\n')
+        length = len(parts)
+        for number, passage in enumerate(passages, 1):
+            anchor = escape_html(passage.id)
+            passage_word = _("Passage %(number)s", number=number)
+            translations = "".join(self.translation(shown) for shown in edition.passage_translations(passage, source.language))
+            parts.append(
+                f'  <div class="passage-uses" id="uses-{anchor}">\n'
+                f'    <p><a href="#{anchor}">{passage_word}</a></p>\n'
+                f"{translations}    <ul>{self.cited_by(passage)}</ul>\n"
+                "  </div>\n"
+            )
+        if len(parts) == length:
+            uncited = _("No fact cites this source yet.")
+            parts.append(f"  <p>{uncited}</p>\n")
+        parts.append("</section>\n")
+        return Markup("".join(parts))
 
     def date(self, date: PartialDate) -> Markup:
         """Return a date as readers see it, machine-readable inside: <time datetime="2022-07">July 2022</time>."""
         html = self._times.get(date)
         if html is None:  # a large site shows the same few hundred dates again and again
-            html = self._times[date] = Markup(f'<time datetime="{escape(date.iso)}">{escape(self.edition.when(date))}</time>')
+            html = self._times[date] = Markup(f'<time datetime="{escape_html(date.iso)}">{escape_html(self.edition.when(date))}</time>')
         return html
 
     @staticmethod
@@ -237,35 +413,37 @@ class PageMarkup:
         """Return what a device's `leica` value means to readers."""
         return self.words(LEICA_LABELS[value])
 
-    def citation_links(self, view: Any) -> str:
-        """Return a fact's footnote-style markers: [1] leads to the highlighted passage on the source page."""
+    def citation_links(self, view: Any, hrefs: Iterable[str] | None = None) -> str:
+        """Return a fact's footnote-style markers: [1] leads to the highlighted passage on the source
+        page (`hrefs`: each citation's link, escaped, when the caller has them already)."""
         _ = self.words
         source = _("source")
-        rel = self.rel
+        if hrefs is None:
+            hrefs = [escape_html(self.rel(c.href)) for c in view.citations]
         return "".join(
-            f'<a class="cite" href="{escape(rel(c.href))}"><sup><span class="visually-hidden">{source} </span>[{number}]</sup></a>'
-            for number, c in enumerate(view.citations, 1)
+            f'<a class="cite" href="{href}"><sup><span class="visually-hidden">{source} </span>[{number}]</sup></a>'
+            for number, href in enumerate(hrefs, 1)
         )
 
-    def translation(self, shown: Any) -> Markup:
+    def translation(self, shown: Any) -> str:
         """Return the site's own rendering of a quote or a passage (editions.Shown): in the reader's
         language, or in English, marked."""
         _ = self.words
-        label_lang = f' lang="{escape(self.lang)}"' if shown.lang != self.lang else ""
+        label_lang = f' lang="{escape_html(self.lang)}"' if shown.lang != self.lang else ""
         label = _("Our translation:")
-        html = f'<p class="translation" lang="{escape(shown.lang)}"><span class="translation-label"{label_lang}>{label}</span> {escape(shown.value)}</p>'
+        html = f'<p class="translation" lang="{escape_html(shown.lang)}"><span class="translation-label"{label_lang}>{label}</span> {escape_html(shown.value)}</p>'
         if shown.fallback:
             note = _("(not yet translated)")
             html += f'<p class="untranslated-note">{note}</p>'
-        return Markup(html)
+        return html
 
-    def verdict_badge(self, verdict: Any) -> Markup:
+    def verdict_badge(self, verdict: Any) -> str:
         """Return the Europe answer as a badge, with the strength of the evidence behind it; a device without a verdict is unclear."""
         _ = self.words
         if verdict is None:
             unclear = _("Unclear")
-            return Markup(f'<span class="answer answer-unclear">{unclear}</span>')
-        html = f'<span class="answer answer-{escape(verdict.answer)}">{_(verdict.label)}</span>'
+            return f'<span class="answer answer-unclear">{unclear}</span>'
+        html = f'<span class="answer answer-{escape_html(verdict.answer)}">{_(verdict.label)}</span>'
         if verdict.evidence:
             if verdict.answer == "name-not-used":
                 evidence = _(SHIPPED_AS, name=self.devices[self.devices[verdict.device].shipped_as].name)
@@ -273,7 +451,7 @@ class PageMarkup:
                 evidence = _(verdict.evidence)
             reading = _(", as this site reads it") if verdict.reading else ""
             html += f' <span class="evidence">{evidence}{reading}</span>'
-        return Markup(html)
+        return html
 
     def claim(self, view: Any, heading: Any = None, show_date: bool = True, level: int = 3, reported: bool = False) -> Markup:
         """Return one fact with its date, standing, citation markers and quotes (one <details> per
@@ -282,11 +460,14 @@ class PageMarkup:
         be the day an article reported it.
 
         The white space is the one the pages have always had, from the template this replaced."""
+        return Markup(self._claim(view, heading, show_date, level, reported))
+
+    def _claim(self, view: Any, heading: Any = None, show_date: bool = True, level: int = 3, reported: bool = False) -> str:
         _ = self.words
-        t = self.edition.t
+        t = self.edition.html
         rel = self.rel
         fact = view.claim
-        parts = [f'<article class="claim standing-{escape(fact.standing)}" id="{escape(view.id)}">\n']
+        parts = [f'<article class="claim standing-{escape_html(fact.standing)}" id="{escape_html(view.id)}">\n']
         if heading:
             parts.append(f'<h{level} class="claim-title">{t(fact, "title")}</h{level}>')
         parts.append('  <p class="claim-meta">\n')
@@ -301,55 +482,62 @@ class PageMarkup:
             europe = _("Europe:")
             parts.append(f'<span class="stance">{europe} {_(fact.europe)}</span>')
         parts.append("  </p>\n")
-        parts.append(f'  <p class="claim-text">{t(fact, "text")} {self.citation_links(view)}</p>\n')
+        hrefs = [escape_html(rel(c.href)) for c in view.citations]
+        parts.append(f'  <p class="claim-text">{t(fact, "text")} {self.citation_links(view, hrefs)}</p>\n')
         parts.append("  ")  # before the quotes' loop in the template this replaced: there even when a fact has none
         quote_from, archived = _("Quote from"), _("In the archived text")
-        for number, c in enumerate(view.citations, 1):
-            lang = escape(c.lang)
-            shown = self.edition.quote_translation(c)
+        quote_translation = self.edition.quote_translation
+        for number, (c, href) in enumerate(zip(view.citations, hrefs, strict=True), 1):
+            lang = escape_html(c.lang)
+            shown = quote_translation(c)
             parts.append(
                 f'  <details class="quote">\n'
-                f'    <summary><span class="ref">[{number}]</span> {quote_from} <cite lang="{lang}">{escape(c.source_title)}</cite></summary>\n'
-                f'    <blockquote lang="{lang}"><p>{escape(c.quote)}</p></blockquote>\n'
+                f'    <summary><span class="ref">[{number}]</span> {quote_from} <cite lang="{lang}">{escape_html(c.source_title)}</cite></summary>\n'
+                f'    <blockquote lang="{lang}"><p>{escape_html(c.quote)}</p></blockquote>\n'
                 f"{self.translation(shown) if shown else ''}"
-                f'    <p class="quote-link"><a href="{escape(rel(c.href))}">{archived}</a></p>\n'
+                f'    <p class="quote-link"><a href="{href}">{archived}</a></p>\n'
                 f"  </details>\n"
             )
         parts.append("\n")
         if view.superseded_by:
             newer = self.claims[view.superseded_by]
             superseded = _("Superseded by a later claim:")
-            parts.append(f'  <p class="note">{superseded} <a href="{escape(rel(newer.href))}">{t(newer.claim, "text")}</a></p>\n')
+            parts.append(f'  <p class="note">{superseded} <a href="{escape_html(rel(newer.href))}">{t(newer.claim, "text")}</a></p>\n')
         if view.contradicted_by:
             links = []
             for other_id in view.contradicted_by:
                 other = self.claims[other_id]
                 words = _("a claim of %(date)s", date=self.edition.when(other.claim.date))
-                links.append(f'<a href="{escape(rel(other.href))}">{words}</a>')
+                links.append(f'<a href="{escape_html(rel(other.href))}">{words}</a>')
             disputed_by = _("Disputed by")
             parts.append(f'  <p class="note">{disputed_by} {", ".join(links)}.</p>\n')
         parts.append("</article>\n")
-        return Markup("".join(parts))
+        return "".join(parts)
 
-    def disagreement(self, pair: Iterable[Any]) -> Markup:
+    def disagreement(self, pair: Iterable[Any]) -> str:
         """Return two facts that contradict each other, side by side, each with the sources it cites."""
         _ = self.words
         parts = ['<div class="disagreement">\n']
         for view in pair:
             fact = view.claim
-            titles = "; ".join(f'<cite lang="{escape(c.lang)}">{escape(c.source_title)}</cite>' for c in _first_per_source(view.citations))
+            titles = "; ".join(
+                f'<cite lang="{escape_html(c.lang)}">{escape_html(c.source_title)}</cite>' for c in _first_per_source(view.citations)
+            )
             parts.append(
                 f'  <div class="side">\n'
                 f'    <p class="claim-meta">{self.date(fact.date)} <span class="standing">{_(fact.standing)}</span></p>\n'
-                f"    <p>{self.edition.t(fact, 'text')} {self.citation_links(view)}</p>\n"
+                f"    <p>{self.edition.html(fact, 'text')} {self.citation_links(view)}</p>\n"
                 f'    <p class="side-source">{titles}</p>\n'
                 f"  </div>\n"
             )
         parts.append("</div>\n")
-        return Markup("".join(parts))
+        return "".join(parts)
 
     def disagreements(self, pairs: Iterable[Any]) -> Markup:
         """Return the section "Where the sources disagree" with every pair of facts that contradict each other."""
+        return Markup(self._disagreements(pairs))
+
+    def _disagreements(self, pairs: Iterable[Any]) -> str:
         _ = self.words
         heading = _("Where the sources disagree")
         # Each pair kept from the last render of this page while its two facts are the same objects.
@@ -363,12 +551,12 @@ class PageMarkup:
             made[key] = (views, html)
             parts.append(html)
         inside = "".join(parts)
-        return Markup(f'<section aria-labelledby="disagree-heading">\n  <h2 id="disagree-heading">{heading}</h2>\n{inside}</section>\n')
+        return f'<section aria-labelledby="disagree-heading">\n  <h2 id="disagree-heading">{heading}</h2>\n{inside}</section>\n'
 
-    def chain(self, verdict: Any, device_name: str) -> Markup:
+    def chain(self, verdict: Any, device_name: str) -> str:
         """Return the claims behind a Europe answer, oldest first, those that decide it marked."""
         _ = self.words
-        t = self.edition.t
+        t = self.edition.html
         rel = self.rel
         europe, decides_word, superseded, context = _("Europe:"), _("decides the answer"), _("superseded"), _("in context")
         decisive = ' class="decisive"'
@@ -383,37 +571,37 @@ class PageMarkup:
             items.append(
                 f"<li{decisive if decides else ''}>"
                 f'<p class="claim-meta">{self.date(fact.date)} <span class="standing">{_(fact.standing)}</span>{stance}{marks}</p>\n'
-                f'      <p>{t(fact, "text")} {self.citation_links(view)} <a class="owner" href="{escape(rel(view.href))}">{context}</a></p></li>'
+                f'      <p>{t(fact, "text")} {self.citation_links(view)} <a class="owner" href="{escape_html(rel(view.href))}">{context}</a></p></li>'
             )
         label = _("Claims behind the answer for %(device)s, oldest first", device=device_name)
-        return Markup(f'  <ol class="chain" aria-label="{label}">\n{"".join(items)}  </ol>\n')
+        return f'  <ol class="chain" aria-label="{label}">\n{"".join(items)}  </ol>\n'
 
-    def archived_paragraph(self, pieces: Iterable[Any]) -> Markup:
+    def archived_paragraph(self, pieces: Iterable[Any]) -> str:
         """Return one paragraph of a source's archived text (plan.Piece runs): the cited passages
         highlighted, the first piece of each with its anchor and the arrow to the facts citing it."""
         _ = self.words
         label = _("Facts citing this passage")
-        backref = f' aria-label="{label}" lang="{escape(self.lang)}">↩</a>'
+        backref = f' aria-label="{label}" lang="{escape_html(self.lang)}">↩</a>'
         parts: list[str] = []
         for piece in pieces:
             passage = piece.passage
             if passage is None:
-                parts.append(escape(piece.text))
+                parts.append(escape_html(piece.text))
             elif piece.first:
-                anchor = escape(passage.id)
-                parts.append(f'<mark id="{anchor}">{escape(piece.text)}</mark><a class="backref" href="#uses-{anchor}"{backref}')
+                anchor = escape_html(passage.id)
+                parts.append(f'<mark id="{anchor}">{escape_html(piece.text)}</mark><a class="backref" href="#uses-{anchor}"{backref}')
             else:
-                parts.append(f"<mark>{escape(piece.text)}</mark>")
-        return Markup("".join(parts))
+                parts.append(f"<mark>{escape_html(piece.text)}</mark>")
+        return "".join(parts)
 
-    def cited_by(self, passage: Any) -> Markup:
+    def cited_by(self, passage: Any) -> str:
         """Return the facts citing a passage, as list items: the page each lives on, and its text."""
-        owner, t, rel = self.edition.owner, self.edition.t, self.rel
+        owner, t, rel = self.edition.owner, self.edition.html, self.rel
         items = []
         for claim_id in passage.claims:
             view = self.claims[claim_id]
-            items.append(f'<li><a href="{escape(rel(view.href))}">{escape(owner(view))}</a>: {t(view.claim, "text")}</li>')
-        return Markup("".join(items))
+            items.append(f'<li><a href="{escape_html(rel(view.href))}">{escape_html(owner(view))}</a>: {t(view.claim, "text")}</li>')
+        return "".join(items)
 
 
 def _badge_devices(verdict: Any, devices: dict) -> tuple:

@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from .editions import ENGLISH, FOLDER, editions, quote_translation
 from .i18n import date_formatter, load_translations
-from .markup import PageMarkup, Words
+from .markup import PageMarkup, Words, escape_html
 from .model import Site
 from .pictures import lineup_picture, timeline_picture
 from .plan import Page, Passage, SitePlan
@@ -37,6 +37,13 @@ def inline_markdown(text: str) -> Markup:
     """Return a fact's inline Markdown as safe HTML (plain text is only escaped: much cheaper)."""
     if not _MARKUP.search(text):
         return escape(text)
+    return _rendered_inline(text)
+
+
+def inline_html(text: str) -> str:
+    """Return inline_markdown(text) as a plain str, for markup built in Python (markup.PageMarkup)."""
+    if not _MARKUP.search(text):
+        return escape_html(text)
     return _rendered_inline(text)
 
 
@@ -105,14 +112,18 @@ class Edition:
     def t(self, record: Any, key: str) -> Markup:
         """Return the text `record.key` in this edition's language as HTML (inline Markdown), or the
         English one, marked; empty when there is neither."""
+        return Markup(self.html(record, key))
+
+    def html(self, record: Any, key: str) -> str:
+        """Return what `t` does as a plain str, for markup built in Python (markup.PageMarkup)."""
         value = getattr(record, key + self.suffix) if self.suffix else None
         if value:
-            return inline_markdown(value) if isinstance(value, str) else escape(", ".join(value))
+            return inline_html(value) if isinstance(value, str) else escape_html(", ".join(value))
         value = getattr(record, key)
         if not value:
-            return Markup("")
-        text = inline_markdown(value) if isinstance(value, str) else escape(", ".join(value))
-        return self._open + text + self._close if self.suffix else text
+            return ""
+        text = inline_html(value) if isinstance(value, str) else escape_html(", ".join(value))
+        return f"{self._open}{text}{self._close}" if self.suffix else text
 
     def plain(self, record: Any, key: str) -> str:
         """Return the text `record.key` as plain text in this edition's language, else in English (for
@@ -352,6 +363,7 @@ class _Job:
     base_url: str
     editions: dict[str, Edition] = dataclasses.field(default_factory=dict)
     parts: dict | None = None  # Kept.parts, when parts are kept for the next render
+    frames: dict = dataclasses.field(default_factory=dict)  # the navigation and footers made so far (see _Frame)
 
     def render(self, indices: Iterable[int]) -> dict[str, bytes] | tuple[int, Problem]:
         """Return the pages at `indices` rendered, or the index and problem of the first that fails (plain data, so it pickles)."""
@@ -362,7 +374,8 @@ class _Job:
         for index in indices:
             page = self.pages[index]
             root = site_path if page.anywhere else "../" * page.url.count("/")
-            rel = _linker(site_path + FOLDER[page.lang] if page.anywhere else "../" * page.path.count("/"), root)
+            prefix = site_path + FOLDER[page.lang] if page.anywhere else "../" * page.path.count("/")
+            rel = _linker(prefix, root)
             # The page in every edition, this one included: the language switcher and hreflang links.
             target = page.path + "index.html" if page.path == "" or page.path.endswith("/") else page.path
             versions = [(lang, root + FOLDER[lang] + target, self.base_url + FOLDER[lang] + page.path) for lang in langs]
@@ -383,6 +396,7 @@ class _Job:
                     # i18n extension's (still used by {% trans %}), without its three calls per word.
                     _=edition.words,
                     versions=versions,
+                    frame=_Frame(self, page, edition, rel, (page.lang, prefix, root)),
                 )
             except jinja2.TemplateError as error:
                 return index, template_problem(error, page, self.templates)
@@ -390,6 +404,40 @@ class _Job:
             if self.parts is not None and (ui.made or kept):
                 self.parts[page.output] = ui.made
         return files
+
+
+class _Frame:
+    """The parts of base.html that are the same on every page of one edition at one depth, the
+    navigation and the footer: each rendered from its partial when a page first shows it, and
+    shared by the pages after it (_Job.frames). Rendered on every page they were some thirty
+    calls from Jinja into Python, a third of a device page's frame.
+
+    The partials get only the values named here, so the key (the edition, the two link prefixes,
+    and what each property adds) holds everything they show."""
+
+    def __init__(self, job: _Job, page: Page, edition: Edition, rel: Callable[[str], str], key: tuple) -> None:
+        self._job, self._page, self._edition, self._rel, self._key = job, page, edition, rel, key
+
+    def _render(self, name: str, key: tuple, **values: Any) -> Markup:
+        html = self._job.frames.get((name, key))
+        if html is None:
+            template = self._job.env.get_template(name)
+            html = self._job.frames[name, key] = Markup(template.render(rel=self._rel, _=self._edition.words, **values))
+        return html
+
+    @property
+    def nav(self) -> Markup:
+        # The navigation marks the page it is on, and only top-level pages are in it.
+        path = self._page.path
+        section = path if path.count("/") <= 1 else None
+        return self._render("_nav.html", (*self._key, section), site_title=self._edition.plain(self._job.site, "title"), section=section)
+
+    @property
+    def footer(self) -> Markup:
+        source_count = len(self._page.context["sources"])  # read here, so serve notes that the page shows it
+        return self._render(
+            "_footer.html", (*self._key, source_count), edition=self._edition, site=self._job.site, source_count=source_count
+        )
 
 
 def _unwrap(result: dict[str, bytes] | tuple[int, Problem]) -> dict[str, bytes]:
