@@ -221,9 +221,19 @@ class _Builder:
         if tag not in _PLAIN_TAGS:
             raise _Refused(event.start_mark, f"unsupported YAML tag {tag!r}; write plain text instead")
         try:
-            return _constructor.construct_object(yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style))
+            return _construct(tag, yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style))
         except (yaml.YAMLError, ValueError, OverflowError) as exc:
             raise _Refused(event.start_mark, f"cannot read this value ({exc}); put it in quotes if it is text") from None
+
+
+def _construct(tag: str, node: yaml.ScalarNode) -> Any:
+    """Return a plain scalar's value (a bool, number, date or None) as PyYAML's safe loader builds it.
+
+    The constructor is called for the tag straight away: its `construct_object` keeps every node
+    it was given (a cache for a document's aliases), which in a reader shared by every file held
+    each number, date and `no` ever read.
+    """
+    return _constructor.yaml_constructors[tag](_constructor, node)
 
 
 _plain_tags: dict[str, str] = {}  # short plain scalars (keys above all) -> their resolved tag
@@ -300,6 +310,8 @@ def explain_yaml_error(text: str, exc: yaml.MarkedYAMLError) -> tuple[int, int, 
     mark = exc.problem_mark or exc.context_mark
     at = (mark.line, mark.column) if mark else (0, 0)
     lines = text.split("\n")
+    # libyaml also counts a lone CR, U+0085, U+2028 and U+2029 as line breaks: its line may be past the last "\n" line.
+    lines += [""] * sum(map(text.count, ("\r", "\x85", "\u2028", "\u2029")))
     here = lines[at[0]] if at[0] < len(lines) else ""
     tab = re.match(r"[ ]*\t", here)
     if tab or "tab" in problem:
