@@ -149,3 +149,23 @@ def test_a_file_that_is_not_utf8_names_the_line_and_column_of_the_bad_byte(tmp_p
     text, problems = read_text(file, "content/x.yaml")
     assert text is None
     assert [str(p) for p in problems] == ["content/x.yaml:2:8: error: not UTF-8 text (byte 0xFC); save the file as UTF-8"]
+
+
+@pytest.mark.parametrize(
+    "text", ["title: x\ndescription: a b\u2028n ist.", "title: x\ndescription: a b\x85n ist.", "title: x\ndescription: a b\rn ist."]
+)
+def test_a_line_break_only_libyaml_counts_still_gets_a_located_syntax_error(text: str) -> None:
+    # U+2028, U+0085 and a lone CR end a line for libyaml, not for str.split("\n"): the explanation
+    # looked for the line past the last one and crashed.
+    doc, problems = parse_yaml(text, "f.yaml", "page")
+    assert doc is None
+    assert [(p.line, p.message.split(";")[0]) for p in problems] == [(2, "YAML syntax error: this line has no ':' after its key")]
+
+
+def test_the_shared_constructor_keeps_no_node() -> None:
+    from factsheet import yaml_reader
+
+    for i in range(50):
+        doc, _ = parse_yaml(f"a: {i}\nb: no\nc: 2022-03-04\n", "f.yaml", "device")
+        assert doc is not None and doc.data["a"] == i
+    assert yaml_reader._constructor.constructed_objects == {}

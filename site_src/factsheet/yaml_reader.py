@@ -1,7 +1,9 @@
 """Read YAML with the position of every key and value: the reader behind load's folder walk.
 
 A document is parsed without positions first (most files never need one); they are found
-again from the text only when a problem is located in it.
+again from the text only when a problem is located in it. A file that loads cleanly is read
+by libyaml's composer and a plain walk (`_read_clean`); any other goes to the reader built on
+PyYAML's events (`read_events`), the reference, which words every refusal and locates it.
 """
 
 from __future__ import annotations
@@ -221,9 +223,19 @@ class _Builder:
         if tag not in _PLAIN_TAGS:
             raise _Refused(event.start_mark, f"unsupported YAML tag {tag!r}; write plain text instead")
         try:
-            return _constructor.construct_object(yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style))
+            return _construct(tag, yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style))
         except (yaml.YAMLError, ValueError, OverflowError) as exc:
             raise _Refused(event.start_mark, f"cannot read this value ({exc}); put it in quotes if it is text") from None
+
+
+def _construct(tag: str, node: yaml.ScalarNode) -> Any:
+    """Return a plain scalar's value (a bool, number, date or None) as PyYAML's safe loader builds it.
+
+    The constructor is called for the tag straight away: its `construct_object` keeps every node
+    it was given (a cache for a document's aliases), which in a reader shared by every file held
+    each number, date and `no` ever read.
+    """
+    return _constructor.yaml_constructors[tag](_constructor, node)
 
 
 _plain_tags: dict[str, str] = {}  # short plain scalars (keys above all) -> their resolved tag
@@ -245,11 +257,166 @@ def _tag(event: Any) -> str:
     return _resolver.resolve(yaml.ScalarNode, value, event.implicit)
 
 
+# The quick read: libyaml's composer builds the node tree in C, and a plain walk turns it into
+# data. It reads files that load cleanly only; anything the events reader below would refuse or
+# word (a duplicate key, a tag, a bomb, a syntax error...) is handed to that reader, which stays
+# the reference (tests/test_yaml_quick.py holds the two to the same data).
+_COMPOSER_DEPTH = 2_000  # collections the C composer may nest: it recurses in C, past ~20,000 on an 8 MB stack it crashes
+_NESTING_MARKS = "[{-?:"  # every collection starts at one of these characters, so they bound its depth
+
+
+class _Composer(_Loader):  # type: ignore[valid-type,misc]
+    """libyaml's composer, with tag resolution left to the walk.
+
+    The composer asks the resolver about every node, a Python call each: `slice` keeps the
+    question (kind, value, implicit) in a C call instead, and the walk resolves plain scalars only.
+    """
+
+    resolve = staticmethod(slice)
+    descend_resolver = staticmethod(slice)
+    ascend_resolver = staticmethod(tuple)
+
+
+class _Unclean(Exception):
+    """The quick read met something the reference reader is to judge."""
+
+
+_SCALAR_NODE, _MAPPING_NODE = yaml.ScalarNode, yaml.MappingNode
+
+
+def _node_tag(node: yaml.ScalarNode) -> str:
+    """Return a composed scalar's tag as `_tag` resolves the event's: explicit, else by its look if unquoted."""
+    tag: Any = node.tag
+    if type(tag) is not slice:
+        return tag  # explicit: the composer resolves only untagged and `!` scalars
+    if not tag.step[0]:
+        return _STR  # quoted (or `!`): always text
+    value = node.value
+    if len(value) <= 32:
+        cached = _plain_tags.get(value)
+        if cached is None:
+            cached = _plain_tags[value] = _resolver.resolve(yaml.ScalarNode, value, (True, False))
+        return cached
+    return _resolver.resolve(yaml.ScalarNode, value, (True, False))
+
+
+def _text(node: Any) -> str | None:
+    """Return a node's text if it is a scalar read as text (quoted, or plain and resolved so before), else None.
+
+    Most values are text: this is the walk's common case, kept to one call.
+    """
+    if type(node) is not _SCALAR_NODE:
+        return None
+    question: Any = node.tag  # what `resolve` was asked (see _Composer)
+    if type(question) is slice and (not question.step[0] or _plain_tags.get(node.value) == _STR):
+        return node.value
+    return None
+
+
+def _shared(text: str) -> str:
+    return sys.intern(text) if len(text) <= SHARED_TEXT else text
+
+
+class _Walk:
+    """Turn a composed node tree into the data the reference reader builds, and its `plain` texts.
+
+    The reference refuses over `nodes` values (an alias built again counts again) or twice as
+    many parser events: both are counted, events as if every alias were written out. A
+    collection counts its items as values and as one event each (a mapping its keys too); an item
+    that is a collection adds its end event.
+    """
+
+    def __init__(self, nodes: int):
+        self.values = nodes - 1  # the root
+        self.events = 2 * nodes - 5  # the root, the stream's and the document's start and end
+        self.plain: dict[tuple, str] = {}
+
+    def within_limits(self) -> bool:
+        return self.values >= 0 and self.events >= 0
+
+    def scalar(self, node: yaml.ScalarNode, path: tuple | None) -> Any:
+        """Return a scalar's value; a value that is no text keeps its text as written in `plain` (at `path`, None for a key)."""
+        tag = _node_tag(node)
+        value = node.value
+        if tag == _STR:
+            return _shared(value)
+        if tag not in _PLAIN_TAGS:
+            raise _Unclean
+        try:
+            result = _construct(tag, node)
+        except (yaml.YAMLError, ValueError, OverflowError):
+            raise _Unclean from None
+        if path is not None:
+            self.plain[path] = value
+        return result
+
+    def key(self, node: Any) -> Any:
+        if type(node) is not _SCALAR_NODE:
+            raise _Unclean
+        key = self.scalar(node, None)
+        if isinstance(key, bool) or key is None:
+            return node.value  # `on:` or `no:` as a key still means the word
+        return sys.intern(key) if type(key) is str else key
+
+    def value(self, node: Any, path: tuple) -> Any:
+        """Return the value of `node` at `path`; an alias is built again, as the reference does."""
+        if type(node) is _SCALAR_NODE:
+            return self.scalar(node, path)
+        if not self.within_limits() or len(path) >= MAX_DEPTH - 1:
+            raise _Unclean
+        pairs_or_items = node.value
+        self.values -= len(pairs_or_items)
+        self.events -= len(pairs_or_items) + 1  # its items and its end
+        if type(node) is _MAPPING_NODE:
+            self.events -= len(pairs_or_items)  # the keys
+            result: dict[Any, Any] = {}
+            for key_node, value_node in pairs_or_items:
+                key = _text(key_node)
+                key = sys.intern(key) if key is not None else self.key(key_node)
+                if key in result:
+                    raise _Unclean
+                text = _text(value_node)
+                result[key] = _shared(text) if text is not None else self.value(value_node, path + (key,))
+            return result
+        items: list[Any] = []
+        for item in pairs_or_items:
+            text = _text(item)
+            items.append(_shared(text) if text is not None else self.value(item, path + (len(items),)))
+        return items
+
+
+def _read_clean(text: str, nodes: int) -> tuple[Any, dict[tuple, str]] | None:
+    """Return a cleanly loading YAML text's data and the `plain` texts of its values, else None."""
+    if sum(map(text.count, _NESTING_MARKS)) > _COMPOSER_DEPTH:
+        return None  # may nest too deep for the C composer: the reference reads it
+    try:
+        root = _Composer(text).get_single_node()
+    except yaml.YAMLError:
+        return None
+    if root is None:
+        return None
+    walk = _Walk(nodes)
+    try:
+        data = walk.value(root, ())
+    except _Unclean:
+        return None
+    return (data, walk.plain) if walk.within_limits() else None
+
+
 def parse_yaml(text: str, path: str, kind: str, offset: int = 0, positions: bool = False) -> tuple[Document | None, list[Problem]]:
     """Return the document parsed from `text`, or None and the problems that stopped it.
 
     Without `positions`, the document records where its values are the first time it is asked.
     """
+    if not positions and _Loader is not yaml.SafeLoader:
+        clean = _read_clean(text, limits(kind)[1])
+        if clean is not None:
+            return Document(path, kind, clean[0], plain=clean[1], line_offset=offset, source=(text, offset)), []
+    return read_events(text, path, kind, offset, positions)
+
+
+def read_events(text: str, path: str, kind: str, offset: int = 0, positions: bool = False) -> tuple[Document | None, list[Problem]]:
+    """Return the document built from the parser's events, or None and the problems that stopped it: the reference reader."""
     doc = Document(path, kind, None, line_offset=offset, source=None if positions else (text, offset))
     nodes = limits(kind)[1]
     builder = _Builder([], doc, offset, positions, nodes)
@@ -278,7 +445,7 @@ def parse_yaml(text: str, path: str, kind: str, offset: int = 0, positions: bool
         doc.data, _ = builder.build(first + 1, ())
     except _Refused as exc:
         if not positions:
-            return parse_yaml(text, path, kind, offset, positions=True)  # the message may name another position
+            return read_events(text, path, kind, offset, positions=True)  # the message may name another position
         return None, [Problem(path, exc.mark.line + 1 + offset, exc.mark.column + 1, exc.message)]
     except RecursionError:
         return None, [Problem(path, 1, 1, "nested too deeply; flatten the data")]
@@ -300,6 +467,8 @@ def explain_yaml_error(text: str, exc: yaml.MarkedYAMLError) -> tuple[int, int, 
     mark = exc.problem_mark or exc.context_mark
     at = (mark.line, mark.column) if mark else (0, 0)
     lines = text.split("\n")
+    # libyaml also counts a lone CR, U+0085, U+2028 and U+2029 as line breaks: its line may be past the last "\n" line.
+    lines += [""] * sum(map(text.count, ("\r", "\x85", "\u2028", "\u2029")))
     here = lines[at[0]] if at[0] < len(lines) else ""
     tab = re.match(r"[ ]*\t", here)
     if tab or "tab" in problem:
