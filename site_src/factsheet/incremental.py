@@ -214,19 +214,27 @@ def stale(reads: dict[str, set] | None, changes: dict[str, set]) -> bool:
     return any(not reads.get(name, set()).isdisjoint(found) for name, found in changes.items())
 
 
-def rebuild(project: Path, previous: Build | None, changed_paths: Iterable[Path] = (), base_url: str = "", strict: bool = False) -> Build:
+def rebuild(
+    project: Path,
+    previous: Build | None,
+    changed_paths: Iterable[Path] = (),
+    base_url: str = "",
+    strict: bool = False,
+    complete: bool = False,
+) -> Build:
     """Return the site after the edits in `changed_paths`; raise ContentError as a full build would.
 
     Without `previous`, or when a template, a static file or site.yaml changed, everything is
-    rendered again.
+    rendered again. `complete` says that `changed_paths` names every file changed since `previous`
+    (serve's watcher knows them): the other files are then not looked at again.
     """
     with collector_paused():
-        return _rebuild(project, previous, changed_paths, base_url, strict)
+        return _rebuild(project, previous, list(changed_paths), base_url, strict, complete)
 
 
-def _rebuild(project: Path, previous: Build | None, changed_paths: Iterable[Path], base_url: str, strict: bool) -> Build:
+def _rebuild(project: Path, previous: Build | None, changed_paths: list[Path], base_url: str, strict: bool, complete: bool) -> Build:
     cache = Cache() if previous is None else previous.cache
-    checked = check_project(project, strict, cache)
+    checked = check_project(project, strict, cache, changed_paths if complete and previous is not None else None)
     plan = checked.plan
     site = plan.site
     templates = project / "templates"
