@@ -118,13 +118,15 @@ class PageMarkup:
     def lineup(self, lineup: Any) -> Markup:
         """Return the device line-up picture (pictures.lineup_picture), kept from the last render of
         this page while the plan's line-up is the same object (an edit to the history, say, renders
-        the home page again but leaves the line-up as it was)."""
+        the home page again but leaves the line-up as it was); else drawn again from the pieces of
+        that drawing, so that a renamed device redraws its own box and entry."""
         old = self.kept.get("lineup")
         if old is not None and old[0] is lineup:
-            html = old[1]
+            html, pieces = old[1], old[2]
         else:
-            html = lineup_picture(lineup, self.rel, translate=self.edition.gettext, lang=self.lang)
-        self.made["lineup"] = (lineup, html)
+            pieces = dict(old[2]) if old is not None else {}
+            html = lineup_picture(lineup, self.rel, translate=self.edition.gettext, lang=self.lang, kept=pieces)
+        self.made["lineup"] = (lineup, html, pieces)
         return html
 
     def glance_rows(self) -> Markup:

@@ -327,7 +327,7 @@ def render_files(
     # A sitemap or feed of relative URLs would be invalid; see docs/export.md.
     pages = [page for page in plan.pages if base_url or not page.needs_base_url]
     langs = {lang: Edition(lang, templates) for lang in editions(site)}
-    job = _Job(env, pages, site, templates, base_url, langs, kept.parts if kept else None)
+    job = _Job(env, pages, site, templates, base_url, langs, kept.parts if kept else None, plan.shared)
     workers = workers or os.cpu_count() or 1
     if workers > 1 and len(pages) > PARALLEL_PAGES and _preload(env, pages):
         yield from _render_parallel(job, workers)
@@ -353,6 +353,7 @@ class _Job:
     base_url: str
     editions: dict[str, Edition] = dataclasses.field(default_factory=dict)
     parts: dict | None = None  # Kept.parts, when parts are kept for the next render
+    shared: dict = dataclasses.field(default_factory=dict)  # SitePlan.shared: the tables every template gets
 
     def render(self, indices: Iterable[int]) -> dict[str, bytes] | tuple[int, Problem]:
         """Return the pages at `indices` rendered, or the index and problem of the first that fails (plain data, so it pickles)."""
@@ -368,12 +369,12 @@ class _Job:
             target = page.path + "index.html" if page.path == "" or page.path.endswith("/") else page.path
             versions = [(lang, root + FOLDER[lang] + target, self.base_url + FOLDER[lang] + page.path) for lang in langs]
             edition = self.editions[page.lang]
-            context = page.context
+            context = {**self.shared, **page.context}  # a page's own tables first (serve's note what it reads)
             kept = None if self.parts is None else self.parts.get(page.output)
             ui = PageMarkup(edition, rel, page.lang, context.get("claims"), context.get("devices"), context.get("verdicts"), kept)
             try:
                 html = self.env.get_template(page.template).render(
-                    **page.context,
+                    **context,
                     page=page,
                     site=self.site,
                     rel=rel,
