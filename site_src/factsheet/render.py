@@ -292,6 +292,7 @@ class Kept:
     env: jinja2.Environment  # the compiled templates
     facts: dict = dataclasses.field(default_factory=dict)  # each fact as facts.json has it (see export_facts)
     parts: dict = dataclasses.field(default_factory=dict)  # page output -> its per-device parts (markup.PageMarkup.made)
+    editions: dict = dataclasses.field(default_factory=dict)  # language -> its Edition: the catalog is read once
 
 
 def render_site(
@@ -326,7 +327,7 @@ def render_files(
     base_url = (base_url or site.base_url or "").rstrip("/") + "/" if (base_url or site.base_url) else ""
     # A sitemap or feed of relative URLs would be invalid; see docs/export.md.
     pages = [page for page in plan.pages if base_url or not page.needs_base_url]
-    langs = {lang: Edition(lang, templates) for lang in editions(site)}
+    langs = {lang: _edition(lang, templates, kept) for lang in editions(site)}
     job = _Job(env, pages, site, templates, base_url, langs, kept.parts if kept else None, plan.shared)
     workers = workers or os.cpu_count() or 1
     if workers > 1 and len(pages) > PARALLEL_PAGES and _preload(env, pages):
@@ -340,6 +341,14 @@ def render_files(
     for asset in sorted(static.rglob("*")) if static.is_dir() else []:
         if asset.is_file():
             yield "static/" + asset.relative_to(static).as_posix(), asset.read_bytes()
+
+
+def _edition(lang: str, templates: Path, kept: Kept | None) -> Edition:
+    if kept is None:
+        return Edition(lang, templates)
+    if lang not in kept.editions:
+        kept.editions[lang] = Edition(lang, templates)
+    return kept.editions[lang]
 
 
 @dataclasses.dataclass
