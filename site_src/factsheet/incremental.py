@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -151,7 +151,7 @@ def _same_own_values(page: Page, before: Page) -> bool:
     return all(value is theirs[key] for key, value in mine.items() if key not in SHARED)
 
 
-def table_changes(new_tables: dict[str, dict], old_tables: dict[str, dict], only: dict[str, set] | None = None) -> dict[str, set]:
+def table_changes(new_tables: dict[str, dict], old_tables: dict[str, dict], only: Mapping[str, Collection] | None = None) -> dict[str, set]:
     """Return, per shared table, what changed: (key,) for each key that came or went, (key, WHOLE)
     for each entry that differs, (key, name) for each of its fields that does, and KEYS when the
     keys or their order did. `only` names, per table, the keys whose entries may differ (the plan
@@ -204,7 +204,11 @@ def stale(reads: dict[str, set] | None, changes: dict[str, set]) -> bool:
     """Return whether a page that read `reads` must be rendered again after `changes`."""
     if reads is None:
         return True
-    return any(not reads.get(name, set()).isdisjoint(found) for name, found in changes.items())
+    for name, found in changes.items():  # a loop, not any(): asked for every page of the site
+        read = reads.get(name)
+        if read and not read.isdisjoint(found):
+            return True
+    return False
 
 
 def rebuild(
@@ -233,8 +237,12 @@ def _rebuild(project: Path, previous: Build | None, changed_paths: list[Path], b
     templates = project / "templates"
     everything = previous is None or base_url != previous.base_url or any(_is_global(Path(p), project) for p in changed_paths)
     kept_from = None if everything else previous  # the build whose pages may be kept
-    # A plan made from the previous one names the claims it made again: only those can differ.
-    only = {"claims": set(plan.changed)} if kept_from is not None and plan.since >= 0 and plan.since == kept_from.plan.serial else None
+    # A plan made from the previous one names the claims, devices and verdicts it made again: only those can differ.
+    only = (
+        {"claims": plan.changed, "devices": plan.changed_devices, "verdicts": plan.verdicts_made}
+        if kept_from is not None and plan.since >= 0 and plan.since == kept_from.plan.serial
+        else None
+    )
     changes = {} if kept_from is None else table_changes(plan.shared, kept_from.plan.shared, only)
     changes = {name: found for name, found in changes.items() if found}  # a table nothing changed in stales no page
     todo: list[Page] = []

@@ -155,6 +155,10 @@ class SitePlan:
     serial: int = 0
     since: int = -1
     changed: frozenset[str] = frozenset()
+    # Likewise the devices that are not that plan's objects and the devices whose verdicts were decided
+    # again: entries of the shared tables not named here are that plan's very objects.
+    changed_devices: frozenset[str] = frozenset()
+    verdicts_made: frozenset[str] = frozenset()
     # The site-wide tables every template gets beside its page's context (SHARED: devices, sources,
     # claims, verdicts). Out of the pages, so that a page nothing changed in stays the same object.
     shared: dict[str, dict] = field(default_factory=dict)
@@ -296,6 +300,8 @@ def plan_site(verified: Verified, memo: dict | None = None) -> SitePlan:
         reuse.serial,
         reuse.since,
         frozenset(reuse.changed_claims),
+        frozenset(reuse.changed_devices),
+        frozenset(reuse.verdicts_made),
         shared,
     )
 
@@ -334,10 +340,10 @@ class Reuse:
         """Return Page(url, template, title, context, ...): last time's page at `url` when it had the
         very same context and the same title and options (a rebuild then passes it by identity)."""
         old = self.old.get("pages", {}).get(url)
-        if old is None or old.context is not context or old.title != title or old.template != template or not _options_of(old, options):
-            old = Page(url, template, title, context, **options)
+        if old is None or old[0].context is not context or old[0].title != title or old[0].template != template or old[1] != options:
+            old = (Page(url, template, title, context, **options), options)
         self.new.setdefault("pages", {})[url] = old
-        return old
+        return old[0]
 
     def german(self, page: Page) -> Page:
         """Return german_page(page), last time's while `page` is last time's English page and the free pages are the same."""
@@ -512,6 +518,7 @@ class Reuse:
                     device = content.devices.get(entry.device)
                     if entry.device in changed_devices or (device is not None and device.shipped_as in changed_devices):
                         redo.add(index)
+        self.verdicts_made = {europe.devices[index].device for index in redo}
         for index in sorted(redo):
             made = entry_verdict(content, europe.devices[index], claims, superseded_by)
             found[index] = found[index] if found[index] == made else made
@@ -588,7 +595,7 @@ class Reuse:
             same_facts
             and device_id not in self.pairs_changed()
             and old[2]["verdict"] is verdict
-            and _same_values({"related_events": list(related)}, {"related_events": old[2]["related_events"]})
+            and _same_items(related, old[2]["related_events"])
         ):
             self.new.setdefault("device pages", {})[device_id] = old
             return old[2]
@@ -680,14 +687,6 @@ class Reuse:
         return [claims[cid] for _, cid in order[:FEED_ENTRIES]], max(dates, default="")
 
 
-def _options_of(page: Page, options: dict[str, Any]) -> bool:
-    """Return whether `page` has the `options` given to Reuse.page and the defaults of the others."""
-    return all(getattr(page, name) == options.get(name, default) for name, default in PAGE_OPTIONS.items())
-
-
-PAGE_OPTIONS = {"in_sitemap": True, "lang": ENGLISH, "ui_title": False, "anywhere": False, "needs_base_url": False}
-
-
 def _insertion_descending(order: list, item: tuple) -> int:
     """Return where `item` goes in a list sorted in descending order."""
     lo, hi = 0, len(order)
@@ -704,6 +703,11 @@ def _index_descending(order: list, item: tuple) -> int:
     at = _insertion_descending(order, item)
     assert order[at] == item
     return at
+
+
+def _same_items(a: Any, b: list) -> bool:
+    """Return whether a sequence holds the same objects as a list, in order."""
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
 
 
 def _same_values(a: dict, b: dict) -> bool:
