@@ -94,11 +94,12 @@ class PageMarkup:
             table.noting(read)
         kept, made = self.kept.get(kind, {}), self.made.setdefault(kind, {})
         parts = []
+        noted_by_table: list[list[set]] = [[] for _ in tables]  # each part's notes, added to the page's at the end in one call
         for device_id in self.devices:  # noted: the page depends on which devices there are, in order
             verdict = verdicts.get(device_id)
             shown = (devices[device_id], verdict, *_badge_devices(verdict, devices))
             old = kept.get(device_id)
-            if old is not None and len(old[0]) == len(shown) and all(a is b for a, b in zip(old[0], shown, strict=True)):
+            if old is not None and _same_objects(old[0], shown):
                 html, notes = old[1], old[2]
             else:
                 notes = [set() for _ in tables]
@@ -109,10 +110,12 @@ class PageMarkup:
                 finally:
                     for table, read in zip(tables, page_reads, strict=True):
                         table.noting(read)
-            for read, noted in zip(page_reads, notes, strict=True):
-                read |= noted
+            for noted, part_notes in zip(noted_by_table, notes, strict=True):
+                noted.append(part_notes)
             made[device_id] = (shown, html, notes)
             parts.append(html)
+        for read, noted in zip(page_reads, noted_by_table, strict=True):
+            read.update(*noted)
         return Markup("".join(parts))
 
     def lineup(self, lineup: Any) -> Markup:
@@ -416,6 +419,15 @@ class PageMarkup:
             view = self.claims[claim_id]
             items.append(f'<li><a href="{escape(rel(view.href))}">{escape(owner(view))}</a>: {t(view.claim, "text")}</li>')
         return Markup("".join(items))
+
+
+def _same_objects(a: tuple, b: tuple) -> bool:
+    """Return whether two tuples hold the very same objects (one comparison of the tuples when they do)."""
+    if len(a) != len(b):
+        return False
+    if a == b:  # item by item, each first by identity: equal objects that are not the same come out below
+        return all(x is y for x, y in zip(a, b, strict=True))
+    return False
 
 
 def _badge_devices(verdict: Any, devices: dict) -> tuple:
