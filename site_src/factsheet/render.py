@@ -293,6 +293,7 @@ class Kept:
     facts: dict = dataclasses.field(default_factory=dict)  # each fact as facts.json has it (see export_facts)
     parts: dict = dataclasses.field(default_factory=dict)  # page output -> its per-device parts (markup.PageMarkup.made)
     editions: dict = dataclasses.field(default_factory=dict)  # language -> its Edition: the catalog is read once
+    checked: bool = False  # check_templates found nothing: the templates are the same until a new Kept
 
 
 def render_site(
@@ -319,9 +320,12 @@ def render_files(
     (the first in page order), and before any is rendered if a template is a link outside templates/ or not UTF-8.
 
     facts.json comes as an iterator of its pieces, each made as it is asked for (see publish.facts_json)."""
-    problems = check_templates(templates)
-    if problems:
-        raise ContentError(problems)
+    if kept is None or not kept.checked:
+        problems = check_templates(templates)
+        if problems:
+            raise ContentError(problems)
+        if kept is not None:
+            kept.checked = True
     env = kept.env if kept else make_environment(templates)
     facts = kept.facts if kept else None
     base_url = (base_url or site.base_url or "").rstrip("/") + "/" if (base_url or site.base_url) else ""
