@@ -412,13 +412,44 @@ class PageMarkup:
         return Markup("".join(parts))
 
     def cited_by(self, passage: Any) -> Markup:
-        """Return the facts citing a passage, as list items: the page each lives on, and its text."""
+        """Return the facts citing a passage, as list items: the page each lives on, and its text;
+        kept from the last render of this page while the passage and its facts' views are the same
+        objects (a renamed device renders the source pages again, most of whose passages it is not in)."""
+        claims = getattr(self.claims, "data", self.claims)
+        shown = (passage, *(claims.get(claim_id) for claim_id in passage.claims))
+        return Markup(self._part("cited", passage.id, shown, lambda: self._cited_by(passage)))
+
+    def _cited_by(self, passage: Any) -> str:
         owner, t, rel = self.edition.owner, self.edition.t, self.rel
         items = []
         for claim_id in passage.claims:
             view = self.claims[claim_id]
             items.append(f'<li><a href="{escape(rel(view.href))}">{escape(owner(view))}</a>: {t(view.claim, "text")}</li>')
-        return Markup("".join(items))
+        return "".join(items)
+
+    def _part(self, kind: str, key: Any, shown: tuple, make: Callable[[], str]) -> str:
+        """Return make(), or the part kept from the last render of this page under `kind` and `key`
+        while it was made from the very objects in `shown`; its reads of the tables are noted again."""
+        tables = [t for t in (self.devices, self.verdicts, self.claims) if hasattr(t, "noting")]
+        old = self.kept.get(kind, {}).get(key)
+        if old is not None and _same_objects(old[0], shown):
+            html, notes = old[1], old[2]
+            for table, noted in zip(tables, notes, strict=True):
+                read = table.noting(set())
+                table.noting(read)
+                read |= noted
+        else:
+            notes = [set() for _ in tables]
+            page_reads = [table.noting(read) for table, read in zip(tables, notes, strict=True)]
+            try:
+                html = make()
+            finally:
+                for table, read in zip(tables, page_reads, strict=True):
+                    table.noting(read)
+            for read, noted in zip(page_reads, notes, strict=True):
+                read |= noted
+        self.made.setdefault(kind, {})[key] = (shown, html, notes)
+        return html
 
 
 def _same_objects(a: tuple, b: tuple) -> bool:
