@@ -74,7 +74,8 @@ def main() -> int:
             cpu, wall = time.process_time(), time.perf_counter()
             if profile:
                 profile.enable()
-            state = incremental.rebuild(args.project, state, [device])
+            with pipeline.collector_paused(keep=True):  # as serve rebuilds
+                state = incremental.rebuild(args.project, state, [device], complete=True)
             if profile:
                 profile.disable()
                 profile.dump_stats(args.profile)

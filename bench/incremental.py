@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "site_src"))
 
 from factsheet.incremental import rebuild  # noqa: E402
+from factsheet.pipeline import collector_paused  # noqa: E402
 
 EDITS = 7
 
@@ -37,7 +38,8 @@ def write_changes(out: Path, changed: dict[str, bytes], removed: list[str]) -> N
 
 def main(project: Path, out: Path, edits: int = EDITS) -> int:
     shutil.rmtree(out, ignore_errors=True)
-    state = rebuild(project, None)
+    with collector_paused(keep=True):
+        state = rebuild(project, None)
     write_changes(out, state.changed, [])
     devices = sorted((project / "content" / "devices").glob("*.yaml"))
     device = devices[len(devices) // 2]
@@ -48,7 +50,8 @@ def main(project: Path, out: Path, edits: int = EDITS) -> int:
             marker = "fact 3: the"
             device.write_text(original.replace(marker, f"fact 3 (edit {edit}): the", 1), "utf-8")
             started, used = time.perf_counter(), _cpu()
-            state = rebuild(project, state, [device])
+            with collector_paused(keep=True):  # as serve rebuilds
+                state = rebuild(project, state, [device], complete=True)  # serve's watcher names every change
             write_changes(out, state.changed, state.removed)
             times.append(time.perf_counter() - started)
             cpu.append(_cpu() - used)

@@ -73,6 +73,49 @@ def test_rebuild_reports_a_removed_device_page(mini_project: Path):
     assert second.files == render_project(mini_project)[0]
 
 
+def test_a_rebuild_told_every_change_walks_the_folders_again_when_one_is_no_known_file(mini_project: Path):
+    """A file deleted, a file added, a folder named, or a file that became a link: the walk is done
+    again, so the rebuild equals a full build whatever the watcher reports."""
+    devices = mini_project / "content" / "devices"
+    build = rebuild(mini_project, None)
+    beta = devices / "beta.yaml"
+    kept = beta.read_text("utf-8")
+    beta.unlink()  # alpha and Europe name beta: a full build fails
+    with pytest.raises(ContentError) as raised:
+        rebuild(mini_project, build, [beta], complete=True)
+    assert [str(p) for p in raised.value.problems] == _full(mini_project)[1]
+    beta.write_text(kept, "utf-8")
+    (devices / "stray.yml").write_text("name: x\n", "utf-8")  # a file the generator does not read: an error
+    with pytest.raises(ContentError) as raised:
+        rebuild(mini_project, build, [beta, devices / "stray.yml"], complete=True)
+    assert [str(p) for p in raised.value.problems] == _full(mini_project)[1]
+    (devices / "stray.yml").unlink()
+    build = rebuild(mini_project, build, [devices], complete=True)
+    assert build.files == render_project(mini_project)[0]
+    alpha = devices / "alpha.yaml"
+    (mini_project / "alpha.yaml").write_text(alpha.read_text("utf-8").replace("name: Alpha Phone", "name: Linked Phone"), "utf-8")
+    alpha.unlink()
+    alpha.symlink_to(mini_project / "alpha.yaml")  # a link to a file outside content/: an error
+    with pytest.raises(ContentError) as raised:
+        rebuild(mini_project, build, [alpha], complete=True)
+    assert [str(p) for p in raised.value.problems] == _full(mini_project)[1]
+
+
+def test_a_rebuild_told_every_change_reads_only_the_changed_files(mini_project: Path, monkeypatch: pytest.MonkeyPatch):
+    import factsheet.load as load
+
+    build = rebuild(mini_project, None)
+    alpha = mini_project / "content" / "devices" / "alpha.yaml"
+    alpha.write_text(alpha.read_text("utf-8").replace("presented in *Berlin*.", "presented in *Munich*."), "utf-8")
+    read: list[str] = []
+    monkeypatch.setattr(load, "_load_file", lambda path, shown, kind, real=load._load_file: read.append(shown) or real(path, shown, kind))
+    monkeypatch.setattr(load, "_walk", lambda *args: pytest.fail("walked the folders"))
+    build = rebuild(mini_project, build, [alpha], complete=True)
+    monkeypatch.undo()
+    assert read == ["content/devices/alpha.yaml"]
+    assert build.files == render_project(mini_project)[0]
+
+
 def test_rebuild_raises_the_errors_of_a_full_build(mini_project: Path):
     first = rebuild(mini_project, None)
     alpha = mini_project / "content" / "devices" / "alpha.yaml"
@@ -167,7 +210,10 @@ def _full(project: Path) -> tuple[dict[str, bytes] | None, list[str]]:
     return files, [str(p) for p in warnings]
 
 
-def test_a_sequence_of_edits_that_other_files_read_rebuilds_as_full_builds_do(mini_project: Path):
+@pytest.mark.parametrize("complete", [False, True], ids=["told-some", "told-all"])
+def test_a_sequence_of_edits_that_other_files_read_rebuilds_as_full_builds_do(mini_project: Path, complete: bool):
+    """Told every changed file (as serve's watcher tells them), a rebuild looks at no other: the
+    same files, warnings and errors either way; a new file is found by walking the folders again."""
     build = rebuild(mini_project, None)
     pending: list[Path] = []
     raised = 0
@@ -178,7 +224,7 @@ def test_a_sequence_of_edits_that_other_files_read_rebuilds_as_full_builds_do(mi
         path.write_text(text.replace(old, new, 1), "utf-8")
         files, said = _full(mini_project)
         try:
-            build = rebuild(mini_project, build, [*pending, path])
+            build = rebuild(mini_project, build, [*pending, path], complete=complete)
         except ContentError as error:
             assert files is None, file
             assert [str(p) for p in error.problems] == said
@@ -195,13 +241,14 @@ def test_a_sequence_of_edits_that_other_files_read_rebuilds_as_full_builds_do(mi
     )
     europe = mini_project / "content" / "europe.yaml"
     europe.write_text(europe.read_text("utf-8") + "  - device: gamma\n    reasoning: As for beta.\n    claims: [gamma-expected]\n", "utf-8")
-    build = rebuild(mini_project, build, [gamma, europe])
+    build = rebuild(mini_project, build, [gamma, europe], complete=complete)
     files, said = _full(mini_project)
     assert build.files == files
     assert [str(p) for p in build.warnings] == said
 
 
-def test_random_edits_to_a_generated_site_rebuild_as_full_builds_do(tmp_path: Path):
+@pytest.mark.parametrize("complete", [False, True], ids=["told-some", "told-all"])
+def test_random_edits_to_a_generated_site_rebuild_as_full_builds_do(tmp_path: Path, complete: bool):
     """The benchmark's generator makes a site whose devices contradict and supersede each other
     and share sources: random edits to facts' texts, dates and standings, each rebuild equal to a full build."""
     import random
@@ -223,7 +270,7 @@ def test_random_edits_to_a_generated_site_rebuild_as_full_builds_do(tmp_path: Pa
         replacement = {"text": "text: Edited words.", "date": 'date: "2019-02"', "standing": "standing: official"}[key]
         lines[i] = lines[i][: len(lines[i]) - len(lines[i].lstrip())] + replacement
         path.write_text("\n".join(lines), "utf-8")
-        build = rebuild(project, build, [path])
+        build = rebuild(project, build, [path], complete=complete)
         files, said = _full(project)
         assert build.files == files, path.name
         assert [str(p) for p in build.warnings] == said

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -151,7 +151,7 @@ def _same_own_values(page: Page, before: Page) -> bool:
     return all(value is theirs[key] for key, value in mine.items() if key not in SHARED)
 
 
-def table_changes(new_tables: dict[str, dict], old_tables: dict[str, dict], only: dict[str, set] | None = None) -> dict[str, set]:
+def table_changes(new_tables: dict[str, dict], old_tables: dict[str, dict], only: Mapping[str, Collection] | None = None) -> dict[str, set]:
     """Return, per shared table, what changed: (key,) for each key that came or went, (key, WHOLE)
     for each entry that differs, (key, name) for each of its fields that does, and KEYS when the
     keys or their order did. `only` names, per table, the keys whose entries may differ (the plan
@@ -200,66 +200,79 @@ def _fields(value: Any) -> frozenset[str]:
     return _field_names(kind)
 
 
-def tables_of(plan: SitePlan) -> dict[str, dict]:
-    for page in plan.pages:
-        if all(name in page.context for name in SHARED):
-            return {name: page.context[name] for name in SHARED}
-    return {}
-
-
 def stale(reads: dict[str, set] | None, changes: dict[str, set]) -> bool:
     """Return whether a page that read `reads` must be rendered again after `changes`."""
     if reads is None:
         return True
-    return any(not reads.get(name, set()).isdisjoint(found) for name, found in changes.items())
+    for name, found in changes.items():  # a loop, not any(): asked for every page of the site
+        read = reads.get(name)
+        if read and not read.isdisjoint(found):
+            return True
+    return False
 
 
-def rebuild(project: Path, previous: Build | None, changed_paths: Iterable[Path] = (), base_url: str = "", strict: bool = False) -> Build:
+def rebuild(
+    project: Path,
+    previous: Build | None,
+    changed_paths: Iterable[Path] = (),
+    base_url: str = "",
+    strict: bool = False,
+    complete: bool = False,
+) -> Build:
     """Return the site after the edits in `changed_paths`; raise ContentError as a full build would.
 
     Without `previous`, or when a template, a static file or site.yaml changed, everything is
-    rendered again.
+    rendered again. `complete` says that `changed_paths` names every file changed since `previous`
+    (serve's watcher knows them): the other files are then not looked at again.
     """
     with collector_paused():
-        return _rebuild(project, previous, changed_paths, base_url, strict)
+        return _rebuild(project, previous, list(changed_paths), base_url, strict, complete)
 
 
-def _rebuild(project: Path, previous: Build | None, changed_paths: Iterable[Path], base_url: str, strict: bool) -> Build:
+def _rebuild(project: Path, previous: Build | None, changed_paths: list[Path], base_url: str, strict: bool, complete: bool) -> Build:
     cache = Cache() if previous is None else previous.cache
-    checked = check_project(project, strict, cache)
+    checked = check_project(project, strict, cache, changed_paths if complete and previous is not None else None)
     plan = checked.plan
     site = plan.site
     templates = project / "templates"
     everything = previous is None or base_url != previous.base_url or any(_is_global(Path(p), project) for p in changed_paths)
     kept_from = None if everything else previous  # the build whose pages may be kept
-    # A plan made from the previous one names the claims it made again: only those can differ.
-    only = {"claims": set(plan.changed)} if kept_from is not None and plan.since >= 0 and plan.since == kept_from.plan.serial else None
-    changes = {} if kept_from is None else table_changes(tables_of(plan), tables_of(kept_from.plan), only)
+    # A plan made from the previous one names the claims, devices and verdicts it made again: only those can differ.
+    only = (
+        {"claims": plan.changed, "devices": plan.changed_devices, "verdicts": plan.verdicts_made}
+        if kept_from is not None and plan.since >= 0 and plan.since == kept_from.plan.serial
+        else None
+    )
+    changes = {} if kept_from is None else table_changes(plan.shared, kept_from.plan.shared, only)
     changes = {name: found for name, found in changes.items() if found}  # a table nothing changed in stales no page
-    todo, reads, contexts = [], {}, {}
+    todo: list[Page] = []
+    # What the pages kept read and showed: each page rendered again replaces its entries.
+    reads = {} if kept_from is None else dict(kept_from.reads)
+    contexts = {} if kept_from is None else dict(kept_from.contexts)
     old_plan = {} if kept_from is None else {p.output: p for p in kept_from.plan.pages}
     for page in plan.pages:
-        before = old_plan.get(page.output)
-        if before is not None and _same_own_values(page, before):
-            contexts[page.output] = kept_from.contexts[page.output]  # type: ignore[union-attr]
+        output = page.output
+        before = old_plan.get(output)
+        # The plan hands last time's page where nothing of its own changed: its own context is the one noted.
+        if before is page or (before is not None and _same_own_values(page, before)):
+            same = True
         else:
-            contexts[page.output] = own_context(page)
-        if (
-            kept_from is not None
-            and before is not None
-            and not stale(kept_from.reads.get(page.output), changes)
-            and kept_from.contexts.get(page.output) == contexts[page.output]
-        ):
-            reads[page.output] = kept_from.reads[page.output]
+            mine = own_context(page)
+            same = before is not None and contexts.get(output) == mine
+            contexts[output] = mine
+        if same and not stale(reads.get(output), changes):
             continue
-        reads[page.output] = {name: set() for name in SHARED}
-        context = {k: Recorder(v, reads[page.output][k]) if k in SHARED else v for k, v in page.context.items()}
-        todo.append(dataclasses.replace(page, context=context))
+        reads[output] = {name: set() for name in SHARED}
+        recorders = {name: Recorder(table, reads[output][name]) for name, table in plan.shared.items()}
+        todo.append(dataclasses.replace(page, context={**recorders, **page.context}))
+    outputs = {page.output for page in plan.pages}
+    for gone in reads.keys() - outputs:
+        del reads[gone], contexts[gone]
     # In this process: the Recorders note what each page reads, which a forked worker would lose.
     kept = Kept(make_environment(templates)) if kept_from is None else kept_from.kept
     rendered = render_site(dataclasses.replace(plan, pages=todo), site, templates, base_url, workers=1, kept=kept)
     files = dict(rendered) if kept_from is None else {**kept_from.files, **rendered}
-    for output in set(files) - {p.output for p in plan.pages} - set(rendered):
+    for output in set(files) - outputs - set(rendered):
         del files[output]  # a page that is gone (static files and exports are rendered every time)
     old_files = {} if previous is None else previous.files
     changed = {k: v for k, v in rendered.items() if old_files.get(k) != v}

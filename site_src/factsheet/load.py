@@ -6,8 +6,9 @@ import fnmatch
 import functools
 import hashlib
 import os
+import stat
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import NamedTuple
@@ -100,21 +101,87 @@ def _content_kind(name: str) -> str | None:
     return None
 
 
-def load_tree(project: Path, cache: dict[str, tuple] | None = None) -> RawContent:
+def load_tree(
+    project: Path, cache: dict[str, tuple] | None = None, changed: Collection[Path] | None = None, listed: dict | None = None
+) -> RawContent:
     """Return every content document with positions, the seed texts, and the problems met on the way.
 
     With a `cache` (serve keeps one), a file with the same modification time, size and inode
-    as last time is not read again: its document and problems are those of last time.
+    as last time is not read again: its document and problems are those of last time. `listed`
+    keeps what the last walk of the folders found; with it, `changed` (every file changed since
+    that walk, as serve's watcher knows them) lets the walk and the other files' stamps be
+    skipped, while each changed path is a file the walk found and still a plain file.
     """
     content_dir = project / "content"
-    seeds_dir = project / "seeds"
-    real: dict[Path, Path] = {}  # folders resolved during this load
-    documents: list[Document] = []
-    problems: list[Problem] = []
-    order: list[Problem | str] = []  # what each file gave, in file order: a problem, or its name to load
-    wanted: list[tuple[str, str, str]] = []
     if not content_dir.is_dir():
         return RawContent([], {}, [Problem("content", 0, 0, "no content/ folder here; run the command from the project folder")])
+    known = None if listed is None or changed is None else _changed_files(project, changed, listed)
+    if known is None:
+        order, seeds = _list_tree(project)
+        if listed is not None:
+            listed.clear()
+            files = {item[1] for item in [*order, *seeds] if not isinstance(item, Problem)}  # the shown paths the walk found
+            listed.update(order=order, seeds=seeds, files=files)
+    else:
+        order, seeds = listed["order"], listed["seeds"]  # type: ignore[index]
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    loaded = _load_files([item for item in order if not isinstance(item, Problem)], cache, known)
+    for item in order:
+        if isinstance(item, Problem):
+            problems.append(item)
+            continue
+        doc, file_problems = loaded[item[1]]
+        problems += file_problems
+        if doc is not None:
+            documents.append(doc)
+    texts: dict[str, str] = {}
+    digests: dict[str, str] = {}
+    sizes: dict[str, int] = {}
+    for seed in seeds:
+        if isinstance(seed, Problem):
+            problems.append(seed)
+            continue
+        file, shown = seed
+        text, digest, size, read_problems = _read_seed(file, shown, cache, known)
+        problems += read_problems
+        if text is not None:
+            texts[file.name], digests[file.name], sizes[file.name] = text, digest, size
+    return RawContent(documents, texts, problems, digests, sizes)
+
+
+def _changed_files(project: Path, changed: Collection[Path], listed: dict) -> set[str] | None:
+    """Return the shown paths of the changed files that load reads, or None when the last walk
+    cannot be trusted: a changed path is a folder, a link, gone, or a file the walk did not find."""
+    if not listed:
+        return None
+    root = project.resolve()
+    known = set()
+    for path in changed:
+        try:  # the folder resolved, not the file: a link is looked at itself
+            relative = (Path(path).parent.resolve() / Path(path).name).relative_to(root)
+        except ValueError:
+            return None
+        if relative.parts[:1] not in (("content",), ("seeds",)) or is_ignored(relative):
+            continue  # templates, or a name the walk skips
+        shown = relative.as_posix()
+        try:
+            plain = stat.S_ISREG(os.lstat(root / relative).st_mode)
+        except OSError:
+            return None
+        if not plain or shown not in listed["files"]:
+            return None
+        known.add(shown)
+    return known
+
+
+def _list_tree(project: Path) -> tuple[list[Problem | tuple[str, str, str]], list[Problem | tuple[Path, str]]]:
+    """Walk content/ and seeds/: return, in order, each content file to load (path, shown path,
+    kind) or the problem it gives, and each seed to read (path, shown path) or its problem."""
+    content_dir = project / "content"
+    seeds_dir = project / "seeds"
+    real: dict[Path, Path] = {}  # folders resolved during this walk
+    order: list[Problem | tuple[str, str, str]] = []
     # os.scandir, not Path.rglob: the walk was a tenth of load's time, in Path objects made per entry.
     for parts, entry in sorted(_walk(str(content_dir), ())):
         relative = "/".join(parts)
@@ -138,38 +205,21 @@ def load_tree(project: Path, cache: dict[str, tuple] | None = None) -> RawConten
         if kind is None:
             order.append(Problem(shown, 1, 1, _unread_hint(PurePath(relative))))
             continue
-        order.append(shown)
-        wanted.append((file, shown, kind))
-    loaded = _load_files(wanted, cache)
-    for item in order:
-        if isinstance(item, Problem):
-            problems.append(item)
-            continue
-        doc, file_problems = loaded[item]
-        problems += file_problems
-        if doc is not None:
-            documents.append(doc)
-    texts: dict[str, str] = {}
-    digests: dict[str, str] = {}
-    sizes: dict[str, int] = {}
+        order.append((file, shown, kind))
+    seeds: list[Problem | tuple[Path, str]] = []
     for seed in sorted(seeds_dir.glob("*.txt")) if seeds_dir.is_dir() else []:
         if is_ignored(PurePath(seed.name)):
             continue
+        shown = seed.relative_to(project).as_posix()
         if not _inside(seed, seeds_dir, real):
-            problems.append(
-                Problem(seed.relative_to(project).as_posix(), 1, 1, "a link to a file outside seeds/; copy the file in instead")
-            )
-            continue
-        if not seed.is_file():
-            problems.append(Problem(seed.relative_to(project).as_posix(), 1, 1, "not a regular file; seeds/ holds only text files"))
-            continue
-        text, digest, size, read_problems = _read_seed(seed, seed.relative_to(project).as_posix(), cache)
-        problems += read_problems
-        if text is not None:
-            texts[seed.name], digests[seed.name], sizes[seed.name] = text, digest, size
+            seeds.append(Problem(shown, 1, 1, "a link to a file outside seeds/; copy the file in instead"))
+        elif not seed.is_file():
+            seeds.append(Problem(shown, 1, 1, "not a regular file; seeds/ holds only text files"))
+        else:
+            seeds.append((seed, shown))
     for stray in sorted(seeds_dir.iterdir()) if seeds_dir.is_dir() else []:
         if stray.suffix.lower() in (".yaml", ".yml"):  # content put in the wrong folder is never read: say so
-            problems.append(
+            seeds.append(
                 Problem(
                     stray.relative_to(project).as_posix(),
                     0,
@@ -179,13 +229,18 @@ def load_tree(project: Path, cache: dict[str, tuple] | None = None) -> RawConten
                     "warning",
                 )
             )
-    return RawContent(documents, texts, problems, digests, sizes)
+    return order, seeds
 
 
-def _read_seed(seed: Path, shown: str, cache: dict[str, tuple] | None) -> tuple[str | None, str, int, list[Problem]]:
+def _read_seed(
+    seed: Path, shown: str, cache: dict[str, tuple] | None, known: set[str] | None = None
+) -> tuple[str | None, str, int, list[Problem]]:
     """Return an archived text (NFC), the SHA-256 and size of its bytes, and the problems reading it;
-    with a `cache`, an unchanged file's (same modification time, size and inode) are last time's."""
+    with a `cache`, an unchanged file's (same modification time, size and inode, or not among the
+    `known` changed files) are last time's."""
     if cache is not None:
+        if known is not None and shown not in known and shown in cache:
+            return cache[shown][2]
         info = seed.stat()
         stamp = (info.st_mtime_ns, info.st_size, info.st_ino)
         if shown in cache and cache[shown][0] == stamp:
@@ -200,11 +255,17 @@ def _read_seed(seed: Path, shown: str, cache: dict[str, tuple] | None) -> tuple[
     return text, digest, size, problems
 
 
-def _load_files(wanted: list[tuple[str, str, str]], cache: dict[str, tuple] | None) -> dict[str, tuple[Document | None, list[Problem]]]:
-    """Return each wanted file's document and problems by its shown name; many files load on every core."""
+def _load_files(
+    wanted: list[tuple[str, str, str]], cache: dict[str, tuple] | None, known: set[str] | None = None
+) -> dict[str, tuple[Document | None, list[Problem]]]:
+    """Return each wanted file's document and problems by its shown name; many files load on every core.
+    With a `cache`, a file not among the `known` changed files is taken from it unread."""
     if cache is not None:
         result = {}
         for file, shown, kind in wanted:
+            if known is not None and shown not in known and shown in cache:
+                result[shown] = cache[shown][1:]
+                continue
             info = os.stat(file)
             stamp = (info.st_mtime_ns, info.st_size, info.st_ino)
             if shown in cache and cache[shown][0] == stamp:

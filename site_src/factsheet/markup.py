@@ -106,11 +106,12 @@ class PageMarkup:
             table.noting(read)
         kept, made = self.kept.get(kind, {}), self.made.setdefault(kind, {})
         parts = []
+        noted_by_table: list[list[set]] = [[] for _ in tables]  # each part's notes, added to the page's at the end in one call
         for device_id in self.devices:  # noted: the page depends on which devices there are, in order
             verdict = verdicts.get(device_id)
             shown = (devices[device_id], verdict, *_badge_devices(verdict, devices))
             old = kept.get(device_id)
-            if old is not None and len(old[0]) == len(shown) and all(a is b for a, b in zip(old[0], shown, strict=True)):
+            if old is not None and _same_objects(old[0], shown):
                 html, notes = old[1], old[2]
             else:
                 notes = [set() for _ in tables]
@@ -121,22 +122,26 @@ class PageMarkup:
                 finally:
                     for table, read in zip(tables, page_reads, strict=True):
                         table.noting(read)
-            for read, noted in zip(page_reads, notes, strict=True):
-                read |= noted
+            for noted, part_notes in zip(noted_by_table, notes, strict=True):
+                noted.append(part_notes)
             made[device_id] = (shown, html, notes)
             parts.append(html)
+        for read, noted in zip(page_reads, noted_by_table, strict=True):
+            read.update(*noted)
         return Markup("".join(parts))
 
     def lineup(self, lineup: Any) -> Markup:
         """Return the device line-up picture (pictures.lineup_picture), kept from the last render of
         this page while the plan's line-up is the same object (an edit to the history, say, renders
-        the home page again but leaves the line-up as it was)."""
+        the home page again but leaves the line-up as it was); else drawn again from the pieces of
+        that drawing, so that a renamed device redraws its own box and entry."""
         old = self.kept.get("lineup")
         if old is not None and old[0] is lineup:
-            html = old[1]
+            html, pieces = old[1], old[2]
         else:
-            html = lineup_picture(lineup, self.rel, translate=self.edition.gettext, lang=self.lang)
-        self.made["lineup"] = (lineup, html)
+            pieces = dict(old[2]) if old is not None else {}
+            html = lineup_picture(lineup, self.rel, translate=self.edition.gettext, lang=self.lang, kept=pieces)
+        self.made["lineup"] = (lineup, html, pieces)
         return html
 
     def glance_rows(self) -> Markup:
@@ -595,13 +600,53 @@ class PageMarkup:
         return "".join(parts)
 
     def cited_by(self, passage: Any) -> str:
-        """Return the facts citing a passage, as list items: the page each lives on, and its text."""
+        """Return the facts citing a passage, as list items: the page each lives on, and its text;
+        kept from the last render of this page while the passage and its facts' views are the same
+        objects (a renamed device renders the source pages again, most of whose passages it is not in)."""
+        claims = getattr(self.claims, "data", self.claims)
+        shown = (passage, *(claims.get(claim_id) for claim_id in passage.claims))
+        return self._part("cited", passage.id, shown, lambda: self._cited_by(passage))
+
+    def _cited_by(self, passage: Any) -> str:
         owner, t, rel = self.edition.owner, self.edition.html, self.rel
         items = []
         for claim_id in passage.claims:
             view = self.claims[claim_id]
             items.append(f'<li><a href="{escape_html(rel(view.href))}">{escape_html(owner(view))}</a>: {t(view.claim, "text")}</li>')
         return "".join(items)
+
+    def _part(self, kind: str, key: Any, shown: tuple, make: Callable[[], str]) -> str:
+        """Return make(), or the part kept from the last render of this page under `kind` and `key`
+        while it was made from the very objects in `shown`; its reads of the tables are noted again."""
+        tables = [t for t in (self.devices, self.verdicts, self.claims) if hasattr(t, "noting")]
+        old = self.kept.get(kind, {}).get(key)
+        if old is not None and _same_objects(old[0], shown):
+            html, notes = old[1], old[2]
+            for table, noted in zip(tables, notes, strict=True):
+                read = table.noting(set())
+                table.noting(read)
+                read |= noted
+        else:
+            notes = [set() for _ in tables]
+            page_reads = [table.noting(read) for table, read in zip(tables, notes, strict=True)]
+            try:
+                html = make()
+            finally:
+                for table, read in zip(tables, page_reads, strict=True):
+                    table.noting(read)
+            for read, noted in zip(page_reads, notes, strict=True):
+                read |= noted
+        self.made.setdefault(kind, {})[key] = (shown, html, notes)
+        return html
+
+
+def _same_objects(a: tuple, b: tuple) -> bool:
+    """Return whether two tuples hold the very same objects (one comparison of the tuples when they do)."""
+    if len(a) != len(b):
+        return False
+    if a == b:  # item by item, each first by identity: equal objects that are not the same come out below
+        return all(x is y for x, y in zip(a, b, strict=True))
+    return False
 
 
 def _badge_devices(verdict: Any, devices: dict) -> tuple:

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import bisect
 import datetime
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from markupsafe import Markup, escape
 
@@ -390,7 +392,7 @@ def _localized_timeline(timeline: Timeline, lang: str) -> Timeline:
     return replace(timeline, lanes=tuple(entries(lane) for lane in timeline.lanes), other=timeline.other and entries(timeline.other))
 
 
-def _localized_lineup(lineup: Lineup, lang: str, translate: Translate) -> Lineup:
+def _localized_lineup(lineup: Lineup, lang: str, translate: Translate, piece: Piece) -> Lineup:
     """Return the line-up with its series names, verdict labels and evidence in `lang`."""
 
     def node(n: Node) -> Node:
@@ -404,10 +406,37 @@ def _localized_lineup(lineup: Lineup, lang: str, translate: Translate) -> Lineup
         return replace(n, label=translate(n.label), evidence=evidence)
 
     groups = tuple(
-        replace(g, series=(g.series_de or g.series) if lang != "en" else g.series, nodes=tuple(node(n) for n in g.nodes))
+        Group(
+            (g.series_de or g.series) if lang != "en" else g.series,
+            tuple(piece(("node", n), functools.partial(node, n)) for n in g.nodes),
+            g.series_de,
+        )
         for g in lineup.groups
     )
     return replace(lineup, groups=groups)
+
+
+Piece = Callable[[tuple, Callable[[], Any]], Any]  # piece(key, make): make(), or what it gave last time for the same key
+
+
+def _made(key: tuple, make: Callable[[], Any]) -> Any:
+    return make()
+
+
+def _pieces(kept: dict) -> Piece:
+    """Return a `piece` that takes each piece from `kept` by its key, else makes it, and leaves in
+    `kept` only the pieces asked for this time."""
+    old = dict(kept)
+    kept.clear()
+
+    def piece(key: tuple, make: Callable[[], Any]) -> Any:
+        value = old.get(key)
+        if value is None:
+            value = make()
+        kept[key] = value
+        return value
+
+    return piece
 
 
 def timeline_picture(
@@ -593,9 +622,43 @@ class _Track:
         self.highs.insert(at, high)
 
 
-def _lineup_svg(lineup: Lineup, link: Link, labels: Labels, pid: str) -> tuple[str, str, int]:
+_LEFT = 54  # the gutter at the left of the line-up carries the edges
+
+
+def _lineup_node(node: Node, y: float, link: Link, labels: Labels) -> tuple[str, int]:
+    """Return a device's box in the line-up at height `y`, linked to its page, and the box's height."""
+    left = _LEFT
+    name_lines = _wrap(node.name, 36)
+    verdict = labels["lineup.europe"].format(label=node.label)
+    # The evidence follows the answer, or goes on a line of its own when both would not fit.
+    apart = bool(node.evidence) and len(verdict) + len(node.evidence) > 38
+    h = 15 * len(name_lines) + 22 + (14 if apart else 0)
+    box = f'<rect class="pic-node pic-answer-{escape(node.answer)}{"" if node.announced else " pic-unannounced"}" x="{left}" y="{_num(y)}" width="{WIDTH - left - 6}" height="{h}" rx="4"/>'
+    texts = "".join(
+        f'<text class="pic-name" x="{left + 9}" y="{_num(y + 16 + 15 * i)}">{escape(line)}</text>' for i, line in enumerate(name_lines)
+    )
+    verdict_y = y + 15 * len(name_lines) + 14
+    texts += f'<text class="pic-verdict pic-answer-{escape(node.answer)}" x="{left + 9}" y="{_num(verdict_y)}">{escape(verdict)}'
+    if node.evidence and not apart:
+        texts += f'<tspan class="pic-evidence"> · {escape(node.evidence)}</tspan>'
+    texts += "</text>"
+    if apart:
+        texts += f'<text class="pic-evidence" x="{left + 9}" y="{_num(verdict_y + 14)}">{escape(node.evidence)}</text>'
+    title = labels["lineup.evidence"].format(label=node.label, evidence=node.evidence) if node.evidence else node.label
+    return _a(link(node.href), f"{node.name}: {labels['lineup.europe'].format(label=title)}", box + texts), h
+
+
+def _lineup_edge(kind: str, y0: float, y1: float, x: int, names: tuple[str, str], pid: str) -> str:
+    """Return an edge of the line-up: from a box's left side at `y0` out to the gutter's track at `x`, into another's at `y1`."""
+    return (
+        f'<path class="pic-edge pic-{kind}" d="M{_LEFT} {_num(y0)}H{x}V{_num(y1)}H{_LEFT - 2}" marker-end="url(#{pid}-arrow)">'
+        f"<title>{escape(names[0])} → {escape(names[1])}</title></path>"
+    )
+
+
+def _lineup_svg(lineup: Lineup, link: Link, labels: Labels, pid: str, piece: Piece = _made) -> tuple[str, str, int]:
     """Return the drawing's still layer (series, edges), its linked layer (the devices) and its height."""
-    left = 54  # the gutter at the left carries the edges
+    left = _LEFT
     body: list[str] = []
     linked: list[str] = []
     centre: dict[str, float] = {}
@@ -605,25 +668,9 @@ def _lineup_svg(lineup: Lineup, link: Link, labels: Labels, pid: str) -> tuple[s
         if group.series:
             y += 16
         for node in group.nodes:
-            name_lines = _wrap(node.name, 36)
-            verdict = labels["lineup.europe"].format(label=node.label)
-            # The evidence follows the answer, or goes on a line of its own when both would not fit.
-            apart = bool(node.evidence) and len(verdict) + len(node.evidence) > 38
-            h = 15 * len(name_lines) + 22 + (14 if apart else 0)
-            box = f'<rect class="pic-node pic-answer-{escape(node.answer)}{"" if node.announced else " pic-unannounced"}" x="{left}" y="{_num(y)}" width="{WIDTH - left - 6}" height="{h}" rx="4"/>'
-            texts = "".join(
-                f'<text class="pic-name" x="{left + 9}" y="{_num(y + 16 + 15 * i)}">{escape(line)}</text>'
-                for i, line in enumerate(name_lines)
-            )
-            verdict_y = y + 15 * len(name_lines) + 14
-            texts += f'<text class="pic-verdict pic-answer-{escape(node.answer)}" x="{left + 9}" y="{_num(verdict_y)}">{escape(verdict)}'
-            if node.evidence and not apart:
-                texts += f'<tspan class="pic-evidence"> · {escape(node.evidence)}</tspan>'
-            texts += "</text>"
-            if apart:
-                texts += f'<text class="pic-evidence" x="{left + 9}" y="{_num(verdict_y + 14)}">{escape(node.evidence)}</text>'
-            title = labels["lineup.evidence"].format(label=node.label, evidence=node.evidence) if node.evidence else node.label
-            linked.append(_a(link(node.href), f"{node.name}: {labels['lineup.europe'].format(label=title)}", box + texts))
+            # A box moves only when one above it changed height: a renamed device redraws its own.
+            html, h = piece(("box", node, y), functools.partial(_lineup_node, node, y, link, labels))
+            linked.append(html)
             centre[node.id] = y + h / 2
             y += h + 6
         if group.series:
@@ -655,40 +702,54 @@ def _lineup_svg(lineup: Lineup, link: Link, labels: Labels, pid: str) -> tuple[s
             tracks.append(_Track())
         tracks[track].take(low, high)
         x = left - 14 - 9 * min(track, 4)
-        body.append(
-            f'<path class="pic-edge pic-{kind}" d="M{left} {_num(y0)}H{x}V{_num(y1)}H{left - 2}" marker-end="url(#{pid}-arrow)">'
-            f"<title>{escape(lineup.names[a])} → {escape(lineup.names[b])}</title></path>"
-        )
+        names = lineup.names[a], lineup.names[b]
+        body.append(piece(("edge", kind, y0, y1, x, *names), functools.partial(_lineup_edge, kind, y0, y1, x, names, pid)))
     defs = f'<defs><marker id="{pid}-arrow" viewBox="0 0 6 6" refX="5" refY="3" markerWidth="6" markerHeight="6" orient="auto"><path class="pic-arrow" d="M0 0L6 3L0 6z"/></marker></defs>'
     return defs + "".join(body), "".join(linked), int(y)
 
 
-def lineup_picture(lineup: Lineup, link: Link, labels: Labels | None = None, translate: Translate = str, lang: str = "en") -> Markup:
+def lineup_picture(
+    lineup: Lineup, link: Link, labels: Labels | None = None, translate: Translate = str, lang: str = "en", kept: dict | None = None
+) -> Markup:
     """Return the device line-up as a <figure>: the SVG, its legend and the same data as a list.
 
-    `translate` (an edition's gettext) and `lang` put the labels, series and verdicts in that edition's language."""
+    `translate` (an edition's gettext) and `lang` put the labels, series and verdicts in that edition's language.
+    `kept` (serve keeps one per page) holds the pieces of the page's last drawing, each by what it was
+    drawn from: a device's box and entry are drawn again only when it, its place or the names beside
+    it changed (the links, labels and language must be the same as then). This drawing's are left in it."""
+    piece = _made if kept is None else _pieces(kept)
     labels = {key: translate(text) for key, text in (labels or LABELS).items()}
-    lineup = _localized_lineup(lineup, lang, translate)
+    lineup = _localized_lineup(lineup, lang, translate, piece)
     pid = "lineup"
-    still, linked, height = _lineup_svg(lineup, link, labels, pid)
+    still, linked, height = _lineup_svg(lineup, link, labels, pid, piece)
     count = sum(len(g.nodes) for g in lineup.groups)
     successors = {a: b for a, b, kind in lineup.edges if kind == "successor"}
     predecessors = {b: a for a, b, kind in lineup.edges if kind == "successor"}
     shipped = {a: b for a, b, kind in lineup.edges if kind == "shipped-as"}
+    neighbours = ((predecessors, "lineup.predecessor"), (successors, "lineup.successor"), (shipped, "lineup.shipped_as"))
+
+    def entry(node: Node, others: tuple) -> tuple[str, str]:
+        """Return a device's entry in the list, and its sentence in the picture's description."""
+        verdict = labels["lineup.evidence"].format(label=node.label, evidence=node.evidence) if node.evidence else node.label
+        notes: list[Markup | str] = [labels["lineup.europe"].format(label=verdict)]
+        for word, other, name in others:
+            # f-strings and str.format on escaped text: Markup.format costs ten times as much, for the same markup
+            named = f'<a href="{escape(link(f"devices/{other}/"))}">{escape(name)}</a>'
+            notes.append(Markup(str(escape(labels[word])).format(name=named)))
+        text = Markup("; ").join(escape(n) for n in notes)
+        return f'<li><a href="{escape(link(node.href))}">{escape(node.name)}</a>: {text}</li>', (
+            f"{node.name}: {labels['lineup.europe'].format(label=node.label)}."
+        )
+
     groups = []
+    verdicts = []
     for group in lineup.groups:
         items = []
         for node in group.nodes:
-            verdict = labels["lineup.evidence"].format(label=node.label, evidence=node.evidence) if node.evidence else node.label
-            notes: list[Markup | str] = [labels["lineup.europe"].format(label=verdict)]
-            for table, word in ((predecessors, "lineup.predecessor"), (successors, "lineup.successor"), (shipped, "lineup.shipped_as")):
-                if node.id in table:
-                    other = table[node.id]
-                    # f-strings and str.format on escaped text: Markup.format costs ten times as much, for the same markup
-                    named = f'<a href="{escape(link(f"devices/{other}/"))}">{escape(lineup.names[other])}</a>'
-                    notes.append(Markup(str(escape(labels[word])).format(name=named)))
-            text = Markup("; ").join(escape(n) for n in notes)
-            items.append(f'<li><a href="{escape(link(node.href))}">{escape(node.name)}</a>: {text}</li>')
+            others = tuple((word, table[node.id], lineup.names[table[node.id]]) for table, word in neighbours if node.id in table)
+            item, sentence = piece(("entry", node, others), functools.partial(entry, node, others))
+            items.append(item)
+            verdicts.append(sentence)
         name = group.series or labels["lineup.no_series"]
         groups.append(f"<li>{escape(name)}<ul>{''.join(items)}</ul></li>")
     legend = [
@@ -696,7 +757,6 @@ def lineup_picture(lineup: Lineup, link: Link, labels: Labels | None = None, tra
         ("pic-key-shipped", "lineup.legend.shipped_as"),
         ("pic-key-unannounced", "lineup.legend.unannounced"),
     ]
-    verdicts = [f"{node.name}: {labels['lineup.europe'].format(label=node.label)}." for group in lineup.groups for node in group.nodes]
     desc = " ".join([labels["lineup.summary"].format(count=count), *verdicts])
     return _figure(
         pid, labels["lineup.title"], desc, (still, linked), height, legend, labels, labels["lineup.text"], f"<ul>{''.join(groups)}</ul>"

@@ -143,7 +143,7 @@ class Verdict:
 
 @dataclass
 class SitePlan:
-    pages: list[Page]
+    pages: list[Page]  # each page's context holds what it shows besides the shared tables
     claims: dict[str, ClaimView]
     verdicts: dict[str, Verdict]
     passages: dict[str, list[Passage]]
@@ -155,6 +155,13 @@ class SitePlan:
     serial: int = 0
     since: int = -1
     changed: frozenset[str] = frozenset()
+    # Likewise the devices that are not that plan's objects and the devices whose verdicts were decided
+    # again: entries of the shared tables not named here are that plan's very objects.
+    changed_devices: frozenset[str] = frozenset()
+    verdicts_made: frozenset[str] = frozenset()
+    # The site-wide tables every template gets beside its page's context (SHARED: devices, sources,
+    # claims, verdicts). Out of the pages, so that a page nothing changed in stays the same object.
+    shared: dict[str, dict] = field(default_factory=dict)
 
     @property
     def html_pages(self) -> int:
@@ -215,6 +222,7 @@ def plan_site(verified: Verified, memo: dict | None = None) -> SitePlan:
     background = sorted((claims[e.id] for e in history.background), key=lambda v: (v.claim.date.sort_key, v.id))
     devices = reuse.device_order()
     shared = {"devices": devices, "sources": content.sources, "claims": claims, "verdicts": verdicts}
+    page = reuse.page
 
     # Indexed once, so each device page finds its share without scanning every claim and event.
     every_pair = reuse.pairs("every", claims, None, contradicting)
@@ -228,12 +236,11 @@ def plan_site(verified: Verified, memo: dict | None = None) -> SitePlan:
             events_of.setdefault(device_id, []).append(event)
 
     pages = [
-        Page(
+        page(
             "",
             "home.html",
             site.title,
             {
-                **shared,
                 "latest_events": latest_events(events),
                 "disagreements": every_pair,
                 "timeline": plan_timeline(events, background, site.as_of),
@@ -243,14 +250,13 @@ def plan_site(verified: Verified, memo: dict | None = None) -> SitePlan:
     ]
     for device_id, device in devices.items():
         local = reuse.device_context(device_id, device, claims, events_of.get(device_id, ()), verdicts.get(device_id), pairs_of)
-        pages.append(Page(f"devices/{device_id}/", "device.html", device.name, {**shared, **local}))
+        pages.append(page(f"devices/{device_id}/", "device.html", device.name, local))
     pages.append(
-        Page(
+        page(
             "history/",
             "history.html",
             N_("Partnership history"),
             {
-                **shared,
                 "events": events,
                 "background": background,
                 "timeline": plan_timeline(events, background, site.as_of),
@@ -260,30 +266,27 @@ def plan_site(verified: Verified, memo: dict | None = None) -> SitePlan:
         )
     )
     pages.append(
-        Page(
+        page(
             "background/",
             "background.html",
             N_("Background"),
             {
-                **shared,
                 "background": background,
                 "disagreements": reuse.pairs("background", claims, {e.id for e in history.background}, contradicting),
             },
             ui_title=True,
         )
     )
-    pages.append(Page("europe/", "europe.html", N_("Will it come to Europe?"), shared, ui_title=True))
-    pages.append(Page("sources/", "sources.html", N_("Sources"), {**shared, "passages": passages}, ui_title=True))
+    pages.append(page("europe/", "europe.html", N_("Will it come to Europe?"), {}, ui_title=True))
+    pages.append(page("sources/", "sources.html", N_("Sources"), {"passages": passages}, ui_title=True))
     for source_id, source in sorted(content.sources.items()):
-        pages.append(
-            Page(f"sources/{source_id}/", "source.html", source.title, {**shared, **reuse.source_context(source_id, source, passages)})
-        )
+        pages.append(page(f"sources/{source_id}/", "source.html", source.title, reuse.source_context(source_id, source, passages)))
     for slug, (meta, body) in sorted(content.pages.items()):
-        pages.append(Page(f"{slug}/", "page.html", meta.title, {**shared, "meta": meta, "body": body, "untranslated": False}))
-    pages.append(Page("search/", "search.html", N_("Search"), shared, in_sitemap=False, ui_title=True))
-    pages.append(Page("404.html", "404.html", N_("Page not found"), shared, in_sitemap=False, ui_title=True, anywhere=True))
+        pages.append(page(f"{slug}/", "page.html", meta.title, {"meta": meta, "body": body, "untranslated": False}))
+    pages.append(page("search/", "search.html", N_("Search"), {}, in_sitemap=False, ui_title=True))
+    pages.append(page("404.html", "404.html", N_("Page not found"), {}, in_sitemap=False, ui_title=True, anywhere=True))
     if GERMAN in editions(site):
-        pages += [german_page(page, content) for page in pages]
+        pages += [reuse.german(english) for english in pages]
     pages += plan_publishing(pages, claims, site, reuse.newest(claims))
     reuse.keep()
     return SitePlan(
@@ -297,6 +300,9 @@ def plan_site(verified: Verified, memo: dict | None = None) -> SitePlan:
         reuse.serial,
         reuse.since,
         frozenset(reuse.changed_claims),
+        frozenset(reuse.changed_devices),
+        frozenset(reuse.verdicts_made),
+        shared,
     )
 
 
@@ -329,6 +335,27 @@ class Reuse:
     def keep(self) -> None:
         self.memo.clear()
         self.memo.update(self.new)
+
+    def page(self, url: str, template: str, title: str, context: dict[str, Any], **options: Any) -> Page:
+        """Return Page(url, template, title, context, ...): last time's page at `url` when it had the
+        very same context and the same title and options (a rebuild then passes it by identity)."""
+        old = self.old.get("pages", {}).get(url)
+        if old is None or old[0].context is not context or old[0].title != title or old[0].template != template or old[1] != options:
+            old = (Page(url, template, title, context, **options), options)
+        self.new.setdefault("pages", {})[url] = old
+        return old[0]
+
+    def german(self, page: Page) -> Page:
+        """Return german_page(page), last time's while `page` is last time's English page and the free pages are the same."""
+        old = self.old.get("german pages", {}).get(page.url)
+        if old is None or old[0] is not page or (page.template == "page.html" and old[2] is not self.content.pages_de.get(page.url[:-1])):
+            old = (
+                page,
+                german_page(page, self.content),
+                self.content.pages_de.get(page.url[:-1]) if page.template == "page.html" else None,
+            )
+        self.new.setdefault("german pages", {})[page.url] = old
+        return old[1]
 
     def passages(self) -> dict[str, list[Passage]]:
         """Return each source's passages (sorted by source id), planning again only the sources an edit touched."""
@@ -491,6 +518,7 @@ class Reuse:
                     device = content.devices.get(entry.device)
                     if entry.device in changed_devices or (device is not None and device.shipped_as in changed_devices):
                         redo.add(index)
+        self.verdicts_made = {europe.devices[index].device for index in redo}
         for index in sorted(redo):
             made = entry_verdict(content, europe.devices[index], claims, superseded_by)
             found[index] = found[index] if found[index] == made else made
@@ -567,7 +595,7 @@ class Reuse:
             same_facts
             and device_id not in self.pairs_changed()
             and old[2]["verdict"] is verdict
-            and _same_values({"related_events": list(related)}, {"related_events": old[2]["related_events"]})
+            and _same_items(related, old[2]["related_events"])
         ):
             self.new.setdefault("device pages", {})[device_id] = old
             return old[2]
@@ -675,6 +703,11 @@ def _index_descending(order: list, item: tuple) -> int:
     at = _insertion_descending(order, item)
     assert order[at] == item
     return at
+
+
+def _same_items(a: Any, b: list) -> bool:
+    """Return whether a sequence holds the same objects as a list, in order."""
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
 
 
 def _same_values(a: dict, b: dict) -> bool:

@@ -101,7 +101,12 @@ def facts_json(plan: SitePlan, site: Site, base_url: str, kept: dict | None = No
         piece += (("," if index else "") + _encode(key) + ":").encode("utf-8")
         if key in ("facts", "europe"):
             piece += b"["
-            for number, encoded in enumerate(facts if key == "facts" else verdicts):
+            encodings = facts if key == "facts" else verdicts
+            if isinstance(encodings, list):  # kept ones (serve, which holds the file whole): joined in one call
+                yield bytes(piece)
+                piece.clear()
+                yield b",".join(encodings)
+            for number, encoded in enumerate(() if isinstance(encodings, list) else encodings):
                 if number:
                     piece += b","
                 piece += encoded

@@ -302,6 +302,8 @@ class Kept:
     env: jinja2.Environment  # the compiled templates
     facts: dict = dataclasses.field(default_factory=dict)  # each fact as facts.json has it (see export_facts)
     parts: dict = dataclasses.field(default_factory=dict)  # page output -> its per-device parts (markup.PageMarkup.made)
+    editions: dict = dataclasses.field(default_factory=dict)  # language -> its Edition: the catalog is read once
+    checked: bool = False  # check_templates found nothing: the templates are the same until a new Kept
 
 
 def render_site(
@@ -328,16 +330,19 @@ def render_files(
     (the first in page order), and before any is rendered if a template is a link outside templates/ or not UTF-8.
 
     facts.json comes as an iterator of its pieces, each made as it is asked for (see publish.facts_json)."""
-    problems = check_templates(templates)
-    if problems:
-        raise ContentError(problems)
+    if kept is None or not kept.checked:
+        problems = check_templates(templates)
+        if problems:
+            raise ContentError(problems)
+        if kept is not None:
+            kept.checked = True
     env = kept.env if kept else make_environment(templates)
     facts = kept.facts if kept else None
     base_url = (base_url or site.base_url or "").rstrip("/") + "/" if (base_url or site.base_url) else ""
     # A sitemap or feed of relative URLs would be invalid; see docs/export.md.
     pages = [page for page in plan.pages if base_url or not page.needs_base_url]
-    langs = {lang: Edition(lang, templates) for lang in editions(site)}
-    job = _Job(env, pages, site, templates, base_url, langs, kept.parts if kept else None)
+    langs = {lang: _edition(lang, templates, kept) for lang in editions(site)}
+    job = _Job(env, pages, site, templates, base_url, langs, kept.parts if kept else None, shared=plan.shared)
     workers = workers or os.cpu_count() or 1
     if workers > 1 and len(pages) > PARALLEL_PAGES and _preload(env, pages):
         yield from _render_parallel(job, workers)
@@ -352,6 +357,14 @@ def render_files(
             yield "static/" + asset.relative_to(static).as_posix(), asset.read_bytes()
 
 
+def _edition(lang: str, templates: Path, kept: Kept | None) -> Edition:
+    if kept is None:
+        return Edition(lang, templates)
+    if lang not in kept.editions:
+        kept.editions[lang] = Edition(lang, templates)
+    return kept.editions[lang]
+
+
 @dataclasses.dataclass
 class _Job:
     """What rendering a range of pages needs; a forked worker inherits it."""
@@ -364,6 +377,7 @@ class _Job:
     editions: dict[str, Edition] = dataclasses.field(default_factory=dict)
     parts: dict | None = None  # Kept.parts, when parts are kept for the next render
     frames: dict = dataclasses.field(default_factory=dict)  # the navigation and footers made so far (see _Frame)
+    shared: dict = dataclasses.field(default_factory=dict)  # SitePlan.shared: the tables every template gets
 
     def render(self, indices: Iterable[int]) -> dict[str, bytes] | tuple[int, Problem]:
         """Return the pages at `indices` rendered, or the index and problem of the first that fails (plain data, so it pickles)."""
@@ -380,12 +394,12 @@ class _Job:
             target = page.path + "index.html" if page.path == "" or page.path.endswith("/") else page.path
             versions = [(lang, root + FOLDER[lang] + target, self.base_url + FOLDER[lang] + page.path) for lang in langs]
             edition = self.editions[page.lang]
-            context = page.context
+            context = {**self.shared, **page.context}  # a page's own tables first (serve's note what it reads)
             kept = None if self.parts is None else self.parts.get(page.output)
             ui = PageMarkup(edition, rel, page.lang, context.get("claims"), context.get("devices"), context.get("verdicts"), kept)
             try:
                 html = self.env.get_template(page.template).render(
-                    **page.context,
+                    **context,
                     page=page,
                     site=self.site,
                     rel=rel,
@@ -396,7 +410,7 @@ class _Job:
                     # i18n extension's (still used by {% trans %}), without its three calls per word.
                     _=edition.words,
                     versions=versions,
-                    frame=_Frame(self, page, edition, rel, (page.lang, prefix, root)),
+                    frame=_Frame(self, page, context, edition, rel, (page.lang, prefix, root)),
                 )
             except jinja2.TemplateError as error:
                 return index, template_problem(error, page, self.templates)
@@ -415,8 +429,8 @@ class _Frame:
     The partials get only the values named here, so the key (the edition, the two link prefixes,
     and what each property adds) holds everything they show."""
 
-    def __init__(self, job: _Job, page: Page, edition: Edition, rel: Callable[[str], str], key: tuple) -> None:
-        self._job, self._page, self._edition, self._rel, self._key = job, page, edition, rel, key
+    def __init__(self, job: _Job, page: Page, context: dict, edition: Edition, rel: Callable[[str], str], key: tuple) -> None:
+        self._job, self._page, self._context, self._edition, self._rel, self._key = job, page, context, edition, rel, key
 
     def _render(self, name: str, key: tuple, **values: Any) -> Markup:
         html = self._job.frames.get((name, key))
@@ -434,7 +448,7 @@ class _Frame:
 
     @property
     def footer(self) -> Markup:
-        source_count = len(self._page.context["sources"])  # read here, so serve notes that the page shows it
+        source_count = len(self._context["sources"])  # read here, so serve notes that the page shows it
         return self._render(
             "_footer.html", (*self._key, source_count), edition=self._edition, site=self._job.site, source_count=source_count
         )

@@ -15,7 +15,6 @@ loopback name or address (or the --host name), so that another site's name resol
 from __future__ import annotations
 
 import functools
-import gc
 import html
 import ipaddress
 import json
@@ -43,6 +42,7 @@ from tornado.wsgi import WSGIContainer
 
 from .incremental import Build, rebuild
 from .load import is_ignored
+from .pipeline import collector_paused
 from .problems import ContentError, summarize
 
 WATCHED = ("content", "seeds", "templates")  # the sources of the site; never the output
@@ -119,7 +119,11 @@ class Preview:
         self.pending.update(changed)
         started = time.perf_counter()
         try:
-            build = rebuild(self.project, self.build, sorted(self.pending))
+            # The watcher reports every change: the files it did not name are not looked at again.
+            # What a build keeps lives until the next rebuild: out of the cycle collector's way, or
+            # its first pass walks all of it (0.24 s of CPU at 1,000 devices, 0.4 s at 10,000).
+            with collector_paused(keep=True):
+                build = rebuild(self.project, self.build, sorted(self.pending), complete=True)
         except Exception as error:  # noqa: BLE001 - any failure is shown to the editor, the server lives on
             lines = describe_failure(error)
             print("\n".join(lines) + "\nthe browser shows these errors until they are fixed", file=sys.stderr, flush=True)
@@ -411,10 +415,6 @@ def serve(project: Path, host: str = "127.0.0.1", port: int = 8000) -> int:
     project = project.resolve()
     preview = Preview(project, host)
     preview.update()
-    # What a build keeps lives until the next rebuild: out of the cycle collector's way, or every
-    # few rebuilds a full pass walks all of it (0.24 s of CPU at 1,000 devices). A build makes next
-    # to no reference cycles, and a frozen object is still freed once nothing refers to it.
-    gc.freeze()
     sockets: set[ReloadSocket] = set()
     app = Application(
         [
@@ -440,7 +440,6 @@ def serve(project: Path, host: str = "127.0.0.1", port: int = 8000) -> int:
 
     def changed(paths: list[Path]) -> None:
         preview.update(paths)
-        gc.freeze()
         loop.add_callback(reload_browsers, sockets)
 
     stop, ready = threading.Event(), threading.Event()
