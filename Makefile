@@ -50,10 +50,14 @@ node_modules/.package-lock.json: package.json package-lock.json
 node_modules/.bin/lighthouse: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 
-# On every core (pytest-xdist); the browser tests drive the browser system-deps.sh finds
-# (CHROMIUM_PATH, when set, wins). `make test PYTEST_ARGS="-n 0 tests/test_x.py"` runs one file serially.
+# One worker more than there are cores (pytest-xdist): a third of a worker's time is waiting (on
+# Chromium, child builds, the preview's watcher), which the extra worker fills. The browser tests drive
+# the browser system-deps.sh finds (CHROMIUM_PATH, when set, wins). pytest keeps its rewritten test
+# modules (git-ignored __pycache__), also where PYTHONDONTWRITEBYTECODE is set: rewriting them took
+# each worker 2 s. `make test PYTEST_ARGS="-n 0 tests/test_x.py"` runs one file serially.
+WORKERS := $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 test: $(VENV)/.test-deps compile system-deps node_modules/.package-lock.json
-	CHROMIUM_PATH="$$(./scripts/system-deps.sh --browser)" $(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+	CHROMIUM_PATH="$$(./scripts/system-deps.sh --browser)" PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(WORKERS) $(PYTEST_ARGS)
 
 # The long fuzz run (10,000 mutated inputs per test, 200 reorderings of the content; `make test` runs 40 and 4),
 # then the tests marked slow, which `make test` skips; weekly in CI.

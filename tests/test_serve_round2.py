@@ -303,6 +303,8 @@ def test_a_page_whose_build_was_replaced_before_its_socket_connected_is_reloaded
             return None
         finally:
             connection.close()
+            while await connection.read_message() is not None:  # until closed by both ends
+                pass
 
     with ThreadPoolExecutor(1) as apart:  # the shared browser's Playwright keeps an event loop in this thread
         stale = apart.submit(asyncio.run, first_message(f"/livereload/{path[1]}")).result()
