@@ -61,9 +61,9 @@ test: $(VENV)/.test-deps compile system-deps node_modules/.package-lock.json
 
 # The long fuzz run (10,000 mutated inputs per test, 200 reorderings of the content; `make test` runs 40 and 4),
 # then the tests marked slow, which `make test` skips; weekly in CI.
-fuzz: $(VENV)/.test-deps
+fuzz: $(VENV)/.test-deps compile system-deps node_modules/.package-lock.json
 	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -n auto tests/test_fuzz.py tests/test_trust.py $(PYTEST_ARGS)
-	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -n auto -m slow $(PYTEST_ARGS)
+	CHROMIUM_PATH="$$(./scripts/system-deps.sh --browser)" HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -n auto -m slow $(PYTEST_ARGS)
 
 # Lighthouse scores of the home, a device and the Europe page (not part of `make test`).
 lighthouse: $(VENV)/.build-deps system-deps node_modules/.bin/lighthouse
