@@ -106,13 +106,14 @@ def facts_json(plan: SitePlan, site: Site, base_url: str, kept: dict | None = No
                 yield bytes(piece)
                 piece.clear()
                 yield b",".join(encodings)
-            for number, encoded in enumerate(() if isinstance(encodings, list) else encodings):
-                if number:
-                    piece += b","
-                piece += encoded
-                if len(piece) >= PIECE:
-                    yield bytes(piece)
-                    piece.clear()
+            else:
+                for number, encoded in enumerate(encodings):
+                    if number:
+                        piece += b","
+                    piece += encoded
+                    if len(piece) >= PIECE:
+                        yield bytes(piece)
+                        piece.clear()
             piece += b"]"
         else:
             piece += _encode(data[key]).encode("utf-8")

@@ -34,14 +34,13 @@ _MARKUP = re.compile(r"[*_`\[\]<>&\\!]")
 
 
 def inline_markdown(text: str) -> Markup:
-    """Return a fact's inline Markdown as safe HTML (plain text is only escaped: much cheaper)."""
-    if not _MARKUP.search(text):
-        return escape(text)
-    return _rendered_inline(text)
+    """Return a fact's inline Markdown as safe HTML, for the templates' `inline` filter."""
+    return Markup(inline_html(text))
 
 
 def inline_html(text: str) -> str:
-    """Return inline_markdown(text) as a plain str, for markup built in Python (markup.PageMarkup)."""
+    """Return a fact's inline Markdown as HTML in a plain str, for markup built in Python
+    (markup.PageMarkup); plain text is only escaped: much cheaper."""
     if not _MARKUP.search(text):
         return escape_html(text)
     return _rendered_inline(text)
