@@ -123,21 +123,29 @@ def axe_pages(site: Path, pages: list[str]) -> list[str]:
 
 def look_at(page, url: str, axe: bool) -> dict:
     """Load a page and look at it: its width at 320 and 390 px, and (with `axe`) at 1280 px axe in
-    the light scheme (every WCAG rule) and, switched to the dark one, axe's colour rules."""
-    page.set_viewport_size({"width": 320, "height": 900})
-    page.emulate_media(color_scheme="light")
+    the light scheme (every WCAG rule) and, switched to the dark one, axe's colour rules.
+
+    The page loads in the light scheme at the phone width the last page was left at, and is measured
+    there first: each change of size or scheme lays out or styles the whole page again, so a page
+    axe does not check is resized once, not three times (CPU of the tour: 45 -> 40 s, Chromium's included)."""
     page.goto(url)
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")  # the quotes too
     look: dict = {"width": {}, "background": {}, "axe": {}}
-    for width in (320, 390):
-        page.set_viewport_size({"width": width, "height": 900})
+    width = page.viewport_size["width"]
+    for phone in (390, 320) if width == 390 else (320, 390):
+        if width != phone:
+            page.set_viewport_size({"width": phone, "height": 900})
+            width = phone
         scroll, inner = page.evaluate("[document.scrollingElement.scrollWidth, innerWidth]")
-        look["width"][width] = scroll if scroll > inner else None
-    page.set_viewport_size({"width": 1280, "height": 900})
-    for scheme in ("light", "dark") if axe else ():
-        page.emulate_media(color_scheme=scheme)
-        look["background"][scheme] = page.evaluate("getComputedStyle(document.body).backgroundColor")
-        look["axe"][scheme] = axe_violations(page, COLOUR_RULES if scheme == "dark" else None)
+        look["width"][phone] = scroll if scroll > inner else None
+    if axe:
+        page.set_viewport_size({"width": 1280, "height": 900})
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            look["background"][scheme] = page.evaluate("getComputedStyle(document.body).backgroundColor")
+            look["axe"][scheme] = axe_violations(page, COLOUR_RULES if scheme == "dark" else None)
+        page.emulate_media(color_scheme="light")  # for the next page
+        page.set_viewport_size({"width": 320, "height": 900})
     return look
 
 
@@ -189,7 +197,7 @@ def test_no_page_has_axe_wcag_21_aa_violations_in_either_colour_scheme(tour, bui
 
 @pytest.mark.slow
 def test_no_page_left_out_of_the_default_run_has_axe_violations_in_either_colour_scheme(browser, site_url, built_site) -> None:
-    context = browser.new_context()
+    context = browser.new_context(viewport={"width": 320, "height": 900}, color_scheme="light")
     page = context.new_page()
     pages = site_pages(built_site)
     checked = axe_pages(built_site, pages)
