@@ -104,6 +104,11 @@ def text_fields(data: dict, kind: str, payload: str) -> None:
             entry["reasoning"] = say
 
 
+# libyaml's safe loader and dumper where PyYAML has them: the same data, read and written several times faster.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def inject(project: Path, payload: str, everywhere: bool = True) -> None:
     """Write `payload` into the mini project: into every text field, and verbatim into a seed and a quote."""
     content = project / "content"
@@ -117,7 +122,7 @@ def inject(project: Path, payload: str, everywhere: bool = True) -> None:
         ("history.yaml", "history"),
         ("europe.yaml", "europe"),
     ]:
-        data = yaml.safe_load((content / file).read_text())
+        data = yaml.load((content / file).read_text(), Loader=_Loader)
         if everywhere:
             text_fields(data, kind, payload)
         if file == "devices/alpha.yaml":
@@ -126,7 +131,9 @@ def inject(project: Path, payload: str, everywhere: bool = True) -> None:
             )
         if file == "sources/alpha-news.yaml":  # the seed changed on purpose: pin its new bytes
             data["sha256"] = hashlib.sha256((project / "seeds/alpha.txt").read_bytes()).hexdigest()
-        (content / file).write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000))
+        (content / file).write_text(yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10_000))
     if everywhere:
-        front = yaml.safe_dump({"title": f"About {payload}", "description": f"About {payload}"}, allow_unicode=True, width=10_000)
+        front = yaml.dump(
+            {"title": f"About {payload}", "description": f"About {payload}"}, Dumper=_Dumper, allow_unicode=True, width=10_000
+        )
         (content / "pages/about.md").write_text(f"---\n{front}---\nBefore\n\n{payload}\n\n* item {payload}\n\n> {payload}\n")
