@@ -1,19 +1,20 @@
 """Bounded resources: bombs, huge files and deep nesting are refused at a located line, in bounded memory.
 
-Each case runs `build.py build` in a child process, as a user would, and reads the child's
+Each case runs `build.py build` in a process of its own, as a user would (see payloads.Builder), and reads the child's
 own peak memory; the bound is generous on purpose (the build itself needs about 60 MB).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from conftest import MINI, copy_project
 from factsheet.load import MAX_DEPTH, MAX_FILE_BYTES, parse_yaml
-from payloads import run_build, standalone
+from payloads import Builder, standalone
 
 PEAK_RSS_MB = 300
 BIG = 50 * 1024 * 1024
@@ -44,6 +45,13 @@ def _write_big(file: Path, size: int, line: bytes) -> None:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return standalone(copy_project(MINI, tmp_path_factory.mktemp("limits") / "mini"))
+
+
+@pytest.fixture(scope="module")
+def builds(project: Path) -> Iterator[Builder]:
+    builder = Builder(project)
+    yield builder
+    builder.close()
 
 
 CASES = {
@@ -87,14 +95,14 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_oversized_input_is_refused_at_its_place_in_bounded_memory(project: Path, case: str) -> None:
+def test_oversized_input_is_refused_at_its_place_in_bounded_memory(project: Path, builds: Builder, case: str) -> None:
     relative, fill, expected = CASES[case]
     target = project / relative
     original = target.read_bytes()
     out = project.parent / "out"
     try:
         fill(target)
-        run = run_build(project, "build", "--out", str(out))
+        run = builds.run("build", "--out", str(out))
     finally:
         target.write_bytes(original)
     assert run.returncode == 1, run.stderr[-2000:]
