@@ -23,6 +23,31 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
 VNU = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"  # the Nu Html Checker
 
 
+# The files that hold a worker longest, most of it waiting (on Chromium, on a preview's watcher): started
+# first, so that the others fill the cores around them, rather than last (pytest-xdist starts the files
+# with the most tests first, and these have few), when one of them would end the run alone.
+START_FIRST = ("test_browser.py", "test_serve_round2.py", "test_hostile_browser.py", "test_pictures.py", "test_serve.py")
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)  # before pytest-xdist's own
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """With --dist loadfile: the files of START_FIRST first, then the others as pytest-xdist orders them."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class LongestFirst(LoadFileScheduling):
+        def _assign_work_unit(self, node) -> None:
+            def rank(file: str) -> int:
+                name = file.rpartition("/")[2]
+                return START_FIRST.index(name) if name in START_FIRST else len(START_FIRST)
+
+            self.workqueue.move_to_end(min(self.workqueue, key=rank), last=False)  # min: the first of equal rank
+            super()._assign_work_unit(node)  # which takes the first file of the queue
+
+    return LongestFirst(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Leave the tests marked slow to the long run (`make fuzz`, weekly: HYPOTHESIS_PROFILE=long)."""
     if os.environ.get("HYPOTHESIS_PROFILE") == "long":
