@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -107,12 +108,29 @@ def real_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy_project(REPO, same_place(tmp_path_factory, "real") / "real")
 
 
+def made_once(factory: pytest.TempPathFactory, name: str, make: Callable[[Path], object]) -> Path:
+    """Return a folder `make` filled, made once for the whole run: with pytest-xdist, the first worker that
+    asks makes it in the folder the workers share, under a lock, and the others wait for it and read it
+    (a build of the real site costs 3 s of CPU, which each worker spent again). For folders tests only read."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        folder = factory.mktemp(name)
+        make(folder)
+        return folder
+    folder = factory.getbasetemp().parent / name  # this run's folder, above each worker's own
+    with open(folder.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / ".made").exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a worker that failed making it left
+            folder.mkdir()
+            make(folder)
+            (folder / ".made").touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real site, built once per test session into a temporary folder."""
-    out = tmp_path_factory.mktemp("site") / "_site"
-    build_project(REPO, out)
-    return out
+    """The real site, built once per test run into a temporary folder."""
+    return made_once(tmp_path_factory, "site", lambda folder: build_project(REPO, folder / "_site")) / "_site"
 
 
 @pytest.fixture(scope="session")
@@ -120,11 +138,12 @@ def tagged_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real site built from its content with the `partnership` values proposed for it (test_pictures.py)."""
     from test_pictures import PROPOSED, tag_history
 
-    project = copy_project(REPO, tmp_path_factory.mktemp("tagged") / "project")
-    tag_history(project, PROPOSED)
-    out = project.parent / "_site"
-    build_project(project, out, search=False)
-    return out
+    def make(folder: Path) -> None:
+        project = copy_project(REPO, folder / "project")
+        tag_history(project, PROPOSED)
+        build_project(project, folder / "_site", search=False)
+
+    return made_once(tmp_path_factory, "tagged", make) / "_site"
 
 
 def html_pages(site: Path) -> list[Path]:
