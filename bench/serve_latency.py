@@ -10,8 +10,9 @@ page is requested again. The time of a run is from the end of the save to the en
 response that carries the edit: what a reader sees. With --poll, the page is requested every
 5 ms instead, without the socket (the polls cost the server ~1 ms of CPU each and slow its
 rebuild; a browser does not poll). Reports the median, min and max of those times, when the
-reload notice arrived, and the CPU time (user + system) the server spent from the save to the
-served edit: on a busy machine the wall time is mostly waiting for a core, the CPU time is not.
+reload notice arrived, the CPU time the server's threads spent from the save to the served edit,
+and the time they spent meanwhile ready to run but waiting for a core: on a busy machine the wall
+time is mostly that wait, the CPU time is not.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import re
 import shutil
 import socket
@@ -48,10 +48,17 @@ def fetch(url: str) -> str:
         return ""
 
 
-def cpu_seconds(pid: int) -> float:
-    """Return the CPU time (user + system) process `pid` has used so far (Linux: /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def scheduled(pid: int) -> tuple[float, float]:
+    """Return the seconds process `pid`'s threads have spent on a core and waiting for one so far
+    (Linux: /proc/PID/task/*/schedstat, in nanoseconds; /proc/PID/stat counts in 10 ms ticks)."""
+    running = waiting = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            fields = (task / "schedstat").read_text().split()
+        except OSError:  # a thread that ended meanwhile
+            continue
+        running, waiting = running + int(fields[0]), waiting + int(fields[1])
+    return running / 1e9, waiting / 1e9
 
 
 FACT_TEXT = re.compile(r'^(\s+text: (?:>-\n\s+|"))', re.MULTILINE)  # the start of the first fact's text
@@ -100,10 +107,10 @@ def served_by_polling(url: str, marker: str, saved: float) -> float:
 async def measure(args: argparse.Namespace, server: subprocess.Popen, port: int, file: Path, line: str, name: str, url: str):
     connection = None if args.poll else await reload_socket(port)
     original = file.read_text(encoding="utf-8")
-    timings, notices, cpu = [], [], []
+    timings, notices, cpu, queued = [], [], [], []
     for run in range(args.runs):
         marker = f"{name} run{run}x"
-        used = cpu_seconds(server.pid)
+        used, waited = scheduled(server.pid)
         file.write_text(edited(original, line, marker, args.edit), encoding="utf-8")
         saved = time.perf_counter()
         if connection is None:
@@ -111,13 +118,15 @@ async def measure(args: argparse.Namespace, server: subprocess.Popen, port: int,
         else:
             notices.append(await served_after_reload(connection, url, marker, saved))
         timings.append(time.perf_counter() - saved)
-        cpu.append(cpu_seconds(server.pid) - used)
+        now = scheduled(server.pid)
+        cpu.append(now[0] - used)
+        queued.append(now[1] - waited)
         notice = "" if connection is None else f" (reload notice after {notices[-1] * 1000:.0f} ms)"
-        print(f"run {run}: {timings[-1] * 1000:.0f} ms{notice}, server CPU {cpu[-1] * 1000:.0f} ms", flush=True)
+        print(f"run {run}: {timings[-1] * 1000:.0f} ms{notice}, server CPU {cpu[-1] * 1000:.0f} ms, waiting for a core {queued[-1] * 1000:.0f} ms", flush=True)
         await asyncio.sleep(0.5)  # let the server settle before the next save
     if connection is not None:
         connection.close()
-    return timings, notices, cpu
+    return timings, notices, cpu, queued
 
 
 def main() -> int:
@@ -151,7 +160,7 @@ def main() -> int:
                 if server.poll() is not None:
                     sys.exit(f"the server stopped:\n{log.read_text()}")
                 time.sleep(0.05)
-            timings, notices, cpu = asyncio.run(measure(args, server, port, device, line, name, url))
+            timings, notices, cpu, queued = asyncio.run(measure(args, server, port, device, line, name, url))
         finally:
             server.terminate()
             server.wait(timeout=120)  # on a busy machine a rebuild may still be finishing
@@ -168,6 +177,10 @@ def main() -> int:
     print(
         f"server CPU from save to served: median {statistics.median(cpu) * 1000:.0f} ms, runs (ms):",
         " ".join(f"{t * 1000:.0f}" for t in cpu),
+    )
+    print(
+        f"server threads waiting for a core meanwhile: median {statistics.median(queued) * 1000:.0f} ms, runs (ms):",
+        " ".join(f"{t * 1000:.0f}" for t in queued),
     )
     return 0
 
