@@ -122,7 +122,10 @@ async def measure(args: argparse.Namespace, server: subprocess.Popen, port: int,
         cpu.append(now[0] - used)
         queued.append(now[1] - waited)
         notice = "" if connection is None else f" (reload notice after {notices[-1] * 1000:.0f} ms)"
-        print(f"run {run}: {timings[-1] * 1000:.0f} ms{notice}, server CPU {cpu[-1] * 1000:.0f} ms, waiting for a core {queued[-1] * 1000:.0f} ms", flush=True)
+        print(
+            f"run {run}: {timings[-1] * 1000:.0f} ms{notice}, server CPU {cpu[-1] * 1000:.0f} ms, waiting for a core {queued[-1] * 1000:.0f} ms",
+            flush=True,
+        )
         await asyncio.sleep(0.5)  # let the server settle before the next save
     if connection is not None:
         connection.close()
