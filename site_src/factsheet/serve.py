@@ -324,9 +324,9 @@ def watch(project: Path, on_change, stop: threading.Event, ready: threading.Even
     folders, until `stop` is set. The OS reports the changes (watchfiles: inotify and the like),
     so a site of thousands of files costs next to nothing while idle and a save is reported
     within two SETTLE_MS; a save during a build is reported after it. Only the names the loader
-    skips are ignored (one list, in load.py). A watched folder that is deleted, moved away or created is watched again once
-    it is there, and reported whole: its files were not watched while it was away. `ready` is set
-    once the folders are watched (within REARM_MS)."""
+    skips are ignored (one list, in load.py). A watched folder that is deleted, moved away or
+    created is watched again once it is there, and reported whole: its files were not watched
+    while it was away. `ready` is set once the folders are watched (within REARM_MS)."""
     project = project.resolve()
 
     def wanted(change: watchfiles.Change, path: str) -> bool:
