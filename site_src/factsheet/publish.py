@@ -97,15 +97,16 @@ def facts_json(plan: SitePlan, site: Site, base_url: str, kept: dict | None = No
         "europe": None,  # and the encoded verdicts here
     }
     piece = bytearray(b"{")
+    whole: list[bytes] = []  # with kept encodings (serve, which holds the file whole): every piece, joined once at the end
     for index, key in enumerate(sorted(data)):
         piece += (("," if index else "") + _encode(key) + ":").encode("utf-8")
         if key in ("facts", "europe"):
             piece += b"["
             encodings = facts if key == "facts" else verdicts
-            if isinstance(encodings, list):  # kept ones (serve, which holds the file whole): joined in one call
-                yield bytes(piece)
+            if isinstance(encodings, list):
+                whole.append(bytes(piece))
                 piece.clear()
-                yield b",".join(encodings)
+                whole += _separated(encodings)
             else:
                 for number, encoded in enumerate(encodings):
                     if number:
@@ -118,7 +119,15 @@ def facts_json(plan: SitePlan, site: Site, base_url: str, kept: dict | None = No
         else:
             piece += _encode(data[key]).encode("utf-8")
     piece += b"}\n"
-    yield bytes(piece)
+    # One piece, so the caller's join hands it back as it is: the file (9 MB at 1,000 devices) is copied once.
+    yield b"".join([*whole, piece]) if whole else bytes(piece)
+
+
+def _separated(encodings: list[bytes]) -> list[bytes]:
+    """Return the encodings with a comma between each two, for a single join of the whole file."""
+    separated = [b","] * (2 * len(encodings) - 1) if encodings else []
+    separated[::2] = encodings
+    return separated
 
 
 def _encoded_verdicts(plan: SitePlan, base_url: str, german: bool, kept: dict | None) -> Iterable[bytes]:
