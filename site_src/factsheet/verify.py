@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from markdown_it import MarkdownIt
 
 from .editions import claim_translations, device_translations, europe_translations, has_german, page_translations, site_translations
-from .model import CONTROL, MODEL_CLASSES
+from .model import MODEL_CLASSES, find_control
 from .load import Document, Key
 from .validate import Content
 from .problems import Problem, compare_words, did_you_mean
@@ -431,7 +431,7 @@ def _markdown_problems(doc: Document, model: Any) -> list[Problem]:
     if doc.body:
         lines = doc.body.split("\n")
         for number, line in enumerate(lines):
-            found = CONTROL.search(line)
+            found = find_control(line)
             if found:
                 problems.append(
                     Problem(
