@@ -21,6 +21,7 @@ from .problems import Problem, compare_words, did_you_mean
 
 # Typographic quotes and dashes compare equal to their plain forms; one char each, so offsets hold.
 _PLAIN = str.maketrans({c: '"' for c in "„“”‟″«»"} | {c: "'" for c in "‚‘’‛′‹›"} | {c: "-" for c in "‐‑‒–—―−"})
+_PLAIN_PAIRS = [(chr(typographic), plain) for typographic, plain in _PLAIN.items()]
 _SPACE_RUN = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
 # The closest-passage hint: difflib up to this product of text and quote lengths (a 40 KB text
@@ -69,7 +70,7 @@ class SearchableText:
 
     def __init__(self, text: str):
         self.text = text
-        plain = text.translate(_PLAIN)
+        plain = plain_punctuation(text)
         self.starts: list[int] = []  # normalised offset of each collapsed white-space run
         self.shifts: list[int] = []  # characters dropped up to and including that run
         dropped = 0
@@ -209,7 +210,7 @@ MIN_QUOTE_WORDS = 3
 
 def quote_problem(quote: str, index: SearchableText, span: tuple[int, int]) -> str | None:
     """Return why a found quote cannot prove a fact (no words, or a fragment too short), or None."""
-    words = re.findall(r"\w+", normalize(quote))
+    words = _WORD.findall(normalize(quote))
     if not words:
         return "the quote has no words, only punctuation; quote the passage that says what the fact claims"
     if len(words) < MIN_QUOTE_WORDS and not index.whole_sentence(*span):
@@ -222,7 +223,20 @@ def quote_problem(quote: str, index: SearchableText, span: tuple[int, int]) -> s
 
 def normalize(text: str) -> str:
     """Return text as quotes are compared: NFC, plain quotes and dashes, single spaces."""
-    return _SPACE_RUN.sub(" ", unicodedata.normalize("NFC", text).translate(_PLAIN)).strip()
+    # split() and join: what `\s+` replaced by a space and strip() give (the same white space), a fifth of the time.
+    return " ".join(plain_punctuation(unicodedata.normalize("NFC", text)).split())
+
+
+def plain_punctuation(text: str) -> str:
+    """Return text.translate(_PLAIN): typographic quotes and dashes as plain ones. A replace per
+    character present instead: translate looks every character up in the table, a millisecond for
+    a source's text and most of normalising a quote."""
+    if text.isascii():
+        return text
+    for typographic, plain in _PLAIN_PAIRS:
+        if typographic in text:
+            text = text.replace(typographic, plain)
+    return text
 
 
 @dataclass
