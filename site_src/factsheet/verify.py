@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import operator
 import re
 import unicodedata
 from collections import Counter
@@ -479,7 +480,8 @@ def _texts_with_links(data: Any, path: tuple, found: list[tuple[tuple, str]]) ->
     elif isinstance(data, list):
         items = enumerate(data)
     elif isinstance(data, MODEL_CLASSES):
-        items = ((name, getattr(data, name)) for name in type(data).model_fields)
+        names, values = _fields_of(type(data))
+        items = zip(names, values(data), strict=True)
     else:
         return
     for key, value in items:
@@ -489,6 +491,21 @@ def _texts_with_links(data: Any, path: tuple, found: list[tuple[tuple, str]]) ->
                 found.append((path + (key,), value))
         elif value is not None and not isinstance(value, (bool, int, float)):
             _texts_with_links(value, path + (key,), found)
+
+
+_FIELDS: dict[Any, tuple[tuple[str, ...], Callable[[Any], tuple]]] = {}
+
+
+def _fields_of(model_class: Any) -> tuple[tuple[str, ...], Callable[[Any], tuple]]:
+    """Return a model class's field names and what reads all their values of one object in one call
+    (a getattr per field was most of the walk for links, which visits every value of every file)."""
+    if model_class not in _FIELDS:
+        names = tuple(model_class.model_fields)
+        if len(names) == 1:
+            _FIELDS[model_class] = names, lambda model: (getattr(model, names[0]),)
+        else:
+            _FIELDS[model_class] = names, operator.attrgetter(*names) if names else lambda model: ()
+    return _FIELDS[model_class]
 
 
 def _may_link(last: tuple, text: str) -> bool:
