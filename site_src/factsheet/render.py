@@ -55,8 +55,9 @@ def _rendered_inline(text: str) -> Markup:
 
 # The inline Markdown most facts hold: `*emphasis*` and `` `code` `` in plain text, each delimiter
 # where it can only open or only close (a letter or digit inside it, a space or start-of-text and
-# a space, a stop or end-of-text outside it) and each backtick alone, so CommonMark pairs them as written. Parsing them with
-# markdown-it was a third of a device page's render, and was done again in every render worker.
+# a space, a stop or end-of-text outside it) and each backtick alone, so CommonMark pairs them as
+# written. Parsing them with markdown-it cost more than the rest of a fact's markup, and was done
+# again in every render worker.
 _SIMPLE_SPAN = re.compile(r"(?<!`)`([^`\s*](?:[^`*]*[^`\s*])?)`(?!`)|(?<![^ (\"])\*([^\W_](?:[^*`]*[^\W_])?)\*(?=[ .,;:?)\"]|\Z)")
 _NOT_SIMPLE = re.compile(r"[_\[\]<>&\\!\n\r\0]")  # links, images, HTML, entities, escapes, line breaks, `_`: markdown-it
 
