@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import MINI, copy_project, run_in_a_fork
-from factsheet import cli, pipeline
+from factsheet import cli, pipeline, write
 from factsheet.pipeline import build_project
 from factsheet.write import recover
 
@@ -40,7 +40,7 @@ def kill_on_nth(original, nth: int):
 def build_killed_at(project: Path, out: Path, step: str, nth: int) -> None:
     """Build `project` into `out`, killed at the `nth` call of `step` (run in a child: see run_in_a_fork)."""
     if step == "write":
-        Path.write_bytes = kill_on_nth(Path.write_bytes, nth)
+        write._write_file = kill_on_nth(write._write_file, nth)
     elif step == "index":
         pipeline.index_site = kill_on_nth(pipeline.index_site, nth)
     elif step == "rename":
@@ -122,8 +122,8 @@ def failing(original, code: int, on_call: int = 1):
     "target, name, code, on_call",
     [
         # disk full while writing pages
-        (Path, "write_bytes", errno.ENOSPC, 1),
-        (Path, "write_bytes", errno.ENOSPC, 5),
+        (write, "_write_file", errno.ENOSPC, 1),
+        (write, "_write_file", errno.ENOSPC, 5),
         # read-only: the staging folder cannot be made, or the swap cannot happen
         (tempfile, "mkdtemp", errno.EROFS, 1),
         (Path, "mkdir", errno.EROFS, 1),

@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from factsheet.model import PartialDate, parse_partial_date
+from factsheet.model import CONTROL, PartialDate, find_control, parse_partial_date
 
 
 @pytest.mark.parametrize(
@@ -53,3 +53,13 @@ def test_dates_sort_by_what_is_known_vaguer_first() -> None:
 
 def test_a_partial_date_expands_to_its_first_day_for_feeds() -> None:
     assert PartialDate(2022, 3).iso_full == "2022-03-01"
+
+
+def test_find_control_finds_what_the_control_pattern_finds() -> None:
+    # Every code point alone, then each refused one among letters, an emoji and other refused ones.
+    refused = [chr(c) for c in range(0x110000) if CONTROL.search(chr(c))]
+    assert [chr(c) for c in range(0x110000) if find_control(chr(c))] == refused
+    for c in refused:
+        for text in (f"ab\U0001f600{c}", f"\U0001f600\U0010fffd{c}x{refused[0]}", f"é{c}", f"a b\U00020000{c}"):
+            expected, found = CONTROL.search(text), find_control(text)
+            assert (expected and (expected.group(), expected.start())) == (found and (found.group(), found.start()))

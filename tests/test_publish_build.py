@@ -84,15 +84,15 @@ def break_template(project: Path) -> None:
 
 def fail_while_writing(monkeypatch: pytest.MonkeyPatch) -> None:
     written = []
-    real = Path.write_bytes
+    real = write._write_file
 
-    def write_some(self: Path, data: bytes) -> int:
+    def write_some(path: str, data: bytes) -> None:
         if len(written) == 5:
             raise OSError(28, "No space left on device")
-        written.append(self)
-        return real(self, data)
+        written.append(path)
+        real(path, data)
 
-    monkeypatch.setattr(Path, "write_bytes", write_some)
+    monkeypatch.setattr(write, "_write_file", write_some)
 
 
 def fail_in_finish(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -141,17 +141,18 @@ def test_failed_build_leaves_previous_site_byte_for_byte(
 
 # Test code for the child build: pause (for the kill) at a chosen moment of writing (see fork_build).
 PAUSE_AT_FILE = """
-    import pathlib, sys, time
-    real = pathlib.Path.write_bytes
+    import sys, time
+    from factsheet import write
+    real = write._write_file
     count = 0
-    def slow_write(self, data):
+    def slow_write(path, data):
         global count
         count += 1
         if count == {n}:
             print("paused", flush=True)
             time.sleep(600)
-        return real(self, data)
-    pathlib.Path.write_bytes = slow_write
+        real(path, data)
+    write._write_file = slow_write
 """
 PAUSE_AFTER_RENAME = """
     import os, time

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import tempfile
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from markupsafe import escape
 from factsheet.markup import escape_html
 from factsheet.pipeline import render_project
 from factsheet.plan import Page
-from factsheet.render import _template_cache, block_markdown, inline_markdown, relative_link
+from factsheet.render import _template_cache, block_markdown, inline_markdown, relative_link, simple_inline
+from factsheet.verify import MARKDOWN
 
 
 @pytest.mark.parametrize(
@@ -46,6 +48,27 @@ def test_links_are_relative_to_the_page(page_url, target, expected) -> None:
 )
 def test_inline_markdown_formats_but_never_passes_html(text, html) -> None:
     assert str(inline_markdown(text)) == html
+
+
+# What simple_inline must write as markdown-it does, or leave to it: plain words, the spans it
+# takes, delimiters next to letters, stops, other delimiters and Unicode spaces and punctuation.
+_PIECES = ["*", "`", " ", "a", "ab", "ä", "1", ".", "(", ")", '"', "'", "\t", "\xa0", "-", ",", "?", ":", "#", "\u3000", "\u0301",
+           "’", "«", "…", "!", "_", "&", "\n", "*a*", "`c`", "*ab cd*", "`a b`", "`*`", "*`a`*", "**a**", "` a `", "*a *", "* a*",
+           "x*y*", "*é*", "*1.*", "*.a*", "`a``", "``a``", "*a*b", "[a](b)"]  # fmt: skip
+
+
+def test_simple_inline_writes_what_markdown_it_writes() -> None:
+    rng = random.Random(14)
+    texts = ["the *12S Ultra*", 'a `camera` and *the "price"*.', "(*a*) `b` *c*, *d*: *e*? *f*; *g*", "*Leica*", "`x`"]
+    texts += ["".join(rng.choice(_PIECES) for _ in range(rng.randint(1, 8))) for _ in range(6000)]
+    taken = 0
+    for text in texts:
+        html = simple_inline(text)
+        if html is not None:
+            assert html == MARKDOWN.renderInline(text), text
+            taken += "<" in html
+    assert simple_inline("the *12S Ultra*") == "the <em>12S Ultra</em>"
+    assert taken > 150  # the spans are really taken, not all left to markdown-it
 
 
 @pytest.mark.parametrize(

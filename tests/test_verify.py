@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import random
+import re
+import unicodedata
+
 import pytest
 
-from factsheet.verify import SearchableText, normalize
+from factsheet.verify import _PLAIN, SearchableText, normalize, plain_punctuation
 
 SOURCE = "Xiaomi hat eine „langfristige Partnerschaft“ angekündigt –\u00a0das erste\n  Telefon erscheint im Juli."
 
@@ -51,3 +55,16 @@ def test_the_closest_passage_is_offered_when_a_quote_is_not_found() -> None:
 
 def test_normalize_collapses_white_space_and_plain_quotes() -> None:
     assert normalize(" „a“\u00a0\n b – c ") == '"a" b - c'
+
+
+def test_normalize_is_nfc_translated_and_white_space_runs_made_one_space() -> None:
+    # The definition normalize and plain_punctuation are written faster than.
+    def reference(text: str) -> str:
+        return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text).translate(_PLAIN)).strip()
+
+    pieces = [*"ab ü\t\n\u3000\xa0\u2028\u0085ß", *(chr(c) for c in _PLAIN), "e\u0301", "\U0001f600"]
+    rng = random.Random(14)
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        assert normalize(text) == reference(text)
+        assert plain_punctuation(text) == text.translate(_PLAIN)

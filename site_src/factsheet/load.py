@@ -278,9 +278,15 @@ def _load_files(
     if workers > 1 and len(wanted) > PARALLEL_FILES:
         import multiprocessing  # here: a small site never needs it, and importing it is a cost every build would pay
 
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            found = pool.starmap(_load_file, wanted, chunksize=max(1, len(wanted) // (workers * 8)))
-        return dict(zip((shown for _, shown, _ in wanted), found, strict=True))
+        # This process loads every `workers`-th file itself while the pool loads the others: a
+        # worker of its own instead would cost a process more and send every document back.
+        mine = wanted[::workers]
+        theirs = [item for index, item in enumerate(wanted) if index % workers]
+        with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
+            pending = pool.starmap_async(_load_file, theirs, chunksize=max(1, len(theirs) // ((workers - 1) * 4)))
+            found = dict(zip((shown for _, shown, _ in mine), [_load_file(*item) for item in mine], strict=True))
+            found.update(zip((shown for _, shown, _ in theirs), pending.get(), strict=True))
+        return {shown: found[shown] for _, shown, _ in wanted}
     return {shown: _load_file(file, shown, kind) for file, shown, kind in wanted}
 
 

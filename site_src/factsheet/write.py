@@ -134,19 +134,16 @@ def write_site(files: Mapping[str, bytes] | Iterable[tuple[str, Data]], out: Pat
 
 def _write_files(files: Mapping[str, bytes] | Iterable[tuple[str, Data]], staging: Path, finish: Callable[[Path], None] | None) -> None:
     """Write the site into `staging` and run `finish`; raise WriteError unless all of it is still there then."""
-    folders = {staging}
+    root = str(staging)
+    folders = {""}  # relative to the staging folder
     tops = set()  # the first part of every path written
+    # Paths as text: a site has thousands of small files, and Path objects were a fifth of writing them.
     for relative, data in sorted(files.items()) if isinstance(files, Mapping) else files:
-        target = staging / relative
-        if target.parent not in folders:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            folders.add(target.parent)
-        if isinstance(data, bytes):
-            target.write_bytes(data)
-        else:
-            with open(target, "wb") as file:
-                for piece in data:
-                    file.write(piece)
+        folder = relative.rpartition("/")[0]
+        if folder not in folders:
+            os.makedirs(os.path.join(root, folder), exist_ok=True)
+            folders.add(folder)
+        _write_file(os.path.join(root, relative), data)
         tops.add(relative.split("/", 1)[0])
     if finish:
         finish(staging)
@@ -156,6 +153,19 @@ def _write_files(files: Mapping[str, bytes] | Iterable[tuple[str, Data]], stagin
     lost = sorted(name for name in tops if not (staging / name).exists())
     if lost:
         raise WriteError(f"the new site lost {lost[0]} while it was being written in {staging}; the last good site is left as it was")
+
+
+def _write_file(path: str, data: Data) -> None:
+    """Write a new file's bytes, or its pieces in order, through a file descriptor: a buffered file
+    object cost more than writing a page's bytes."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+    try:
+        for piece in (data,) if isinstance(data, bytes) else data:
+            view = memoryview(piece)
+            while view:  # os.write may write only part of it
+                view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
 
 
 def _write_error(out: Path, error: OSError) -> WriteError:
