@@ -27,11 +27,15 @@ from factsheet.pipeline import collector_paused  # noqa: E402
 EDITS = 7
 
 
-def write_changes(out: Path, changed: dict[str, bytes], removed: list[str]) -> None:
+def write_changes(out: Path, changed: dict, removed: list[str]) -> None:
     for relative, data in changed.items():
         target = out / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        with open(target, "wb") as file:  # facts.json comes in its pieces
+            if isinstance(data, bytes):
+                file.write(data)
+            else:
+                file.writelines(data)
     for relative in removed:
         (out / relative).unlink(missing_ok=True)
 

@@ -24,7 +24,8 @@ from typing import Any
 from .pipeline import Cache, check_project, collector_paused
 from .plan import Page, SitePlan
 from .problems import Problem
-from .render import Kept, make_environment, render_site
+from .render import Kept, make_environment, render_files
+from .write import Data
 
 SHARED = ("devices", "sources", "claims", "verdicts")  # the site-wide tables every page gets
 KEYS = "#"  # a page that iterated a table or took its length depends on which keys it has, in order
@@ -114,8 +115,8 @@ class Entry:
 class Build:
     """One build's output, and what a later rebuild needs to skip unchanged pages."""
 
-    files: dict[str, bytes]  # the whole site
-    changed: dict[str, bytes]  # files new or different since the previous build (all of them the first time)
+    files: dict[str, Data]  # the whole site; facts.json in its pieces (publish.facts_json), the rest whole
+    changed: dict[str, Data]  # files new or different since the previous build (all of them the first time)
     removed: list[str]  # files the previous build had and this one has not
     plan: SitePlan
     warnings: list[Problem]
@@ -125,6 +126,8 @@ class Build:
     rendered: list[str] = field(default_factory=list)  # files rendered this time, changed or not
     kept: Kept | None = None  # compiled templates and exported facts, kept until a template changes
     contexts: dict[str, tuple] = field(default_factory=dict)  # page output -> own_context, for the next rebuild
+    pages: dict[str, Page] = field(default_factory=dict)  # page output -> the plan's page
+    readers: dict[str, dict] = field(default_factory=dict)  # table -> entry key (or KEYS) -> the pages that read it
 
 
 def own_context(page: Page) -> tuple:
@@ -174,11 +177,12 @@ def table_changes(new_tables: dict[str, dict], old_tables: dict[str, dict], only
             else:
                 found.add((key, WHOLE))
             found.update((key, field) for field in _fields(old) | _fields(new) if getattr(old, field, None) != getattr(new, field, None))
-        for key in a.keys() - b.keys() if len(a) > len(b) or list(a) != list(b) else ():
+        same_keys = a is b or list(a) == list(b)  # once: the claims' table has 100,000 keys
+        for key in a.keys() - b.keys() if not same_keys else ():
             old = a[key]
             found.add((key,))
             found.update((key, field) for field in _fields(old) if getattr(old, field, None) is not None)
-        if list(a) != list(b):
+        if not same_keys:
             found.add(KEYS)
         changes[name] = found
     return changes
@@ -245,39 +249,83 @@ def _rebuild(project: Path, previous: Build | None, changed_paths: list[Path], b
     )
     changes = {} if kept_from is None else table_changes(plan.shared, kept_from.plan.shared, only)
     changes = {name: found for name, found in changes.items() if found}  # a table nothing changed in stales no page
+    # Only the pages that read an entry that changed can be stale: found through the readers of each entry.
+    suspects = set() if kept_from is None else _suspects(kept_from.readers, changes)
     todo: list[Page] = []
     # What the pages kept read and showed: each page rendered again replaces its entries.
     reads = {} if kept_from is None else dict(kept_from.reads)
     contexts = {} if kept_from is None else dict(kept_from.contexts)
-    old_plan = {} if kept_from is None else {p.output: p for p in kept_from.plan.pages}
+    old_pages = {} if kept_from is None else kept_from.pages
+    pages: dict[str, Page] = {}
     for page in plan.pages:
         output = page.output
-        before = old_plan.get(output)
+        pages[output] = page
+        before = old_pages.get(output)
         # The plan hands last time's page where nothing of its own changed: its own context is the one noted.
+        if before is page and output not in suspects:
+            continue
         if before is page or (before is not None and _same_own_values(page, before)):
             same = True
         else:
             mine = own_context(page)
             same = before is not None and contexts.get(output) == mine
             contexts[output] = mine
-        if same and not stale(reads.get(output), changes):
+        if same and (output not in suspects or not stale(reads.get(output), changes)):
             continue
         reads[output] = {name: set() for name in SHARED}
         recorders = {name: Recorder(table, reads[output][name]) for name, table in plan.shared.items()}
         todo.append(dataclasses.replace(page, context={**recorders, **page.context}))
-    outputs = {page.output for page in plan.pages}
-    for gone in reads.keys() - outputs:
-        del reads[gone], contexts[gone]
+    gone = old_pages.keys() - pages.keys()
+    for output in gone:
+        del reads[output], contexts[output]
     # In this process: the Recorders note what each page reads, which a forked worker would lose.
     kept = Kept(make_environment(templates)) if kept_from is None else kept_from.kept
-    rendered = render_site(dataclasses.replace(plan, pages=todo), site, templates, base_url, workers=1, kept=kept)
+    # facts.json stays in its pieces (publish.facts_json): serve joins them only when it is asked for.
+    rendered = {
+        name: data if isinstance(data, (bytes, list)) else list(data)
+        for name, data in render_files(dataclasses.replace(plan, pages=todo), site, templates, base_url, workers=1, kept=kept)
+    }
     files = dict(rendered) if kept_from is None else {**kept_from.files, **rendered}
-    for output in set(files) - outputs - set(rendered):
-        del files[output]  # a page that is gone (static files and exports are rendered every time)
+    for output in gone - rendered.keys():
+        files.pop(output, None)  # a page that is gone (static files and exports are rendered every time)
+    readers = _readers(reads, {output: reads.get(output) for output in [*rendered, *gone]}, None if kept_from is None else kept_from)
     old_files = {} if previous is None else previous.files
     changed = {k: v for k, v in rendered.items() if old_files.get(k) != v}
     removed = sorted(set(old_files) - set(files))
-    return Build(files, changed, removed, plan, checked.warnings, base_url, reads, cache, list(rendered), kept, contexts)
+    return Build(files, changed, removed, plan, checked.warnings, base_url, reads, cache, list(rendered), kept, contexts, pages, readers)
+
+
+def _suspects(readers: dict[str, dict], changes: dict[str, set]) -> set[str]:
+    """Return the pages that read an entry of a shared table that changed (or its keys, when they did)."""
+    found: set[str] = set()
+    for name, changed in changes.items():
+        table = readers.get(name, {})
+        for item in changed:
+            found.update(table.get(item if item == KEYS else item[0], ()))
+    return found
+
+
+def _readers(reads: dict[str, dict[str, set]], redone: dict[str, dict | None], previous: Build | None) -> dict[str, dict]:
+    """Return, per shared table, the pages that read each entry (or the keys, under KEYS): last time's,
+    with the pages in `redone` (rendered again or gone) moved from what they read then to what they read now.
+    Last time's sets are copied where they change, never changed: a rebuild that fails leaves that build as it was."""
+    readers: dict[str, dict] = {name: dict(previous.readers.get(name, {})) if previous else {} for name in SHARED}
+    copied: set = set()
+    for output, now in redone.items():
+        before = None if previous is None else previous.reads.get(output)
+        for name in SHARED:
+            table = readers[name]
+            old_items = {item if item == KEYS else item[0] for item in before[name]} if before else set()
+            new_items = {item if item == KEYS else item[0] for item in now[name]} if now else set()
+            for key in old_items ^ new_items:
+                if (name, key) not in copied:
+                    table[key] = set(table.get(key, ()))
+                    copied.add((name, key))
+                if key in new_items:
+                    table[key].add(output)
+                else:
+                    table[key].discard(output)
+    return readers
 
 
 def _is_global(path: Path, project: Path) -> bool:

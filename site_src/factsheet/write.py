@@ -20,6 +20,13 @@ MARKER_TEXT = b"Built by build.py of the fact sheet: the next build replaces thi
 # A file's bytes, or its pieces in order (a large file such as facts.json is never whole in memory).
 Data = bytes | Iterable[bytes]
 
+
+
+def whole(data: Data) -> bytes:
+    """Return a file's bytes, joined if they come in pieces."""
+    return data if isinstance(data, bytes) else b"".join(data)
+
+
 # A mount point cannot be renamed: the build stages and swaps inside it, in entries named so.
 WORK = ".factsheet-work-"
 
