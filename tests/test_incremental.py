@@ -16,6 +16,7 @@ def _whole(files: dict) -> dict[str, bytes]:
     """Return a rebuild's files with facts.json's pieces joined, as a full build has it."""
     return {name: whole(data) for name, data in files.items()}
 
+
 EDITS = [
     # a fact's words: its device page, the source page that lists it, the export
     (

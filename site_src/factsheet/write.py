@@ -21,7 +21,6 @@ MARKER_TEXT = b"Built by build.py of the fact sheet: the next build replaces thi
 Data = bytes | Iterable[bytes]
 
 
-
 def whole(data: Data) -> bytes:
     """Return a file's bytes, joined if they come in pieces."""
     return data if isinstance(data, bytes) else b"".join(data)
