@@ -248,9 +248,7 @@ def plan_site(verified: Verified, memo: dict | None = None) -> SitePlan:
             },
         )
     ]
-    for device_id, device in devices.items():
-        local = reuse.device_context(device_id, device, claims, events_of.get(device_id, ()), verdicts.get(device_id), pairs_of)
-        pages.append(page(f"devices/{device_id}/", "device.html", device.name, local))
+    pages += reuse.device_pages(devices, claims, events_of, verdicts, pairs_of)
     pages.append(
         page(
             "history/",
@@ -286,8 +284,8 @@ def plan_site(verified: Verified, memo: dict | None = None) -> SitePlan:
     pages.append(page("search/", "search.html", N_("Search"), {}, in_sitemap=False, ui_title=True))
     pages.append(page("404.html", "404.html", N_("Page not found"), {}, in_sitemap=False, ui_title=True, anywhere=True))
     if GERMAN in editions(site):
-        pages += [reuse.german(english) for english in pages]
-    pages += plan_publishing(pages, claims, site, reuse.newest(claims))
+        pages += reuse.germans(pages)
+    pages += [reuse.same_page(made) for made in plan_publishing(pages, claims, site, reuse.newest(claims))]
     reuse.keep()
     return SitePlan(
         pages,
@@ -345,17 +343,47 @@ class Reuse:
         self.new.setdefault("pages", {})[url] = old
         return old[0]
 
-    def german(self, page: Page) -> Page:
-        """Return german_page(page), last time's while `page` is last time's English page and the free pages are the same."""
-        old = self.old.get("german pages", {}).get(page.url)
-        if old is None or old[0] is not page or (page.template == "page.html" and old[2] is not self.content.pages_de.get(page.url[:-1])):
-            old = (
-                page,
-                german_page(page, self.content),
-                self.content.pages_de.get(page.url[:-1]) if page.template == "page.html" else None,
-            )
-        self.new.setdefault("german pages", {})[page.url] = old
-        return old[1]
+    def germans(self, english: list[Page]) -> list[Page]:
+        """Return german_page(page) of each English page: last time's where the English page is last
+        time's (and, for a free page, so is its German file). Compared item by item with last time's
+        list, so a rebuild looks again only at the pages that changed."""
+        old = self.old.get("german pages")  # (the English pages, their German pages)
+        old_free: dict[str, tuple] = self.old.get("german free pages", {})
+        free: dict[str, tuple] = {}
+        content = self.content
+
+        def german(page: Page, before: Page | None, made: Page | None) -> Page:
+            if page.template == "page.html":  # its German file may have changed alone
+                translated = content.pages_de.get(page.url[:-1])
+                known = old_free.get(page.url)
+                if known is None or known[0] is not page or known[2] is not translated:
+                    known = (page, german_page(page, content), translated)
+                free[page.url] = known
+                return known[1]
+            return made if page is before and made is not None else german_page(page, content)
+
+        if old is not None and len(old[0]) == len(english):
+            germans = list(old[1])
+            for i in [
+                i
+                for i, (page, before) in enumerate(zip(english, old[0], strict=True))
+                if page is not before or page.template == "page.html"
+            ]:
+                germans[i] = german(english[i], old[0][i], old[1][i])
+        else:
+            by_url = {} if old is None else {page.url: (page, made) for page, made in zip(old[0], old[1], strict=True)}
+            germans = [german(page, *by_url.get(page.url, (None, None))) for page in english]
+        self.new["german pages"] = (list(english), germans)
+        self.new["german free pages"] = free
+        return germans
+
+    def same_page(self, page: Page) -> Page:
+        """Return last time's page at the same URL if it equals `page` (the sitemap, whose list of pages
+        holds the same pages, and the feeds), else `page`: a rebuild passes the very same page by."""
+        old = self.old.get("published", {}).get(page.url)
+        kept = old if old is not None and old == page else page
+        self.new.setdefault("published", {})[page.url] = kept
+        return kept
 
     def passages(self) -> dict[str, list[Passage]]:
         """Return each source's passages (sorted by source id), planning again only the sources an edit touched."""
@@ -485,6 +513,7 @@ class Reuse:
                     made.append((cid, view))
             views[key] = made
         remade = [key for key in views if views[key] is not old_views.get(key)]
+        self.remade_views = remade
         if old_views.keys() == views.keys() and all([c for c, _ in views[k]] == [c for c, _ in old_views[k]] for k in remade):
             claims = dict(old_claims)  # the same ids in the same order: last time's, with the views made again
             for key in remade:
@@ -583,6 +612,43 @@ class Reuse:
         lineup = old[0] if old is not None and same else plan_lineup(devices, verdicts)
         self.new["lineup"] = (lineup, devices, verdicts)
         return lineup
+
+    def device_pages(
+        self,
+        devices: dict[str, Any],
+        claims: dict[str, ClaimView],
+        events_of: dict[str, list],
+        verdicts: dict[str, Verdict],
+        pairs_of: dict,
+    ) -> list[Page]:
+        """Return each device's page in the devices' order. With last time's list, the same devices in
+        the same order and the same events by device, only the pages of devices whose file, claim views,
+        verdict or disagreements may have changed are looked at again; the others are last time's."""
+        old = self.old.get(
+            "device list"
+        )  # (the devices' ids in order, their pages, the events by device, each id's place, the verdicts' devices)
+        ids = list(devices)
+
+        def made(device_id: str) -> Page:
+            device = devices[device_id]
+            local = self.device_context(device_id, device, claims, events_of.get(device_id, ()), verdicts.get(device_id), pairs_of)
+            before = self.old.get("device page", {}).get(device_id)
+            if before is None or before.context is not local or before.title != device.name:
+                before = Page(f"devices/{device_id}/", "device.html", device.name, local)
+            self.new["device page"][device_id] = before
+            return before
+
+        if old is not None and old[0] == ids and old[2] == events_of and old[4] == verdicts.keys() and "device pages" in self.old:
+            self.new["device pages"], self.new["device page"] = dict(self.old["device pages"]), dict(self.old["device page"])
+            pages, place = list(old[1]), old[3]
+            views = {key.id for key in self.remade_views if key.kind == "device"}
+            for device_id in (self.changed_devices | views | self.pairs_changed() | self.verdicts_made) & devices.keys():
+                pages[place[device_id]] = made(device_id)
+        else:
+            self.new["device pages"], self.new["device page"] = {}, {}
+            pages, place = [made(device_id) for device_id in ids], {device_id: n for n, device_id in enumerate(ids)}
+        self.new["device list"] = (ids, pages, events_of, place, verdicts.keys())
+        return pages
 
     def device_context(
         self, device_id: str, device: Any, claims: dict[str, ClaimView], related: Any, verdict: Verdict | None, pairs_of: dict[str, list]
@@ -811,9 +877,10 @@ def latest_events(events: list[ClaimView]) -> list[ClaimView]:
 
 def taken_urls(pages: list[Page], content) -> list[Problem]:
     """Return an error for each free page whose URL the site already uses: it would overwrite that page."""
-    count: dict[str, int] = {}
-    for page in pages:
-        count[page.output] = count.get(page.output, 0) + 1
+    outputs = [page.output for page in pages]
+    if len(set(outputs)) == len(outputs):  # no URL is taken twice: nothing to look for
+        return []
+    count = Counter(outputs)
     problems: dict[Key, Problem] = {}  # one per file: a German page shown from the English file clashes with it
     for page in pages:
         if page.template == "page.html" and count[page.output] > 1:
