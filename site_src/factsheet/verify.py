@@ -9,7 +9,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 
 from markdown_it import MarkdownIt
 
@@ -252,26 +252,24 @@ def verify_content(
         indexes.update((content.texts[name], index) for name, index in searchable.items())
     memo = {} if memo is None else memo
     problems += check_sources(content, searchable)
-    files, redone = file_checks(content, searchable, memo)
-    matches: dict[tuple[str, int], Match] = {}
-    for part in files.values():
-        matches.update(part.matches)
-    problems += [p for part in files.values() for p in part.citations]
-    problems += [p for device_id in content.devices for p in files[Key("device", device_id)].device_references]
-    problems += [p for part in files.values() for p in part.references]
+    files, redone, patched = file_checks(content, searchable, memo)
+    matches, noisy, cited = _totals(files, memo, patched)
+    problems += [p for key in noisy for p in files[key].citations]
+    if any(files[key].device_references for key in noisy):
+        problems += [p for device_id in content.devices for p in files[Key("device", device_id)].device_references]
+    problems += [p for key in noisy for p in files[key].references]
     problems += _reused(memo, "europe", (content.europe, content.documents.get(Key("europe")), *names_of(content)), check_europe, content)
     problems += repeated_statements(content, matches, memo, redone, searchable)
     problems += check_markdown(content, links)
     problems += site_translations(content)
     if has_german(content):
-        problems += [p for device_id in sorted(content.devices) for p in files[Key("device", device_id)].device_translations]
-        problems += [p for part in files.values() for p in part.translations]
+        problems += [p for key in noisy for p in files[key].device_translations]  # devices by id, as sorted keys have them
+        problems += [p for key in noisy for p in files[key].translations]
         problems += _reused(
             memo, "europe translations", (content.europe, content.documents.get(Key("europe"))), europe_translations, content
         )
         problems += page_translations(content)
-    cited = set().union(*(part.cited for part in files.values()))
-    for source_id in sorted(set(content.sources) - cited):
+    for source_id in sorted(content.sources.keys() - cited):
         problems.append(
             content.documents[Key("source", source_id)].problem(
                 (), f"no fact cites source '{source_id}'; cite it or remove it", severity="warning"
@@ -293,6 +291,42 @@ class FileChecks:
     device_translations: list[Problem]  # the device's own missing German
     cited: set[str]  # the sources its quotes were found in
     claim_ids: list[str]  # the ids of its claims, as indexed
+
+
+def _totals(files: dict[Key, FileChecks], memo: dict, patched: Collection[Key] | None) -> tuple[dict, list[Key], Any]:
+    """Return every file's matches in one table, the files with any problem (in the files' order) and
+    the sources cited. With `patched`, the keys of the only files whose checks may not be last time's
+    (file_checks says so when the ids are each in one file), last time's totals are patched for those."""
+    last = memo.get("totals")  # (the files' checks, the matches, the files with problems, how many files cite each source)
+    if last is None or patched is None:
+        matches: dict[tuple[str, int], Match] = {}
+        for part in files.values():
+            matches.update(part.matches)
+        noisy = {key for key, part in files.items() if _has_problems(part)}
+        citing = Counter(source for part in files.values() for source in part.cited)
+    else:
+        matches, noisy, citing = dict(last[1]), set(last[2]), Counter(last[3])
+        for key in patched:
+            before, after = last[0].get(key), files.get(key)
+            if before is after:
+                continue
+            if before is not None:
+                for found in before.matches:
+                    del matches[found]
+                citing.subtract(before.cited)
+                noisy.discard(key)
+            if after is not None:
+                matches.update(after.matches)
+                citing.update(after.cited)
+                if _has_problems(after):
+                    noisy.add(key)
+        citing = +citing  # without the sources no file cites any more
+    memo["totals"] = (files, matches, noisy, citing)
+    return matches, sorted(noisy), citing.keys()
+
+
+def _has_problems(part: FileChecks) -> bool:
+    return bool(part.citations or part.references or part.translations or part.device_references or part.device_translations)
 
 
 def names_of(content: Content) -> tuple:
@@ -325,23 +359,28 @@ def _reused(memo: dict, name: str, inputs: tuple, check: Callable[[Content], lis
     return known[1]
 
 
-def file_checks(content: Content, searchable: dict[str, SearchableText], memo: dict) -> tuple[dict[Key, FileChecks], set[str]]:
-    """Return the checks of each file holding claims, in the order of the claims' index, and the
-    claim ids of the files checked again (before and after), as `memo` allows.
+def file_checks(
+    content: Content, searchable: dict[str, SearchableText], memo: dict
+) -> tuple[dict[Key, FileChecks], set[str], frozenset[Key] | None]:
+    """Return the checks of each file holding claims, in the order of the claims' index, the
+    claim ids of the files checked again (before and after), as `memo` allows, and, when only some
+    files were looked at, their keys (None: every file was).
 
     A file's quotes and German are checked again when it changed or the site, the sources or their
     texts did; its references when it changed or the ids known did (or, for a device, its successor).
+    When validate names the files that changed (Content.changed) and nothing else the checks read
+    did, only those files and the devices naming one of them as successor are looked at.
     """
     quoting = (content.site, content.sources, searchable, frozenset(content.failed))
     names = names_of(content)
     old_quoting, old_names = memo.get("quoting"), memo.get("names")
     # An id used twice leaves a claim out of the index: its file's checks depend on another file then.
-    placed = sum(
+    # validate keeps an index of the ids (content.ids) only while no id is used twice.
+    whole = content.ids is not None or sum(
         len(m.facts) if k.kind == "device" else len(m.events) + len(m.background)
         for k, m in content.models.items()
         if k.kind in ("device", "history")
-    )
-    whole = placed == len(content.claims)
+    ) == len(content.claims)
     quoting_same = whole and old_quoting is not None and _same(old_quoting, quoting)
     names_same = whole and old_names is not None and _same(old_names, names)
     kept: dict[Key, tuple] = memo.get("files", {})
@@ -349,7 +388,17 @@ def file_checks(content: Content, searchable: dict[str, SearchableText], memo: d
     german = has_german(content)
     files: dict[Key, tuple] = {}
     redone: set[str] = set()
-    for key in sorted(k for k in content.models if k.kind in ("device", "history")):
+    holding = ("device", "history")
+    look = None
+    if quoting_same and names_same and content.changed is not None and "successors" in memo:
+        # Only the files that changed, and the devices whose successor is one of them, when each is still there.
+        changed = {key for key in content.changed if key.kind in holding}
+        look = changed | {named for key in changed if key.kind == "device" for named in memo["successors"].get(key.id, ())}
+        if all(key in kept and key in content.models for key in look):
+            files = dict(kept)
+        else:
+            look = None
+    for key in sorted(k for k in content.models if k.kind in holding) if look is None else sorted(look):
         model, document = content.models[key], content.documents[key]
         successor = content.devices.get(model.successor or "") if key.kind == "device" else None
         old: tuple = kept.get(key, ())
@@ -385,7 +434,37 @@ def file_checks(content: Content, searchable: dict[str, SearchableText], memo: d
     redone.update(cid for key in kept.keys() - files.keys() for cid in kept[key][3].claim_ids)
     memo["quoting"], memo["names"] = (quoting, names) if whole else (None, None)
     memo["files"] = files
-    return {key: value[3] for key, value in files.items()}, redone
+    memo["successors"] = _successors(files, kept, memo.get("successors"), look)
+    last_checks = memo.get("checks")  # each file's checks, as returned last time
+    if last_checks is None or look is None:
+        checks = {key: value[3] for key, value in files.items()}
+    else:
+        checks = dict(last_checks)
+        checks.update((key, files[key][3]) for key in look)
+    memo["checks"] = checks
+    return checks, redone, None if look is None else frozenset(look)
+
+
+def _successors(files: dict[Key, tuple], kept: dict[Key, tuple], last: dict | None, look: set[Key] | None) -> dict[str, tuple[Key, ...]]:
+    """Return, for each device named as a successor, the devices naming it (a device's checks read its
+    successor): last time's, patched for the files in `look` when only those were looked at."""
+    if last is None or look is None:
+        found: dict[str, list[Key]] = {}
+        for key, (model, *_) in files.items():
+            if key.kind == "device" and model.successor:
+                found.setdefault(model.successor, []).append(key)
+        return {name: tuple(keys) for name, keys in found.items()}
+    successors = dict(last)
+    for key in look:
+        if key.kind != "device":
+            continue
+        before, now = kept[key][0].successor, files[key][0].successor
+        if before != now:
+            if before:
+                successors[before] = tuple(k for k in successors.get(before, ()) if k != key)
+            if now:
+                successors[now] = tuple(sorted({*successors.get(now, ()), key}))
+    return successors
 
 
 def _claims_of(content: Content, key: Key, model: Any, document: Document) -> list[tuple[str, Any]]:
