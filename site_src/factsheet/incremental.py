@@ -144,14 +144,32 @@ def own_context(page: Page) -> tuple:
 
 
 def _same_own_values(page: Page, before: Page) -> bool:
-    """Return whether a page shows the very objects the page at its place showed last time, besides
-    the shared tables: then its own context is the one noted then (the plan keeps unchanged parts)."""
+    """Return whether a page shows what the page at its place showed last time, besides the shared
+    tables, as own_context compares them: then its own context is the one noted then. Mostly the very
+    objects (the plan keeps unchanged parts), so each is compared by identity first."""
     if (page.url, page.template, page.title, page.in_sitemap) != (before.url, before.template, before.title, before.in_sitemap):
         return False
     mine, theirs = page.context, before.context
     if mine.keys() != theirs.keys():
         return False
-    return all(value is theirs[key] for key, value in mine.items() if key not in SHARED)
+    for key, value in mine.items():
+        other = theirs[key]
+        if value is other or key in SHARED:
+            continue
+        # A list of pages (the sitemap's) is the same while each page has the same address, as own_context has them.
+        if isinstance(value, list) and isinstance(other, list) and value and isinstance(value[0], Page):
+            if not _same_addresses(value, other):
+                return False
+        elif isinstance(value, Page) or value != other:
+            return False
+    return True
+
+
+def _same_addresses(pages: list, others: list) -> bool:
+    return len(pages) == len(others) and all(
+        a is b or (isinstance(b, Page) and (a.url, a.title, a.in_sitemap) == (b.url, b.title, b.in_sitemap))
+        for a, b in zip(pages, others, strict=True)
+    )
 
 
 def table_changes(new_tables: dict[str, dict], old_tables: dict[str, dict], only: Mapping[str, Collection] | None = None) -> dict[str, set]:

@@ -226,10 +226,7 @@ def plan_site(verified: Verified, memo: dict | None = None) -> SitePlan:
 
     # Indexed once, so each device page finds its share without scanning every claim and event.
     every_pair = reuse.pairs("every", claims, None, contradicting)
-    pairs_of: dict[str, list] = {}
-    for pair in every_pair:
-        for cid in dict.fromkeys(view.id for view in pair):
-            pairs_of.setdefault(cid, []).append(pair)
+    pairs_of = reuse.pairs_by_claim(every_pair)
     events_of: dict[str, list[ClaimView]] = {}
     for event in events:
         for device_id in dict.fromkeys(event.claim.devices if isinstance(event.claim, Event) else ()):
@@ -701,6 +698,18 @@ class Reuse:
         if old is None or old[0] != only or self.related_changed or any(cid in contradicted for cid in self.changed_claims):
             old = (only, disagreement_pairs(claims, only, contradicting))
         self.new["pairs " + name] = old
+        return old[1]
+
+    def pairs_by_claim(self, every_pair: list) -> dict[str, list]:
+        """Return the disagreement pairs each claim is in; last time's while the pairs are last time's list."""
+        old = self.old.get("pairs by claim")
+        if old is None or old[0] is not every_pair:
+            pairs_of: dict[str, list] = {}
+            for pair in every_pair:
+                for cid in dict.fromkeys(view.id for view in pair):
+                    pairs_of.setdefault(cid, []).append(pair)
+            old = (every_pair, pairs_of)
+        self.new["pairs by claim"] = old
         return old[1]
 
     def source_context(self, source_id: str, source: Any, passages: dict[str, list[Passage]]) -> dict[str, Any]:
