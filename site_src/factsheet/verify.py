@@ -260,7 +260,7 @@ def verify_content(
     problems += [p for key in noisy for p in files[key].references]
     problems += _reused(memo, "europe", (content.europe, content.documents.get(Key("europe")), *names_of(content)), check_europe, content)
     problems += repeated_statements(content, matches, memo, redone, searchable)
-    problems += check_markdown(content, links)
+    problems += check_markdown(content, links, memo)
     problems += site_translations(content)
     if has_german(content):
         problems += [p for key in noisy for p in files[key].device_translations]  # devices by id, as sorted keys have them
@@ -478,12 +478,38 @@ def _claims_of(content: Content, key: Key, model: Any, document: Document) -> li
     return found
 
 
-def check_markdown(content: Content, memo: dict[tuple, list] | None = None) -> list[Problem]:
+def check_markdown(content: Content, memo: dict[tuple, list] | None = None, last: dict | None = None) -> list[Problem]:
     """Report links and images in Markdown text (any text field, and page bodies) that are not http(s) or relative.
 
-    `memo` maps (path, digest) to a file's problems: an unchanged file is not parsed again.
+    `memo` maps (path, digest) to a file's problems: an unchanged file is not parsed again. `last`
+    keeps each file's stamp and problems of the last run: with the files validate names as changed,
+    only those are looked at.
     """
+    known = None if last is None else last.get("markdown")  # (key -> (stamp, problems), the keys of files with problems)
+    if (
+        memo is not None
+        and known is not None
+        and content.changed is not None
+        and len(known[0]) == len(content.documents)
+        and all(key in known[0] for key in content.changed)
+    ):
+        by_key, noisy = dict(known[0]), set(known[1])
+        for key in content.changed:
+            doc = content.documents[key]
+            stamp, before = (doc.path, doc.digest), by_key[key][0]
+            found = memo.get(stamp) if doc.digest else None
+            if found is None:
+                found = _markdown_problems(doc, content.models.get(key))
+            memo.pop(before, None)
+            memo[stamp] = found
+            by_key[key] = (stamp, found)
+            noisy.discard(key)
+            if found:
+                noisy.add(key)
+        last["markdown"] = (by_key, noisy)
+        return [p for key in sorted(noisy) for p in by_key[key][1]]
     problems: list[Problem] = []
+    by_key = {}
     used: dict[tuple, list] = {}
     for key, doc in sorted(content.documents.items()):
         stamp = (doc.path, doc.digest)
@@ -491,10 +517,13 @@ def check_markdown(content: Content, memo: dict[tuple, list] | None = None) -> l
         if found is None:
             found = _markdown_problems(doc, content.models.get(key))
         used[stamp] = found
+        by_key[key] = (stamp, found)
         problems += found
     if memo is not None:
         memo.clear()
         memo.update(used)
+    if last is not None:
+        last["markdown"] = (by_key, {key for key, (_, found) in by_key.items() if found})
     return problems
 
 
