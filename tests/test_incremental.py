@@ -183,9 +183,16 @@ def test_rebuilds_of_the_real_site_after_a_sequence_of_random_edits_equal_full_b
     assert edited >= 3
 
 
+BETA_IN_EUROPE = (
+    "  - device: beta\n    reasoning: A rumour says a successor comes.\n"
+    "    reasoning_de: Einem Gerücht zufolge kommt ein Nachfolger.\n    claims: [beta-expected]\n"
+)
+
 # Edits that change what other files read: a contradiction, a supersedes, a date that moves a device
 # in the line-up, a claim that comes, a source's title, a missing German text, an id used twice (an
-# error, then undone), a new device with its Europe answer. Applied one after another.
+# error, then undone), a successor not named back, a file that fails and comes back, a refused link,
+# a Europe answer that goes and comes back, a new device with its Europe answer. Applied one after
+# another: told every change, each stage starts from the files that changed (validate, verify, plan).
 SEQUENCE = [
     ("devices/beta.yaml", "    contradicts: alpha-not-europe\n", ""),
     ("devices/beta.yaml", "    europe: expected\n", "    europe: expected\n    contradicts: alpha-not-europe\n"),
@@ -204,6 +211,18 @@ SEQUENCE = [
     ("devices/beta.yaml", "    text_de: Ein Nachfolger wird im nächsten Jahr erwartet.\n", ""),
     ("devices/beta.yaml", "  - id: beta-expected\n", "  - id: alpha-presented\n"),  # an id used twice: an error
     ("devices/beta.yaml", "  - id: alpha-presented\n", "  - id: beta-expected\n"),
+    # alpha names beta as its successor: beta not naming it back is a problem of alpha's file
+    ("devices/beta.yaml", "predecessor: alpha\n", ""),
+    ("devices/beta.yaml", "leica: expected\n", "predecessor: alpha\nleica: expected\n"),
+    # a file that fails (validate's model goes), then comes back
+    ("devices/beta.yaml", "leica: expected", "leica: maybe"),
+    ("devices/beta.yaml", "leica: maybe", "leica: expected"),
+    # a refused link in a fact's text, then taken out
+    ("devices/alpha.yaml", "text: Presented again.", "text: Presented [again](javascript:alert(1))."),
+    ("devices/alpha.yaml", "text: Presented [again](javascript:alert(1)).", "text: Presented again."),
+    # a device's Europe answer goes (its page loses the verdict), then comes back
+    ("europe.yaml", BETA_IN_EUROPE, ""),
+    ("europe.yaml", "alpha-again]\n", "alpha-again]\n" + BETA_IN_EUROPE),
     ("devices/alpha.yaml", "    supersedes: alpha-presented\n", ""),
 ]
 
@@ -241,7 +260,7 @@ def test_a_sequence_of_edits_that_other_files_read_rebuilds_as_full_builds_do(mi
         pending = []
         assert _whole(build.files) == files, (file, new)
         assert [str(p) for p in build.warnings] == said, (file, new)
-    assert raised == 1  # the id used twice
+    assert raised == 3  # the id used twice, the unknown value, the refused link
     gamma = mini_project / "content" / "devices" / "gamma.yaml"
     gamma.write_text(
         (mini_project / "content" / "devices" / "beta.yaml").read_text("utf-8").replace("beta-expected", "gamma-expected"), "utf-8"
