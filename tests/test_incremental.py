@@ -318,3 +318,17 @@ def test_parts_of_the_home_and_europe_pages_kept_from_a_rebuild_still_make_them_
         assert _whole(build.files) == render_project(mini_project)[0]
         assert {"index.html", "europe/index.html"} <= set(build.changed)
         assert new.removeprefix("name: ").encode() in build.files["europe/index.html"]
+
+
+def test_serve_answers_facts_json_joined_from_the_pieces_a_rebuild_keeps(mini_project: Path):
+    from factsheet.serve import Preview
+
+    preview = Preview(mini_project)
+    preview.update()
+    path = mini_project / "content" / "devices" / "alpha.yaml"
+    path.write_text(path.read_text("utf-8").replace("presented in *Berlin*.", "presented in *Munich*."), "utf-8")
+    preview.update([path])
+    assert preview.served.files is not None and not isinstance(preview.served.files["facts.json"], bytes)  # kept in its pieces
+    status, _, body = preview.respond("GET", "/facts.json", preview.served)
+    assert status == "200 OK"
+    assert body == render_project(mini_project)[0]["facts.json"]
