@@ -225,6 +225,7 @@ def plan_site(verified: Verified, memo: dict | None = None) -> SitePlan:
     page = reuse.page
 
     # Indexed once, so each device page finds its share without scanning every claim and event.
+    timeline = reuse.timeline(events, background, site.as_of)
     every_pair = reuse.pairs("every", claims, None, contradicting)
     pairs_of = reuse.pairs_by_claim(every_pair)
     events_of: dict[str, list[ClaimView]] = {}
@@ -240,7 +241,7 @@ def plan_site(verified: Verified, memo: dict | None = None) -> SitePlan:
             {
                 "latest_events": latest_events(events),
                 "disagreements": every_pair,
-                "timeline": plan_timeline(events, background, site.as_of),
+                "timeline": timeline,
                 "lineup": reuse.lineup(devices, verdicts),
             },
         )
@@ -254,7 +255,7 @@ def plan_site(verified: Verified, memo: dict | None = None) -> SitePlan:
             {
                 "events": events,
                 "background": background,
-                "timeline": plan_timeline(events, background, site.as_of),
+                "timeline": timeline,
                 "disagreements": reuse.pairs("history", claims, {e.id for e in history.events}, contradicting),
             },
             ui_title=True,
@@ -319,8 +320,15 @@ class Reuse:
         self.old: dict = dict(memo)
         self.new: dict = {}
         old_files: dict = self.old.get("files", {})
-        self.changed_files = [key for key, part in verified.files.items() if getattr(old_files.get(key), "part", None) is not part]
-        self.gone_files = [key for key in old_files if key not in verified.files]
+        # After the run before (the chain's runs are numbered by validate), verify names the only files whose checks may differ.
+        run = verified.content.run
+        self.patched = verified.patched if run > 0 and self.old.get("run") == run - 1 and "views" in self.old else None
+        # And validate the only devices that may not be last time's objects.
+        self.devices_changed = None if self.patched is None or verified.content.changed is None else verified.content.changed
+        self.new["run"] = run
+        looked_at = verified.files if self.patched is None else sorted(self.patched)
+        self.changed_files = [key for key in looked_at if getattr(old_files.get(key), "part", None) is not verified.files[key]]
+        self.gone_files = [] if self.patched is not None else [key for key in old_files if key not in verified.files]
         self.changed_claims: set[str] = set()  # claim ids whose view is not the one kept
         self.since = self.old.get("serial", -1)
         self.serial = self.since + 1 if memo else 0  # without a cache no plan follows from this one
@@ -387,9 +395,9 @@ class Reuse:
         content, files = self.content, self.verified.files
         old_files: dict[Key, _FileQuotes] = self.old.get("files", {})
         kept = old_files if "passages" in self.old else {}
-        quotes: dict[Key, _FileQuotes] = {}
+        quotes: dict[Key, _FileQuotes] = {} if self.patched is None or not kept else dict(kept)
         touched: set[str] = set()
-        for key, part in files.items():
+        for key, part in files.items() if self.patched is None or not kept else ((key, files[key]) for key in self.changed_files):
             known = kept.get(key)
             if known is None or known.part is not part:
                 by_source: dict[str, list] = {}
@@ -451,7 +459,7 @@ class Reuse:
         contradicted: dict[str, list[str]] = {}
         contradicting: list[str] = []
         files, old_files = self.new["files"], self.old.get("files", {})
-        for known in files.values():
+        for known in files.values() if self.patched is None else (files[key] for key in self.changed_files):
             if known.relations is None:
                 known.relations = [
                     (cid, claim.supersedes, claim.contradicts)
@@ -495,8 +503,9 @@ class Reuse:
         redo.update(content.claims[cid].owner for cid in self.related_changed if cid in content.claims)
         old_views: dict[Key, list] = self.old.get("views", {}) if "views" in self.old else {}
         old_claims: dict[str, ClaimView] = self.old.get("claims", {})
-        views: dict[Key, list] = {}
-        for key, known in self.new["files"].items():
+        files = self.new["files"]
+        views: dict[Key, list] = {} if self.patched is None or not old_views else dict(old_views)
+        for key, known in files.items() if self.patched is None or not old_views else ((key, files[key]) for key in redo if key in files):
             made = old_views.get(key)
             if made is None or key in redo:
                 made = []
@@ -509,7 +518,9 @@ class Reuse:
                         self.changed_claims.add(cid)
                     made.append((cid, view))
             views[key] = made
-        remade = [key for key in views if views[key] is not old_views.get(key)]
+        remade = [
+            key for key in (views if self.patched is None or not old_views else sorted(redo)) if views.get(key) is not old_views.get(key)
+        ]
         self.remade_views = remade
         if old_views.keys() == views.keys() and all([c for c, _ in views[k]] == [c for c, _ in old_views[k]] for k in remade):
             claims = dict(old_claims)  # the same ids in the same order: last time's, with the views made again
@@ -528,7 +539,11 @@ class Reuse:
         assert europe is not None  # check_project stops before plan without it
         old = self.old.get("verdicts")
         old_devices: dict = self.old.get("devices", {})
-        changed_devices = {d for d in content.devices.keys() | old_devices.keys() if content.devices.get(d) is not old_devices.get(d)}
+        if self.devices_changed is not None and "devices" in self.old:
+            candidates: Iterable[str] = (key.id for key in self.devices_changed if key.kind == "device")
+        else:
+            candidates = content.devices.keys() | old_devices.keys()
+        changed_devices = {d for d in candidates if content.devices.get(d) is not old_devices.get(d)}
         if old is None or old[0] is not europe:
             naming: dict[str, list[int]] = {}
             for index, entry in enumerate(europe.devices):
@@ -548,12 +563,16 @@ class Reuse:
         for index in sorted(redo):
             made = entry_verdict(content, europe.devices[index], claims, superseded_by)
             found[index] = found[index] if found[index] == made else made
-        verdicts: dict[str, Verdict] = {}
-        for entry, verdict in zip(europe.devices, found, strict=True):
-            assert verdict is not None
-            verdicts[entry.device] = verdict
+        if old is not None and old[0] is europe and len(old) > 3:  # the same entries: last time's table, with the verdicts made again
+            verdicts = dict(old[3])
+            verdicts.update((europe.devices[index].device, found[index]) for index in redo)  # type: ignore[misc]
+        else:
+            verdicts = {}
+            for entry, verdict in zip(europe.devices, found, strict=True):
+                assert verdict is not None
+                verdicts[entry.device] = verdict
         self.changed_devices = changed_devices
-        self.new.update(verdicts=(europe, naming, found), devices=content.devices)
+        self.new.update(verdicts=(europe, naming, found, verdicts), devices=content.devices)
         return verdicts
 
     def device_order(self) -> dict[str, Any]:
@@ -575,8 +594,9 @@ class Reuse:
             )
         ):
             order = dict(sorted(content.devices.items(), key=lambda item: place(item[1])))
-        else:
-            order = {d: content.devices[d] for d in old}
+        else:  # the same order: last time's, with the devices that are other objects now
+            order = dict(old)
+            order.update((d, content.devices[d]) for d in self.changed_devices)
         self.new["order"] = order
         return order
 
@@ -604,7 +624,7 @@ class Reuse:
             and list(old[1]) == list(devices)
             and list(old[2]) == list(verdicts)
             and all(shown(devices[d]) == shown(old[1][d]) for d in self.changed_devices if d in devices)
-            and all(verdicts[d] is old[2][d] or told(verdicts[d]) == told(old[2][d]) for d in verdicts)
+            and all(verdicts[d] is old[2][d] or told(verdicts[d]) == told(old[2][d]) for d in self.verdicts_made if d in verdicts)
         )
         lineup = old[0] if old is not None and same else plan_lineup(devices, verdicts)
         self.new["lineup"] = (lineup, devices, verdicts)
@@ -699,6 +719,14 @@ class Reuse:
             old = (only, disagreement_pairs(claims, only, contradicting))
         self.new["pairs " + name] = old
         return old[1]
+
+    def timeline(self, events: list[ClaimView], background: list[ClaimView], as_of: Any) -> Any:
+        """Return plan_timeline's picture, last time's while the events, the background and the date are."""
+        old = self.old.get("timeline")
+        if old is None or not (_same_items(events, old[0]) and _same_items(background, old[1]) and old[2] == as_of):
+            old = (events, background, as_of, plan_timeline(events, background, as_of))
+        self.new["timeline"] = old
+        return old[3]
 
     def pairs_by_claim(self, every_pair: list) -> dict[str, list]:
         """Return the disagreement pairs each claim is in; last time's while the pairs are last time's list."""

@@ -50,7 +50,10 @@ class Content:
     failed: set[Key] = field(default_factory=set)  # documents that did not validate: refs to them are not reported
     pages_de: dict[str, tuple[PageMeta, str]] = field(default_factory=dict)  # slug -> its German page (pages/<slug>.de.md)
     ids: object = None  # with a build cache: the same object as last time while the claims' ids are the same
-    changed: frozenset[Key] | None = None  # with a build cache: the files whose model or document may not be last time's; None: any
+    # With a build cache: this run's number (0 without), and the files whose model or document may not
+    # be those of the run before (None: any). A stage that ran after that run starts from these files.
+    run: int = 0
+    changed: frozenset[Key] | None = None
 
 
 PATTERN_HINTS = {
@@ -77,6 +80,7 @@ def validate_content(
     state = None if memo is None or not last else _from_last(raw, memo, last)
     if state is None:
         state = _every_document(raw, memo)
+    state["run"] = 0 if last is None else last.get("run", 0) + 1
     models: dict[Key, Any] = state["models"]
     documents: dict[Key, Document] = state["documents"]
     failed: set[Key] = set(state["failed"])
@@ -113,6 +117,7 @@ def validate_content(
         },
         ids=located["index"][1] if located is not None and "index" in located else None,
         changed=state["changed"],
+        run=state["run"],
     )
     return content, problems
 

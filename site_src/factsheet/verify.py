@@ -231,6 +231,7 @@ class Verified:
     matches: dict[tuple[str, int], Match]  # (claim id, citation index) -> passage
     problems: list[Problem]
     files: dict[Key, FileChecks] = field(default_factory=dict)  # each file holding claims: its checks (the same object while unchanged)
+    patched: frozenset[Key] | None = None  # the only files whose checks may not be those of the run before (None: any)
 
 
 def verify_content(
@@ -252,7 +253,10 @@ def verify_content(
         indexes.update((content.texts[name], index) for name, index in searchable.items())
     memo = {} if memo is None else memo
     problems += check_sources(content, searchable)
-    files, redone, patched = file_checks(content, searchable, memo)
+    # The files that changed since verify's last run, when that run followed validate's last one.
+    changed = content.changed if content.run > 0 and memo.get("run") == content.run - 1 else None
+    memo["run"] = content.run
+    files, redone, patched = file_checks(content, searchable, memo, changed)
     matches, noisy, cited = _totals(files, memo, patched)
     problems += [p for key in noisy for p in files[key].citations]
     if any(files[key].device_references for key in noisy):
@@ -260,7 +264,7 @@ def verify_content(
     problems += [p for key in noisy for p in files[key].references]
     problems += _reused(memo, "europe", (content.europe, content.documents.get(Key("europe")), *names_of(content)), check_europe, content)
     problems += repeated_statements(content, matches, memo, redone, searchable)
-    problems += check_markdown(content, links, memo)
+    problems += check_markdown(content, links, memo, changed)
     problems += site_translations(content)
     if has_german(content):
         problems += [p for key in noisy for p in files[key].device_translations]  # devices by id, as sorted keys have them
@@ -275,7 +279,7 @@ def verify_content(
                 (), f"no fact cites source '{source_id}'; cite it or remove it", severity="warning"
             )
         )
-    return Verified(content, matches, problems, files)
+    return Verified(content, matches, problems, files, patched)
 
 
 @dataclass
@@ -360,7 +364,7 @@ def _reused(memo: dict, name: str, inputs: tuple, check: Callable[[Content], lis
 
 
 def file_checks(
-    content: Content, searchable: dict[str, SearchableText], memo: dict
+    content: Content, searchable: dict[str, SearchableText], memo: dict, changed_files: frozenset[Key] | None = None
 ) -> tuple[dict[Key, FileChecks], set[str], frozenset[Key] | None]:
     """Return the checks of each file holding claims, in the order of the claims' index, the
     claim ids of the files checked again (before and after), as `memo` allows, and, when only some
@@ -368,7 +372,7 @@ def file_checks(
 
     A file's quotes and German are checked again when it changed or the site, the sources or their
     texts did; its references when it changed or the ids known did (or, for a device, its successor).
-    When validate names the files that changed (Content.changed) and nothing else the checks read
+    Given the files that changed since the last run (`changed_files`) when nothing else the checks read
     did, only those files and the devices naming one of them as successor are looked at.
     """
     quoting = (content.site, content.sources, searchable, frozenset(content.failed))
@@ -390,9 +394,9 @@ def file_checks(
     redone: set[str] = set()
     holding = ("device", "history")
     look = None
-    if quoting_same and names_same and content.changed is not None and "successors" in memo:
+    if quoting_same and names_same and changed_files is not None and "successors" in memo:
         # Only the files that changed, and the devices whose successor is one of them, when each is still there.
-        changed = {key for key in content.changed if key.kind in holding}
+        changed = {key for key in changed_files if key.kind in holding}
         look = changed | {named for key in changed if key.kind == "device" for named in memo["successors"].get(key.id, ())}
         if all(key in kept and key in content.models for key in look):
             files = dict(kept)
@@ -478,23 +482,25 @@ def _claims_of(content: Content, key: Key, model: Any, document: Document) -> li
     return found
 
 
-def check_markdown(content: Content, memo: dict[tuple, list] | None = None, last: dict | None = None) -> list[Problem]:
+def check_markdown(
+    content: Content, memo: dict[tuple, list] | None = None, last: dict | None = None, changed: frozenset[Key] | None = None
+) -> list[Problem]:
     """Report links and images in Markdown text (any text field, and page bodies) that are not http(s) or relative.
 
     `memo` maps (path, digest) to a file's problems: an unchanged file is not parsed again. `last`
-    keeps each file's stamp and problems of the last run: with the files validate names as changed,
-    only those are looked at.
+    keeps each file's stamp and problems of the last run: with the files `changed` since then, only
+    those are looked at.
     """
     known = None if last is None else last.get("markdown")  # (key -> (stamp, problems), the keys of files with problems)
     if (
         memo is not None
         and known is not None
-        and content.changed is not None
+        and changed is not None
         and len(known[0]) == len(content.documents)
-        and all(key in known[0] for key in content.changed)
+        and all(key in known[0] for key in changed)
     ):
         by_key, noisy = dict(known[0]), set(known[1])
-        for key in content.changed:
+        for key in changed:
             doc = content.documents[key]
             stamp, before = (doc.path, doc.digest), by_key[key][0]
             found = memo.get(stamp) if doc.digest else None
