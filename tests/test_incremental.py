@@ -191,8 +191,9 @@ BETA_IN_EUROPE = (
 # Edits that change what other files read: a contradiction, a supersedes, a date that moves a device
 # in the line-up, a claim that comes, a source's title, a missing German text, an id used twice (an
 # error, then undone), a successor not named back, a file that fails and comes back, a refused link,
-# a Europe answer that goes and comes back, a new device with its Europe answer. Applied one after
-# another: told every change, each stage starts from the files that changed (validate, verify, plan).
+# an archived text that no longer matches its pin, a Europe answer that goes and comes back, a new
+# device with its Europe answer. Applied one after another: told every change, each stage starts from
+# the files that changed (load, validate, verify, plan).
 SEQUENCE = [
     ("devices/beta.yaml", "    contradicts: alpha-not-europe\n", ""),
     ("devices/beta.yaml", "    europe: expected\n", "    europe: expected\n    contradicts: alpha-not-europe\n"),
@@ -221,6 +222,9 @@ SEQUENCE = [
     ("devices/alpha.yaml", "text: Presented again.", "text: Presented [again](javascript:alert(1))."),
     ("devices/alpha.yaml", "text: Presented [again](javascript:alert(1)).", "text: Presented again."),
     # a device's Europe answer goes (its page loses the verdict), then comes back
+    # an archived text that no longer matches its pin (an error), then put back
+    ("../seeds/alpha.txt", "this week.", "this week!"),
+    ("../seeds/alpha.txt", "this week!", "this week."),
     ("europe.yaml", BETA_IN_EUROPE, ""),
     ("europe.yaml", "alpha-again]\n", "alpha-again]\n" + BETA_IN_EUROPE),
     ("devices/alpha.yaml", "    supersedes: alpha-presented\n", ""),
@@ -260,7 +264,7 @@ def test_a_sequence_of_edits_that_other_files_read_rebuilds_as_full_builds_do(mi
         pending = []
         assert _whole(build.files) == files, (file, new)
         assert [str(p) for p in build.warnings] == said, (file, new)
-    assert raised == 3  # the id used twice, the unknown value, the refused link
+    assert raised == 4  # the id used twice, the unknown value, the refused link, the pin
     gamma = mini_project / "content" / "devices" / "gamma.yaml"
     gamma.write_text(
         (mini_project / "content" / "devices" / "beta.yaml").read_text("utf-8").replace("beta-expected", "gamma-expected"), "utf-8"
