@@ -299,11 +299,11 @@ def _rebuild(project: Path, previous: Build | None, changed_paths: list[Path], b
     # In this process: the Recorders note what each page reads, which a forked worker would lose.
     kept = Kept(make_environment(templates)) if kept_from is None else kept_from.kept
     # facts.json stays in its pieces (publish.facts_json): serve joins them only when it is asked for.
-    rendered = {
+    rendered: dict[str, Data] = {
         name: data if isinstance(data, (bytes, list)) else list(data)
         for name, data in render_files(dataclasses.replace(plan, pages=todo), site, templates, base_url, workers=1, kept=kept)
     }
-    files = dict(rendered) if kept_from is None else {**kept_from.files, **rendered}
+    files: dict[str, Data] = dict(rendered) if kept_from is None else {**kept_from.files, **rendered}
     for output in gone - rendered.keys():
         files.pop(output, None)  # a page that is gone (static files and exports are rendered every time)
     readers = _readers(reads, {output: reads.get(output) for output in [*rendered, *gone]}, None if kept_from is None else kept_from)

@@ -155,7 +155,7 @@ def load_tree(
     if listed is not None and cache is not None:
         # What this load gave, and where each file's document is in it, for a load told only the files that changed.
         at = {doc.path: n for n, doc in enumerate(documents)}
-        where = {item[1]: item for item in order if not isinstance(item, Problem)}
+        where: dict[str, tuple] = {item[1]: item for item in order if not isinstance(item, Problem)}
         where.update((item[1], item) for item in seeds if not isinstance(item, Problem))
         listed["last"] = (raw, at, where)
     return raw

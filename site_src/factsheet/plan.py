@@ -565,7 +565,7 @@ class Reuse:
             found[index] = found[index] if found[index] == made else made
         if old is not None and old[0] is europe and len(old) > 3:  # the same entries: last time's table, with the verdicts made again
             verdicts = dict(old[3])
-            verdicts.update((europe.devices[index].device, found[index]) for index in redo)  # type: ignore[misc]
+            verdicts.update((europe.devices[index].device, found[index]) for index in redo)
         else:
             verdicts = {}
             for entry, verdict in zip(europe.devices, found, strict=True):

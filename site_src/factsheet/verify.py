@@ -498,6 +498,7 @@ def check_markdown(
         and changed is not None
         and len(known[0]) == len(content.documents)
         and all(key in known[0] for key in changed)
+        and last is not None
     ):
         by_key, noisy = dict(known[0]), set(known[1])
         for key in changed:
