@@ -172,11 +172,14 @@ def _same_addresses(pages: list, others: list) -> bool:
     )
 
 
-def table_changes(new_tables: dict[str, dict], old_tables: dict[str, dict], only: Mapping[str, Collection] | None = None) -> dict[str, set]:
+def table_changes(
+    new_tables: dict[str, dict], old_tables: dict[str, dict], only: Mapping[str, Collection] | None = None, same_keys: Collection[str] = ()
+) -> dict[str, set]:
     """Return, per shared table, what changed: (key,) for each key that came or went, (key, WHOLE)
     for each entry that differs, (key, name) for each of its fields that does, and KEYS when the
     keys or their order did. `only` names, per table, the keys whose entries may differ (the plan
-    knows which claims it made again); the others are not looked at."""
+    knows which claims it made again); the others are not looked at. `same_keys` names the tables whose
+    keys, in order, the plan says are the old table's."""
     changes = {}
     for name in SHARED:
         a, b = old_tables.get(name, {}), new_tables.get(name, {})
@@ -195,12 +198,12 @@ def table_changes(new_tables: dict[str, dict], old_tables: dict[str, dict], only
             else:
                 found.add((key, WHOLE))
             found.update((key, field) for field in _fields(old) | _fields(new) if getattr(old, field, None) != getattr(new, field, None))
-        same_keys = a is b or list(a) == list(b)  # once: the claims' table has 100,000 keys
-        for key in a.keys() - b.keys() if not same_keys else ():
+        same = a is b or name in same_keys or list(a) == list(b)  # once: the claims' table has 100,000 keys
+        for key in a.keys() - b.keys() if not same else ():
             old = a[key]
             found.add((key,))
             found.update((key, field) for field in _fields(old) if getattr(old, field, None) is not None)
-        if not same_keys:
+        if not same:
             found.add(KEYS)
         changes[name] = found
     return changes
@@ -265,7 +268,7 @@ def _rebuild(project: Path, previous: Build | None, changed_paths: list[Path], b
         if kept_from is not None and plan.since >= 0 and plan.since == kept_from.plan.serial
         else None
     )
-    changes = {} if kept_from is None else table_changes(plan.shared, kept_from.plan.shared, only)
+    changes = {} if kept_from is None else table_changes(plan.shared, kept_from.plan.shared, only, plan.same_keys if only else ())
     changes = {name: found for name, found in changes.items() if found}  # a table nothing changed in stales no page
     # Only the pages that read an entry that changed can be stale: found through the readers of each entry.
     suspects = set() if kept_from is None else _suspects(kept_from.readers, changes)
@@ -327,14 +330,19 @@ def _readers(reads: dict[str, dict[str, set]], redone: dict[str, dict | None], p
     """Return, per shared table, the pages that read each entry (or the keys, under KEYS): last time's,
     with the pages in `redone` (rendered again or gone) moved from what they read then to what they read now.
     Last time's sets are copied where they change, never changed: a rebuild that fails leaves that build as it was."""
-    readers: dict[str, dict] = {name: dict(previous.readers.get(name, {})) if previous else {} for name in SHARED}
-    copied: set = set()
+    readers: dict[str, dict] = {name: previous.readers.get(name, {}) if previous else {} for name in SHARED}
+    copied: set = set()  # the tables, and their entries, copied so far
     for output, now in redone.items():
         before = None if previous is None else previous.reads.get(output)
         for name in SHARED:
-            table = readers[name]
             old_items = {item if item == KEYS else item[0] for item in before[name]} if before else set()
             new_items = {item if item == KEYS else item[0] for item in now[name]} if now else set()
+            if old_items == new_items:
+                continue
+            if name not in copied:  # the claims' table has an entry for each of 100,000 claims: copied only when it changes
+                readers[name] = dict(readers[name])
+                copied.add(name)
+            table = readers[name]
             for key in old_items ^ new_items:
                 if (name, key) not in copied:
                     table[key] = set(table.get(key, ()))

@@ -162,6 +162,8 @@ class SitePlan:
     # The site-wide tables every template gets beside its page's context (SHARED: devices, sources,
     # claims, verdicts). Out of the pages, so that a page nothing changed in stays the same object.
     shared: dict[str, dict] = field(default_factory=dict)
+    # The shared tables whose keys, in their order, are those of the plan `since` (their entries may differ).
+    same_keys: frozenset[str] = frozenset()
 
     @property
     def html_pages(self) -> int:
@@ -299,6 +301,7 @@ def plan_site(verified: Verified, memo: dict | None = None) -> SitePlan:
         frozenset(reuse.changed_devices),
         frozenset(reuse.verdicts_made),
         shared,
+        frozenset(reuse.same_keys),
     )
 
 
@@ -334,6 +337,7 @@ class Reuse:
         self.serial = self.since + 1 if memo else 0  # without a cache no plan follows from this one
         self.new["serial"] = self.serial
         self._pairs_changed: set[str] | None = None
+        self.same_keys: set[str] = set()  # the shared tables made as last time's with some entries replaced
 
     def keep(self) -> None:
         self.memo.clear()
@@ -352,7 +356,7 @@ class Reuse:
         """Return german_page(page) of each English page: last time's where the English page is last
         time's (and, for a free page, so is its German file). Compared item by item with last time's
         list, so a rebuild looks again only at the pages that changed."""
-        old = self.old.get("german pages")  # (the English pages, their German pages)
+        old = self.old.get("german pages")  # (the English pages, their German pages, the free pages' places)
         old_free: dict[str, tuple] = self.old.get("german free pages", {})
         free: dict[str, tuple] = {}
         content = self.content
@@ -369,16 +373,16 @@ class Reuse:
 
         if old is not None and len(old[0]) == len(english):
             germans = list(old[1])
-            for i in [
-                i
-                for i, (page, before) in enumerate(zip(english, old[0], strict=True))
-                if page is not before or page.template == "page.html"
-            ]:
+            # The pages that are not last time's, and the free pages (their German files may have changed alone).
+            look = {i for i, (page, before) in enumerate(zip(english, old[0], strict=True)) if page is not before} | set(old[2])
+            for i in look:
                 germans[i] = german(english[i], old[0][i], old[1][i])
+            free_at = sorted(i for i in look if english[i].template == "page.html")
         else:
             by_url = {} if old is None else {page.url: (page, made) for page, made in zip(old[0], old[1], strict=True)}
             germans = [german(page, *by_url.get(page.url, (None, None))) for page in english]
-        self.new["german pages"] = (list(english), germans)
+            free_at = [i for i, page in enumerate(english) if page.template == "page.html"]
+        self.new["german pages"] = (list(english), germans, free_at)
         self.new["german free pages"] = free
         return germans
 
@@ -524,6 +528,7 @@ class Reuse:
         self.remade_views = remade
         if old_views.keys() == views.keys() and all([c for c, _ in views[k]] == [c for c, _ in old_views[k]] for k in remade):
             claims = dict(old_claims)  # the same ids in the same order: last time's, with the views made again
+            self.same_keys.add("claims")
             for key in remade:
                 claims.update(views[key])
         else:
@@ -544,27 +549,41 @@ class Reuse:
         else:
             candidates = content.devices.keys() | old_devices.keys()
         changed_devices = {d for d in candidates if content.devices.get(d) is not old_devices.get(d)}
+        # Which entries name each claim and each device, and which devices each device was shipped as.
+        shipped_by: dict[str, list[str]] | None = None
         if old is None or old[0] is not europe:
             naming: dict[str, list[int]] = {}
+            entries_of: dict[str, list[int]] = {}
             for index, entry in enumerate(europe.devices):
+                entries_of.setdefault(entry.device, []).append(index)
                 for cid in entry.claims:
                     naming.setdefault(cid, []).append(index)
             redo = set(range(len(europe.devices)))
             found: list[Verdict | None] = [None] * len(europe.devices)
         else:
-            naming, found = old[1], list(old[2])
+            naming, found, entries_of, shipped_by = old[1], list(old[2]), old[4], old[5]
             redo = {i for cid in self.changed_claims for i in naming.get(cid, ())}
-            if changed_devices:
-                for index, entry in enumerate(europe.devices):
-                    device = content.devices.get(entry.device)
-                    if entry.device in changed_devices or (device is not None and device.shipped_as in changed_devices):
-                        redo.add(index)
+            if any(
+                d not in content.devices or d not in old_devices or content.devices[d].shipped_as != old_devices[d].shipped_as
+                for d in changed_devices
+            ):
+                shipped_by = None
+        if shipped_by is None:
+            shipped_by = {}
+            for device_id, device in content.devices.items():
+                if device.shipped_as:
+                    shipped_by.setdefault(device.shipped_as, []).append(device_id)
+        # An entry is decided again when its device changed or the device it was shipped as did.
+        for device_id in changed_devices if old is not None and old[0] is europe else ():
+            redo.update(entries_of.get(device_id, ()))
+            redo.update(i for other in shipped_by.get(device_id, ()) for i in entries_of.get(other, ()))
         self.verdicts_made = {europe.devices[index].device for index in redo}
         for index in sorted(redo):
             made = entry_verdict(content, europe.devices[index], claims, superseded_by)
             found[index] = found[index] if found[index] == made else made
-        if old is not None and old[0] is europe and len(old) > 3:  # the same entries: last time's table, with the verdicts made again
+        if old is not None and old[0] is europe:  # the same entries: last time's table, with the verdicts made again
             verdicts = dict(old[3])
+            self.same_keys.add("verdicts")
             verdicts.update((europe.devices[index].device, found[index]) for index in redo)
         else:
             verdicts = {}
@@ -572,7 +591,7 @@ class Reuse:
                 assert verdict is not None
                 verdicts[entry.device] = verdict
         self.changed_devices = changed_devices
-        self.new.update(verdicts=(europe, naming, found, verdicts), devices=content.devices)
+        self.new.update(verdicts=(europe, naming, found, verdicts, entries_of, shipped_by), devices=content.devices)
         return verdicts
 
     def device_order(self) -> dict[str, Any]:
@@ -597,6 +616,7 @@ class Reuse:
         else:  # the same order: last time's, with the devices that are other objects now
             order = dict(old)
             order.update((d, content.devices[d]) for d in self.changed_devices)
+            self.same_keys.add("devices")
         self.new["order"] = order
         return order
 
