@@ -127,6 +127,7 @@ class Build:
     kept: Kept | None = None  # compiled templates and exported facts, kept until a template changes
     contexts: dict[str, tuple] = field(default_factory=dict)  # page output -> own_context, for the next rebuild
     pages: dict[str, Page] = field(default_factory=dict)  # page output -> the plan's page
+    places: dict[str, int] = field(default_factory=dict)  # page output -> its place in the plan's pages
     readers: dict[str, dict] = field(default_factory=dict)  # table -> entry key (or KEYS) -> the pages that read it
 
 
@@ -277,10 +278,9 @@ def _rebuild(project: Path, previous: Build | None, changed_paths: list[Path], b
     reads = {} if kept_from is None else dict(kept_from.reads)
     contexts = {} if kept_from is None else dict(kept_from.contexts)
     old_pages = {} if kept_from is None else kept_from.pages
-    pages: dict[str, Page] = {}
-    for page in plan.pages:
+    pages, look, same_places = _pages_to_look_at(plan.pages, kept_from, suspects)
+    for page in look:
         output = page.output
-        pages[output] = page
         before = old_pages.get(output)
         # The plan hands last time's page where nothing of its own changed: its own context is the one noted.
         if before is page and output not in suspects:
@@ -296,7 +296,7 @@ def _rebuild(project: Path, previous: Build | None, changed_paths: list[Path], b
         reads[output] = {name: set() for name in SHARED}
         recorders = {name: Recorder(table, reads[output][name]) for name, table in plan.shared.items()}
         todo.append(dataclasses.replace(page, context={**recorders, **page.context}))
-    gone = old_pages.keys() - pages.keys()
+    gone = set() if same_places else old_pages.keys() - pages.keys()
     for output in gone:
         del reads[output], contexts[output]
     # In this process: the Recorders note what each page reads, which a forked worker would lose.
@@ -312,8 +312,40 @@ def _rebuild(project: Path, previous: Build | None, changed_paths: list[Path], b
     readers = _readers(reads, {output: reads.get(output) for output in [*rendered, *gone]}, None if kept_from is None else kept_from)
     old_files = {} if previous is None else previous.files
     changed = {k: v for k, v in rendered.items() if old_files.get(k) != v}
-    removed = sorted(set(old_files) - set(files))
-    return Build(files, changed, removed, plan, checked.warnings, base_url, reads, cache, list(rendered), kept, contexts, pages, readers)
+    # Kept from the previous build, only a page that is gone can be missing now (a template's change renders all).
+    removed = sorted(set(old_files) - set(files)) if kept_from is None else sorted(output for output in gone if output in old_files)
+    places = kept_from.places if kept_from is not None and same_places else {page.output: n for n, page in enumerate(plan.pages)}
+    return Build(
+        files,
+        changed,
+        removed,
+        plan,
+        checked.warnings,
+        base_url,
+        reads,
+        cache,
+        list(rendered),
+        kept,
+        contexts,
+        pages=pages,
+        places=places,
+        readers=readers,
+    )
+
+
+def _pages_to_look_at(planned: list[Page], kept_from: Build | None, suspects: set[str]) -> tuple[dict[str, Page], list[Page], bool]:
+    """Return the plan's pages by output, those to look at, in the plan's order, and whether each page
+    is at the place of last time's page with the same output. Then only the pages that are not last
+    time's objects and those that read what changed are looked at; otherwise every page."""
+    before = [] if kept_from is None else kept_from.plan.pages
+    if kept_from is not None and len(before) == len(planned):
+        moved = [i for i, (page, old) in enumerate(zip(planned, before, strict=True)) if page is not old]
+        if all(planned[i].output == before[i].output for i in moved):
+            pages = dict(kept_from.pages)
+            pages.update((planned[i].output, planned[i]) for i in moved)
+            places = sorted({*moved, *(kept_from.places[output] for output in suspects if output in kept_from.places)})
+            return pages, [planned[i] for i in places], True
+    return {page.output: page for page in planned}, planned, False
 
 
 def _suspects(readers: dict[str, dict], changes: dict[str, set]) -> set[str]:
