@@ -336,3 +336,20 @@ def test_serve_answers_facts_json_joined_from_the_pieces_a_rebuild_keeps(mini_pr
     status, _, body = preview.respond("GET", "/facts.json", preview.served)
     assert status == "200 OK"
     assert body == render_project(mini_project)[0]["facts.json"]
+
+
+def test_a_rebuild_writes_only_what_changed_and_facts_json_from_its_pieces(mini_project: Path, tmp_path: Path):
+    from factsheet.write import update_site
+
+    out = tmp_path / "site"
+    build = rebuild(mini_project, None)
+    update_site(out, build.changed, [])
+    path = mini_project / "content" / "devices" / "alpha.yaml"
+    path.write_text(path.read_text("utf-8").replace("presented in *Berlin*.", "presented in *Munich*."), "utf-8")
+    before = {file: file.stat().st_mtime_ns for file in out.rglob("*") if file.is_file()}
+    build = rebuild(mini_project, build, [path], complete=True)
+    update_site(out, build.changed, build.removed)
+    full = render_project(mini_project)[0]
+    assert {file.relative_to(out).as_posix(): file.read_bytes() for file in out.rglob("*") if file.is_file()} == full
+    rewritten = {file.relative_to(out).as_posix() for file in out.rglob("*") if file.is_file() and file.stat().st_mtime_ns != before[file]}
+    assert rewritten == set(build.changed) and "facts.json" in rewritten
