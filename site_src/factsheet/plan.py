@@ -661,9 +661,8 @@ class Reuse:
         """Return each device's page in the devices' order. With last time's list, the same devices in
         the same order and the same events by device, only the pages of devices whose file, claim views,
         verdict or disagreements may have changed are looked at again; the others are last time's."""
-        old = self.old.get(
-            "device list"
-        )  # (the devices' ids in order, their pages, the events by device, each id's place, the verdicts' devices)
+        # (the devices' ids in order, their pages, the events by device, each id's place, the verdicts' devices)
+        old = self.old.get("device list")
         ids = list(devices)
 
         def made(device_id: str) -> Page:
