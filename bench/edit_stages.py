@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import functools
+import inspect
 import json
 import re
 import sys
@@ -28,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "site_src"))
 import factsheet.incremental as incremental  # noqa: E402
 import factsheet.pipeline as pipeline  # noqa: E402
 
-STAGES = {pipeline: ("load_tree", "validate_content", "verify_content", "plan_site"), incremental: ("table_changes", "render_site")}
+STAGES = {pipeline: ("load_tree", "validate_content", "verify_content", "plan_site"), incremental: ("table_changes", "render_files")}
 
 
 def timed(name: str, function, spent: dict[str, float]):
@@ -36,11 +37,25 @@ def timed(name: str, function, spent: dict[str, float]):
     def wrapper(*args, **kwargs):
         started = time.process_time()
         try:
-            return function(*args, **kwargs)
+            result = function(*args, **kwargs)
         finally:
             spent[name] = spent.get(name, 0.0) + time.process_time() - started
+        return _timed_items(name, result, spent) if inspect.isgenerator(result) else result
 
     return wrapper
+
+
+def _timed_items(name: str, items, spent: dict[str, float]):
+    """Yield a generator's items, adding the time spent making each to `name` (render yields its files as it makes them)."""
+    while True:
+        started = time.process_time()
+        try:
+            item = next(items)
+        except StopIteration:
+            return
+        finally:
+            spent[name] = spent.get(name, 0.0) + time.process_time() - started
+        yield item
 
 
 def main() -> int:

@@ -23,24 +23,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "site_src"))
 
 from factsheet.incremental import rebuild  # noqa: E402
 from factsheet.pipeline import collector_paused  # noqa: E402
+from factsheet.write import update_site  # noqa: E402
 
 EDITS = 7
-
-
-def write_changes(out: Path, changed: dict[str, bytes], removed: list[str]) -> None:
-    for relative, data in changed.items():
-        target = out / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    for relative in removed:
-        (out / relative).unlink(missing_ok=True)
 
 
 def main(project: Path, out: Path, edits: int = EDITS) -> int:
     shutil.rmtree(out, ignore_errors=True)
     with collector_paused(keep=True):
         state = rebuild(project, None)
-    write_changes(out, state.changed, [])
+    update_site(out, state.changed, [])
     devices = sorted((project / "content" / "devices").glob("*.yaml"))
     device = devices[len(devices) // 2]
     original = device.read_text("utf-8")
@@ -52,7 +44,7 @@ def main(project: Path, out: Path, edits: int = EDITS) -> int:
             started, used = time.perf_counter(), _cpu()
             with collector_paused(keep=True):  # as serve rebuilds
                 state = rebuild(project, state, [device], complete=True)  # serve's watcher names every change
-            write_changes(out, state.changed, state.removed)
+            update_site(out, state.changed, state.removed)
             times.append(time.perf_counter() - started)
             cpu.append(_cpu() - used)
             rewritten.append(len(state.changed) + len(state.removed))

@@ -40,7 +40,7 @@ def kill_on_nth(original, nth: int):
 def build_killed_at(project: Path, out: Path, step: str, nth: int) -> None:
     """Build `project` into `out`, killed at the `nth` call of `step` (run in a child: see run_in_a_fork)."""
     if step == "write":
-        write._write_file = kill_on_nth(write._write_file, nth)
+        write.write_file = kill_on_nth(write.write_file, nth)
     elif step == "index":
         pipeline.index_site = kill_on_nth(pipeline.index_site, nth)
     elif step == "rename":
@@ -122,8 +122,8 @@ def failing(original, code: int, on_call: int = 1):
     "target, name, code, on_call",
     [
         # disk full while writing pages
-        (write, "_write_file", errno.ENOSPC, 1),
-        (write, "_write_file", errno.ENOSPC, 5),
+        (write, "write_file", errno.ENOSPC, 1),
+        (write, "write_file", errno.ENOSPC, 5),
         # read-only: the staging folder cannot be made, or the swap cannot happen
         (tempfile, "mkdtemp", errno.EROFS, 1),
         (Path, "mkdir", errno.EROFS, 1),

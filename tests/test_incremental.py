@@ -11,6 +11,13 @@ from conftest import same_place
 from factsheet.incremental import rebuild
 from factsheet.pipeline import render_project
 from factsheet.problems import ContentError
+from factsheet.write import whole
+
+
+def _whole(files: dict) -> dict[str, bytes]:
+    """Return a rebuild's files with facts.json's pieces joined, as a full build has it."""
+    return {name: whole(data) for name, data in files.items()}
+
 
 EDITS = [
     # a fact's words: its device page, the source page that lists it, the export
@@ -46,11 +53,11 @@ EDITS = [
 @pytest.mark.parametrize("file, old, new, expected", EDITS)
 def test_rebuild_after_an_edit_equals_a_full_build(mini_project: Path, file: str, old: str, new: str, expected: set):
     first = rebuild(mini_project, None)
-    assert first.files == render_project(mini_project)[0]
+    assert _whole(first.files) == render_project(mini_project)[0]
     path = mini_project / "content" / file
     path.write_text(path.read_text("utf-8").replace(old, new), "utf-8")
     second = rebuild(mini_project, first, [path])
-    assert second.files == render_project(mini_project)[0]
+    assert _whole(second.files) == render_project(mini_project)[0]
     assert expected <= set(second.changed)
     assert "about/index.html" not in second.changed  # a page the edit does not touch is not rewritten
     assert all(first.files.get(k) != v for k, v in second.changed.items())
@@ -72,7 +79,7 @@ def test_rebuild_reports_a_removed_device_page(mini_project: Path):
     alpha.write_text(alpha.read_text("utf-8").replace("successor: beta\n", ""), "utf-8")
     second = rebuild(mini_project, first, [alpha, europe])
     assert "devices/beta/index.html" in second.removed
-    assert second.files == render_project(mini_project)[0]
+    assert _whole(second.files) == render_project(mini_project)[0]
 
 
 def test_a_rebuild_told_every_change_walks_the_folders_again_when_one_is_no_known_file(mini_project: Path):
@@ -93,7 +100,7 @@ def test_a_rebuild_told_every_change_walks_the_folders_again_when_one_is_no_know
     assert [str(p) for p in raised.value.problems] == _full(mini_project)[1]
     (devices / "stray.yml").unlink()
     build = rebuild(mini_project, build, [devices], complete=True)
-    assert build.files == render_project(mini_project)[0]
+    assert _whole(build.files) == render_project(mini_project)[0]
     alpha = devices / "alpha.yaml"
     (mini_project / "alpha.yaml").write_text(alpha.read_text("utf-8").replace("name: Alpha Phone", "name: Linked Phone"), "utf-8")
     alpha.unlink()
@@ -115,7 +122,7 @@ def test_a_rebuild_told_every_change_reads_only_the_changed_files(mini_project: 
     build = rebuild(mini_project, build, [alpha], complete=True)
     monkeypatch.undo()
     assert read == ["content/devices/alpha.yaml"]
-    assert build.files == render_project(mini_project)[0]
+    assert _whole(build.files) == render_project(mini_project)[0]
 
 
 def test_rebuild_raises_the_errors_of_a_full_build(mini_project: Path):
@@ -147,7 +154,7 @@ def test_rebuilds_of_the_real_site_after_a_sequence_of_random_edits_equal_full_b
 
     rng = random.Random(14)
     build = rebuild(real_project, None)
-    assert build.files == render_project(real_project)[0]
+    assert _whole(build.files) == render_project(real_project)[0]
     files = sorted((real_project / "content").rglob("*.yaml"))
     edited = 0
     pending: list[Path] = []  # files restored after an edit that broke the content: changed since the last good build
@@ -174,13 +181,21 @@ def test_rebuilds_of_the_real_site_after_a_sequence_of_random_edits_equal_full_b
             continue
         pending = []
         edited += 1
-        assert build.files == render_project(real_project)[0], path.name
+        assert _whole(build.files) == render_project(real_project)[0], path.name
     assert edited >= 3
 
 
+BETA_IN_EUROPE = (
+    "  - device: beta\n    reasoning: A rumour says a successor comes.\n"
+    "    reasoning_de: Einem Gerücht zufolge kommt ein Nachfolger.\n    claims: [beta-expected]\n"
+)
+
 # Edits that change what other files read: a contradiction, a supersedes, a date that moves a device
 # in the line-up, a claim that comes, a source's title, a missing German text, an id used twice (an
-# error, then undone), a new device with its Europe answer. Applied one after another.
+# error, then undone), a successor not named back, a file that fails and comes back, a refused link,
+# an archived text that no longer matches its pin, a Europe answer that goes and comes back, a new
+# device with its Europe answer. Applied one after another: told every change, each stage starts from
+# the files that changed (load, validate, verify, plan).
 SEQUENCE = [
     ("devices/beta.yaml", "    contradicts: alpha-not-europe\n", ""),
     ("devices/beta.yaml", "    europe: expected\n", "    europe: expected\n    contradicts: alpha-not-europe\n"),
@@ -199,6 +214,21 @@ SEQUENCE = [
     ("devices/beta.yaml", "    text_de: Ein Nachfolger wird im nächsten Jahr erwartet.\n", ""),
     ("devices/beta.yaml", "  - id: beta-expected\n", "  - id: alpha-presented\n"),  # an id used twice: an error
     ("devices/beta.yaml", "  - id: alpha-presented\n", "  - id: beta-expected\n"),
+    # alpha names beta as its successor: beta not naming it back is a problem of alpha's file
+    ("devices/beta.yaml", "predecessor: alpha\n", ""),
+    ("devices/beta.yaml", "leica: expected\n", "predecessor: alpha\nleica: expected\n"),
+    # a file that fails (validate's model goes), then comes back
+    ("devices/beta.yaml", "leica: expected", "leica: maybe"),
+    ("devices/beta.yaml", "leica: maybe", "leica: expected"),
+    # a refused link in a fact's text, then taken out
+    ("devices/alpha.yaml", "text: Presented again.", "text: Presented [again](javascript:alert(1))."),
+    ("devices/alpha.yaml", "text: Presented [again](javascript:alert(1)).", "text: Presented again."),
+    # a device's Europe answer goes (its page loses the verdict), then comes back
+    # an archived text that no longer matches its pin (an error), then put back
+    ("../seeds/alpha.txt", "this week.", "this week!"),
+    ("../seeds/alpha.txt", "this week!", "this week."),
+    ("europe.yaml", BETA_IN_EUROPE, ""),
+    ("europe.yaml", "alpha-again]\n", "alpha-again]\n" + BETA_IN_EUROPE),
     ("devices/alpha.yaml", "    supersedes: alpha-presented\n", ""),
 ]
 
@@ -246,9 +276,9 @@ def test_a_sequence_of_edits_that_other_files_read_rebuilds_as_full_builds_do(mi
             raised += 1
             continue
         pending = []
-        assert build.files == files, (file, new)
+        assert _whole(build.files) == files, (file, new)
         assert [str(p) for p in build.warnings] == said, (file, new)
-    assert raised == 1  # the id used twice
+    assert raised == 4  # the id used twice, the unknown value, the refused link, the pin
     gamma = mini_project / "content" / "devices" / "gamma.yaml"
     gamma.write_text(
         (mini_project / "content" / "devices" / "beta.yaml").read_text("utf-8").replace("beta-expected", "gamma-expected"), "utf-8"
@@ -257,7 +287,7 @@ def test_a_sequence_of_edits_that_other_files_read_rebuilds_as_full_builds_do(mi
     europe.write_text(europe.read_text("utf-8") + "  - device: gamma\n    reasoning: As for beta.\n    claims: [gamma-expected]\n", "utf-8")
     build = rebuild(mini_project, build, [gamma, europe], complete=complete)
     files, said = _full(mini_project)
-    assert build.files == files
+    assert _whole(build.files) == files
     assert [str(p) for p in build.warnings] == said
 
 
@@ -286,7 +316,7 @@ def test_random_edits_to_a_generated_site_rebuild_as_full_builds_do(tmp_path_fac
         path.write_text("\n".join(lines), "utf-8")
         build = rebuild(project, build, [path], complete=complete)
         files, said = _full(project)
-        assert build.files == files, path.name
+        assert _whole(build.files) == files, path.name
         assert [str(p) for p in build.warnings] == said
 
 
@@ -303,6 +333,37 @@ def test_parts_of_the_home_and_europe_pages_kept_from_a_rebuild_still_make_them_
         assert old in text, (file, old)
         path.write_text(text.replace(old, new, 1), "utf-8")
         build = rebuild(mini_project, build, [path])
-        assert build.files == render_project(mini_project)[0]
+        assert _whole(build.files) == render_project(mini_project)[0]
         assert {"index.html", "europe/index.html"} <= set(build.changed)
         assert new.removeprefix("name: ").encode() in build.files["europe/index.html"]
+
+
+def test_serve_answers_facts_json_joined_from_the_pieces_a_rebuild_keeps(mini_project: Path):
+    from factsheet.serve import Preview
+
+    preview = Preview(mini_project)
+    preview.update()
+    path = mini_project / "content" / "devices" / "alpha.yaml"
+    path.write_text(path.read_text("utf-8").replace("presented in *Berlin*.", "presented in *Munich*."), "utf-8")
+    preview.update([path])
+    assert preview.served.files is not None and not isinstance(preview.served.files["facts.json"], bytes)  # kept in its pieces
+    status, _, body = preview.respond("GET", "/facts.json", preview.served)
+    assert status == "200 OK"
+    assert body == render_project(mini_project)[0]["facts.json"]
+
+
+def test_a_rebuild_writes_only_what_changed_and_facts_json_from_its_pieces(mini_project: Path, tmp_path: Path):
+    from factsheet.write import update_site
+
+    out = tmp_path / "site"
+    build = rebuild(mini_project, None)
+    update_site(out, build.changed, [])
+    path = mini_project / "content" / "devices" / "alpha.yaml"
+    path.write_text(path.read_text("utf-8").replace("presented in *Berlin*.", "presented in *Munich*."), "utf-8")
+    before = {file: file.stat().st_mtime_ns for file in out.rglob("*") if file.is_file()}
+    build = rebuild(mini_project, build, [path], complete=True)
+    update_site(out, build.changed, build.removed)
+    full = render_project(mini_project)[0]
+    assert {file.relative_to(out).as_posix(): file.read_bytes() for file in out.rglob("*") if file.is_file()} == full
+    rewritten = {file.relative_to(out).as_posix() for file in out.rglob("*") if file.is_file() and file.stat().st_mtime_ns != before[file]}
+    assert rewritten == set(build.changed) and "facts.json" in rewritten

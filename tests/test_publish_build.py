@@ -84,7 +84,7 @@ def break_template(project: Path) -> None:
 
 def fail_while_writing(monkeypatch: pytest.MonkeyPatch) -> None:
     written = []
-    real = write._write_file
+    real = write.write_file
 
     def write_some(path: str, data: bytes) -> None:
         if len(written) == 5:
@@ -92,7 +92,7 @@ def fail_while_writing(monkeypatch: pytest.MonkeyPatch) -> None:
         written.append(path)
         real(path, data)
 
-    monkeypatch.setattr(write, "_write_file", write_some)
+    monkeypatch.setattr(write, "write_file", write_some)
 
 
 def fail_in_finish(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -143,7 +143,7 @@ def test_failed_build_leaves_previous_site_byte_for_byte(
 PAUSE_AT_FILE = """
     import sys, time
     from factsheet import write
-    real = write._write_file
+    real = write.write_file
     count = 0
     def slow_write(path, data):
         global count
@@ -152,7 +152,7 @@ PAUSE_AT_FILE = """
             print("paused", flush=True)
             time.sleep(600)
         real(path, data)
-    write._write_file = slow_write
+    write.write_file = slow_write
 """
 PAUSE_AFTER_RENAME = """
     import os, time

@@ -24,7 +24,8 @@ from typing import Any
 from .pipeline import Cache, check_project, collector_paused
 from .plan import Page, SitePlan
 from .problems import Problem
-from .render import Kept, make_environment, render_site
+from .render import Kept, make_environment, render_files
+from .write import Data
 
 SHARED = ("devices", "sources", "claims", "verdicts")  # the site-wide tables every page gets
 KEYS = "#"  # a page that iterated a table or took its length depends on which keys it has, in order
@@ -114,8 +115,8 @@ class Entry:
 class Build:
     """One build's output, and what a later rebuild needs to skip unchanged pages."""
 
-    files: dict[str, bytes]  # the whole site
-    changed: dict[str, bytes]  # files new or different since the previous build (all of them the first time)
+    files: dict[str, Data]  # the whole site; facts.json in its pieces (publish.facts_json), the rest whole
+    changed: dict[str, Data]  # files new or different since the previous build (all of them the first time)
     removed: list[str]  # files the previous build had and this one has not
     plan: SitePlan
     warnings: list[Problem]
@@ -125,6 +126,9 @@ class Build:
     rendered: list[str] = field(default_factory=list)  # files rendered this time, changed or not
     kept: Kept | None = None  # compiled templates and exported facts, kept until a template changes
     contexts: dict[str, tuple] = field(default_factory=dict)  # page output -> own_context, for the next rebuild
+    pages: dict[str, Page] = field(default_factory=dict)  # page output -> the plan's page
+    places: dict[str, int] = field(default_factory=dict)  # page output -> its place in the plan's pages
+    readers: dict[str, dict] = field(default_factory=dict)  # table -> entry key (or KEYS) -> the pages that read it
 
 
 def own_context(page: Page) -> tuple:
@@ -141,21 +145,42 @@ def own_context(page: Page) -> tuple:
 
 
 def _same_own_values(page: Page, before: Page) -> bool:
-    """Return whether a page shows the very objects the page at its place showed last time, besides
-    the shared tables: then its own context is the one noted then (the plan keeps unchanged parts)."""
+    """Return whether a page shows what the page at its place showed last time, besides the shared
+    tables, as own_context compares them: then its own context is the one noted then. Mostly the very
+    objects (the plan keeps unchanged parts), so each is compared by identity first."""
     if (page.url, page.template, page.title, page.in_sitemap) != (before.url, before.template, before.title, before.in_sitemap):
         return False
     mine, theirs = page.context, before.context
     if mine.keys() != theirs.keys():
         return False
-    return all(value is theirs[key] for key, value in mine.items() if key not in SHARED)
+    for key, value in mine.items():
+        other = theirs[key]
+        if value is other or key in SHARED:
+            continue
+        # A list of pages (the sitemap's) is the same while each page has the same address, as own_context has them.
+        if isinstance(value, list) and isinstance(other, list) and value and isinstance(value[0], Page):
+            if not _same_addresses(value, other):
+                return False
+        elif isinstance(value, Page) or value != other:
+            return False
+    return True
 
 
-def table_changes(new_tables: dict[str, dict], old_tables: dict[str, dict], only: Mapping[str, Collection] | None = None) -> dict[str, set]:
+def _same_addresses(pages: list, others: list) -> bool:
+    return len(pages) == len(others) and all(
+        a is b or (isinstance(b, Page) and (a.url, a.title, a.in_sitemap) == (b.url, b.title, b.in_sitemap))
+        for a, b in zip(pages, others, strict=True)
+    )
+
+
+def table_changes(
+    new_tables: dict[str, dict], old_tables: dict[str, dict], only: Mapping[str, Collection] | None = None, same_keys: Collection[str] = ()
+) -> dict[str, set]:
     """Return, per shared table, what changed: (key,) for each key that came or went, (key, WHOLE)
     for each entry that differs, (key, name) for each of its fields that does, and KEYS when the
     keys or their order did. `only` names, per table, the keys whose entries may differ (the plan
-    knows which claims it made again); the others are not looked at."""
+    knows which claims it made again); the others are not looked at. `same_keys` names the tables whose
+    keys, in order, the plan says are the old table's."""
     changes = {}
     for name in SHARED:
         a, b = old_tables.get(name, {}), new_tables.get(name, {})
@@ -174,11 +199,12 @@ def table_changes(new_tables: dict[str, dict], old_tables: dict[str, dict], only
             else:
                 found.add((key, WHOLE))
             found.update((key, field) for field in _fields(old) | _fields(new) if getattr(old, field, None) != getattr(new, field, None))
-        for key in a.keys() - b.keys() if len(a) > len(b) or list(a) != list(b) else ():
+        same = a is b or name in same_keys or list(a) == list(b)  # once: the claims' table has 100,000 keys
+        for key in a.keys() - b.keys() if not same else ():
             old = a[key]
             found.add((key,))
             found.update((key, field) for field in _fields(old) if getattr(old, field, None) is not None)
-        if list(a) != list(b):
+        if not same:
             found.add(KEYS)
         changes[name] = found
     return changes
@@ -243,41 +269,121 @@ def _rebuild(project: Path, previous: Build | None, changed_paths: list[Path], b
         if kept_from is not None and plan.since >= 0 and plan.since == kept_from.plan.serial
         else None
     )
-    changes = {} if kept_from is None else table_changes(plan.shared, kept_from.plan.shared, only)
+    changes = {} if kept_from is None else table_changes(plan.shared, kept_from.plan.shared, only, plan.same_keys if only else ())
     changes = {name: found for name, found in changes.items() if found}  # a table nothing changed in stales no page
+    # Only the pages that read an entry that changed can be stale: found through the readers of each entry.
+    suspects = set() if kept_from is None else _suspects(kept_from.readers, changes)
     todo: list[Page] = []
     # What the pages kept read and showed: each page rendered again replaces its entries.
     reads = {} if kept_from is None else dict(kept_from.reads)
     contexts = {} if kept_from is None else dict(kept_from.contexts)
-    old_plan = {} if kept_from is None else {p.output: p for p in kept_from.plan.pages}
-    for page in plan.pages:
+    old_pages = {} if kept_from is None else kept_from.pages
+    pages, look, same_places = _pages_to_look_at(plan.pages, kept_from, suspects)
+    for page in look:
         output = page.output
-        before = old_plan.get(output)
+        before = old_pages.get(output)
         # The plan hands last time's page where nothing of its own changed: its own context is the one noted.
+        if before is page and output not in suspects:
+            continue
         if before is page or (before is not None and _same_own_values(page, before)):
             same = True
         else:
             mine = own_context(page)
             same = before is not None and contexts.get(output) == mine
             contexts[output] = mine
-        if same and not stale(reads.get(output), changes):
+        if same and (output not in suspects or not stale(reads.get(output), changes)):
             continue
         reads[output] = {name: set() for name in SHARED}
         recorders = {name: Recorder(table, reads[output][name]) for name, table in plan.shared.items()}
         todo.append(dataclasses.replace(page, context={**recorders, **page.context}))
-    outputs = {page.output for page in plan.pages}
-    for gone in reads.keys() - outputs:
-        del reads[gone], contexts[gone]
+    gone = set() if same_places else old_pages.keys() - pages.keys()
+    for output in gone:
+        del reads[output], contexts[output]
     # In this process: the Recorders note what each page reads, which a forked worker would lose.
     kept = Kept(make_environment(templates)) if kept_from is None else kept_from.kept
-    rendered = render_site(dataclasses.replace(plan, pages=todo), site, templates, base_url, workers=1, kept=kept)
-    files = dict(rendered) if kept_from is None else {**kept_from.files, **rendered}
-    for output in set(files) - outputs - set(rendered):
-        del files[output]  # a page that is gone (static files and exports are rendered every time)
+    # facts.json stays in its pieces (publish.facts_json): serve joins them only when it is asked for.
+    rendered: dict[str, Data] = {
+        name: data if isinstance(data, (bytes, list)) else list(data)
+        for name, data in render_files(dataclasses.replace(plan, pages=todo), site, templates, base_url, workers=1, kept=kept)
+    }
+    files: dict[str, Data] = dict(rendered) if kept_from is None else {**kept_from.files, **rendered}
+    for output in gone - rendered.keys():
+        files.pop(output, None)  # a page that is gone (static files and exports are rendered every time)
+    readers = _readers(reads, {output: reads.get(output) for output in [*rendered, *gone]}, None if kept_from is None else kept_from)
     old_files = {} if previous is None else previous.files
     changed = {k: v for k, v in rendered.items() if old_files.get(k) != v}
-    removed = sorted(set(old_files) - set(files))
-    return Build(files, changed, removed, plan, checked.warnings, base_url, reads, cache, list(rendered), kept, contexts)
+    # Kept from the previous build, only a page that is gone can be missing now (a template's change renders all).
+    removed = sorted(set(old_files) - set(files)) if kept_from is None else sorted(output for output in gone if output in old_files)
+    places = kept_from.places if kept_from is not None and same_places else {page.output: n for n, page in enumerate(plan.pages)}
+    return Build(
+        files,
+        changed,
+        removed,
+        plan,
+        checked.warnings,
+        base_url,
+        reads,
+        cache,
+        list(rendered),
+        kept,
+        contexts,
+        pages=pages,
+        places=places,
+        readers=readers,
+    )
+
+
+def _pages_to_look_at(planned: list[Page], kept_from: Build | None, suspects: set[str]) -> tuple[dict[str, Page], list[Page], bool]:
+    """Return the plan's pages by output, those to look at, in the plan's order, and whether each page
+    is at the place of last time's page with the same output. Then only the pages that are not last
+    time's objects and those that read what changed are looked at; otherwise every page."""
+    before = [] if kept_from is None else kept_from.plan.pages
+    if kept_from is not None and len(before) == len(planned):
+        moved = [i for i, (page, old) in enumerate(zip(planned, before, strict=True)) if page is not old]
+        if all(planned[i].output == before[i].output for i in moved):
+            pages = dict(kept_from.pages)
+            pages.update((planned[i].output, planned[i]) for i in moved)
+            places = sorted({*moved, *(kept_from.places[output] for output in suspects if output in kept_from.places)})
+            return pages, [planned[i] for i in places], True
+    return {page.output: page for page in planned}, planned, False
+
+
+def _suspects(readers: dict[str, dict], changes: dict[str, set]) -> set[str]:
+    """Return the pages that read an entry of a shared table that changed (or its keys, when they did)."""
+    found: set[str] = set()
+    for name, changed in changes.items():
+        table = readers.get(name, {})
+        for item in changed:
+            found.update(table.get(item if item == KEYS else item[0], ()))
+    return found
+
+
+def _readers(reads: dict[str, dict[str, set]], redone: dict[str, dict | None], previous: Build | None) -> dict[str, dict]:
+    """Return, per shared table, the pages that read each entry (or the keys, under KEYS): last time's,
+    with the pages in `redone` (rendered again or gone) moved from what they read then to what they read now.
+    Last time's sets are copied where they change, never changed: a rebuild that fails leaves that build as it was."""
+    readers: dict[str, dict] = {name: previous.readers.get(name, {}) if previous else {} for name in SHARED}
+    copied: set = set()  # the tables, and their entries, copied so far
+    for output, now in redone.items():
+        before = None if previous is None else previous.reads.get(output)
+        for name in SHARED:
+            old_items = {item if item == KEYS else item[0] for item in before[name]} if before else set()
+            new_items = {item if item == KEYS else item[0] for item in now[name]} if now else set()
+            if old_items == new_items:
+                continue
+            if name not in copied:  # the claims' table has an entry for each of 100,000 claims: copied only when it changes
+                readers[name] = dict(readers[name])
+                copied.add(name)
+            table = readers[name]
+            for key in old_items ^ new_items:
+                if (name, key) not in copied:
+                    table[key] = set(table.get(key, ()))
+                    copied.add((name, key))
+                if key in new_items:
+                    table[key].add(output)
+                else:
+                    table[key].discard(output)
+    return readers
 
 
 def _is_global(path: Path, project: Path) -> bool:

@@ -116,6 +116,10 @@ def load_tree(
     if not content_dir.is_dir():
         return RawContent([], {}, [Problem("content", 0, 0, "no content/ folder here; run the command from the project folder")])
     known = None if listed is None or changed is None else _changed_files(project, changed, listed)
+    if known is not None and listed is not None and cache is not None and "last" in listed:
+        patched = _patched(listed, known, cache)
+        if patched is not None:
+            return patched
     if known is None:
         order, seeds = _list_tree(project)
         if listed is not None:
@@ -147,7 +151,43 @@ def load_tree(
         problems += read_problems
         if text is not None:
             texts[file.name], digests[file.name], sizes[file.name] = text, digest, size
-    return RawContent(documents, texts, problems, digests, sizes)
+    raw = RawContent(documents, texts, problems, digests, sizes)
+    if listed is not None and cache is not None:
+        # What this load gave, and where each file's document is in it, for a load told only the files that changed.
+        at = {doc.path: n for n, doc in enumerate(documents)}
+        where: dict[str, tuple] = {item[1]: item for item in order if not isinstance(item, Problem)}
+        where.update((item[1], item) for item in seeds if not isinstance(item, Problem))
+        listed["last"] = (raw, at, where)
+    return raw
+
+
+def _patched(listed: dict, known: set[str], cache: dict[str, tuple]) -> RawContent | None:
+    """Return the last load with the `known` changed files read again, or None when one of them
+    had or has a problem, or no document (their places in the lists would change): then every
+    file is taken from the cache in the walk's order."""
+    last, at, where = listed["last"]
+    documents, texts, digests, sizes = list(last.documents), dict(last.texts), dict(last.digests), dict(last.sizes)
+    for shown in sorted(known):
+        item, before = where[shown], cache.get(shown)
+        if before is None:
+            return None
+        if len(item) == 2:  # a seed: (path, shown path); its entry (stamp, None, (text, digest, size, problems))
+            if before[2][0] is None or before[2][3]:
+                return None
+            text, digest, size, problems = _read_seed(item[0], shown, cache)
+            if text is None or problems:
+                return None
+            texts[item[0].name], digests[item[0].name], sizes[item[0].name] = text, digest, size
+            continue
+        if before[1] is None or before[2]:  # a content file's entry: (stamp, document, problems)
+            return None
+        doc, problems = _load_files([item], cache)[shown]
+        if doc is None or problems:
+            return None
+        documents[at[shown]] = doc
+    raw = RawContent(documents, texts, last.problems, digests, sizes)
+    listed["last"] = (raw, at, where)
+    return raw
 
 
 def _changed_files(project: Path, changed: Collection[Path], listed: dict) -> set[str] | None:

@@ -52,6 +52,7 @@ class Cache:
     loaded: dict[str, tuple] = field(default_factory=dict)
     listed: dict = field(default_factory=dict)  # load: what the last walk of content/ and seeds/ found
     validated: dict[tuple, tuple] = field(default_factory=dict)  # validate: (path, kind, digest) -> (model, problems, documents)
+    validation: dict = field(default_factory=dict)  # validate: what the last run was given and made (validate._from_last)
     located: dict[Key, tuple] = field(default_factory=dict)  # validate: a file's key -> (model, document, its claims placed)
     links: dict[tuple, list] = field(default_factory=dict)  # verify: (path, digest) -> the file's Markdown problems
     indexes: dict[str, SearchableText] = field(default_factory=dict)  # verify: source text -> its quote-search index
@@ -82,7 +83,7 @@ def check_project(project: Path, strict: bool = False, cache: Cache | None = Non
             del raw  # the documents' raw data: the models hold it now
             verified = verify_content(content)
         else:
-            content, problems = validate_content(raw, cache.validated, cache.located)
+            content, problems = validate_content(raw, cache.validated, cache.located, cache.validation)
             del raw
             verified = verify_content(content, cache.indexes, cache.links, cache.checks)
         problems = problems + verified.problems

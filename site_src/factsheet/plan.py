@@ -162,6 +162,8 @@ class SitePlan:
     # The site-wide tables every template gets beside its page's context (SHARED: devices, sources,
     # claims, verdicts). Out of the pages, so that a page nothing changed in stays the same object.
     shared: dict[str, dict] = field(default_factory=dict)
+    # The shared tables whose keys, in their order, are those of the plan `since` (their entries may differ).
+    same_keys: frozenset[str] = frozenset()
 
     @property
     def html_pages(self) -> int:
@@ -225,11 +227,9 @@ def plan_site(verified: Verified, memo: dict | None = None) -> SitePlan:
     page = reuse.page
 
     # Indexed once, so each device page finds its share without scanning every claim and event.
+    timeline = reuse.timeline(events, background, site.as_of)
     every_pair = reuse.pairs("every", claims, None, contradicting)
-    pairs_of: dict[str, list] = {}
-    for pair in every_pair:
-        for cid in dict.fromkeys(view.id for view in pair):
-            pairs_of.setdefault(cid, []).append(pair)
+    pairs_of = reuse.pairs_by_claim(every_pair)
     events_of: dict[str, list[ClaimView]] = {}
     for event in events:
         for device_id in dict.fromkeys(event.claim.devices if isinstance(event.claim, Event) else ()):
@@ -243,14 +243,12 @@ def plan_site(verified: Verified, memo: dict | None = None) -> SitePlan:
             {
                 "latest_events": latest_events(events),
                 "disagreements": every_pair,
-                "timeline": plan_timeline(events, background, site.as_of),
+                "timeline": timeline,
                 "lineup": reuse.lineup(devices, verdicts),
             },
         )
     ]
-    for device_id, device in devices.items():
-        local = reuse.device_context(device_id, device, claims, events_of.get(device_id, ()), verdicts.get(device_id), pairs_of)
-        pages.append(page(f"devices/{device_id}/", "device.html", device.name, local))
+    pages += reuse.device_pages(devices, claims, events_of, verdicts, pairs_of)
     pages.append(
         page(
             "history/",
@@ -259,7 +257,7 @@ def plan_site(verified: Verified, memo: dict | None = None) -> SitePlan:
             {
                 "events": events,
                 "background": background,
-                "timeline": plan_timeline(events, background, site.as_of),
+                "timeline": timeline,
                 "disagreements": reuse.pairs("history", claims, {e.id for e in history.events}, contradicting),
             },
             ui_title=True,
@@ -286,8 +284,8 @@ def plan_site(verified: Verified, memo: dict | None = None) -> SitePlan:
     pages.append(page("search/", "search.html", N_("Search"), {}, in_sitemap=False, ui_title=True))
     pages.append(page("404.html", "404.html", N_("Page not found"), {}, in_sitemap=False, ui_title=True, anywhere=True))
     if GERMAN in editions(site):
-        pages += [reuse.german(english) for english in pages]
-    pages += plan_publishing(pages, claims, site, reuse.newest(claims))
+        pages += reuse.germans(pages)
+    pages += [reuse.same_page(made) for made in plan_publishing(pages, claims, site, reuse.newest(claims))]
     reuse.keep()
     return SitePlan(
         pages,
@@ -303,6 +301,7 @@ def plan_site(verified: Verified, memo: dict | None = None) -> SitePlan:
         frozenset(reuse.changed_devices),
         frozenset(reuse.verdicts_made),
         shared,
+        frozenset(reuse.same_keys),
     )
 
 
@@ -324,13 +323,21 @@ class Reuse:
         self.old: dict = dict(memo)
         self.new: dict = {}
         old_files: dict = self.old.get("files", {})
-        self.changed_files = [key for key, part in verified.files.items() if getattr(old_files.get(key), "part", None) is not part]
-        self.gone_files = [key for key in old_files if key not in verified.files]
+        # After the run before (the chain's runs are numbered by validate), verify names the only files whose checks may differ.
+        run = verified.content.run
+        self.patched = verified.patched if run > 0 and self.old.get("run") == run - 1 and "views" in self.old else None
+        # And validate the only devices that may not be last time's objects.
+        self.devices_changed = None if self.patched is None or verified.content.changed is None else verified.content.changed
+        self.new["run"] = run
+        looked_at = verified.files if self.patched is None else sorted(self.patched)
+        self.changed_files = [key for key in looked_at if getattr(old_files.get(key), "part", None) is not verified.files[key]]
+        self.gone_files = [] if self.patched is not None else [key for key in old_files if key not in verified.files]
         self.changed_claims: set[str] = set()  # claim ids whose view is not the one kept
         self.since = self.old.get("serial", -1)
         self.serial = self.since + 1 if memo else 0  # without a cache no plan follows from this one
         self.new["serial"] = self.serial
         self._pairs_changed: set[str] | None = None
+        self.same_keys: set[str] = set()  # the shared tables made as last time's with some entries replaced
 
     def keep(self) -> None:
         self.memo.clear()
@@ -345,26 +352,56 @@ class Reuse:
         self.new.setdefault("pages", {})[url] = old
         return old[0]
 
-    def german(self, page: Page) -> Page:
-        """Return german_page(page), last time's while `page` is last time's English page and the free pages are the same."""
-        old = self.old.get("german pages", {}).get(page.url)
-        if old is None or old[0] is not page or (page.template == "page.html" and old[2] is not self.content.pages_de.get(page.url[:-1])):
-            old = (
-                page,
-                german_page(page, self.content),
-                self.content.pages_de.get(page.url[:-1]) if page.template == "page.html" else None,
-            )
-        self.new.setdefault("german pages", {})[page.url] = old
-        return old[1]
+    def germans(self, english: list[Page]) -> list[Page]:
+        """Return german_page(page) of each English page: last time's where the English page is last
+        time's (and, for a free page, so is its German file). Compared item by item with last time's
+        list, so a rebuild looks again only at the pages that changed."""
+        old = self.old.get("german pages")  # (the English pages, their German pages, the free pages' places)
+        old_free: dict[str, tuple] = self.old.get("german free pages", {})
+        free: dict[str, tuple] = {}
+        content = self.content
+
+        def german(page: Page, before: Page | None, made: Page | None) -> Page:
+            if page.template == "page.html":  # its German file may have changed alone
+                translated = content.pages_de.get(page.url[:-1])
+                known = old_free.get(page.url)
+                if known is None or known[0] is not page or known[2] is not translated:
+                    known = (page, german_page(page, content), translated)
+                free[page.url] = known
+                return known[1]
+            return made if page is before and made is not None else german_page(page, content)
+
+        if old is not None and len(old[0]) == len(english):
+            germans = list(old[1])
+            # The pages that are not last time's, and the free pages (their German files may have changed alone).
+            look = {i for i, (page, before) in enumerate(zip(english, old[0], strict=True)) if page is not before} | set(old[2])
+            for i in look:
+                germans[i] = german(english[i], old[0][i], old[1][i])
+            free_at = sorted(i for i in look if english[i].template == "page.html")
+        else:
+            by_url = {} if old is None else {page.url: (page, made) for page, made in zip(old[0], old[1], strict=True)}
+            germans = [german(page, *by_url.get(page.url, (None, None))) for page in english]
+            free_at = [i for i, page in enumerate(english) if page.template == "page.html"]
+        self.new["german pages"] = (list(english), germans, free_at)
+        self.new["german free pages"] = free
+        return germans
+
+    def same_page(self, page: Page) -> Page:
+        """Return last time's page at the same URL if it equals `page` (the sitemap, whose list of pages
+        holds the same pages, and the feeds), else `page`: a rebuild passes the very same page by."""
+        old = self.old.get("published", {}).get(page.url)
+        kept = old if old is not None and old == page else page
+        self.new.setdefault("published", {})[page.url] = kept
+        return kept
 
     def passages(self) -> dict[str, list[Passage]]:
         """Return each source's passages (sorted by source id), planning again only the sources an edit touched."""
         content, files = self.content, self.verified.files
         old_files: dict[Key, _FileQuotes] = self.old.get("files", {})
         kept = old_files if "passages" in self.old else {}
-        quotes: dict[Key, _FileQuotes] = {}
+        quotes: dict[Key, _FileQuotes] = {} if self.patched is None or not kept else dict(kept)
         touched: set[str] = set()
-        for key, part in files.items():
+        for key, part in files.items() if self.patched is None or not kept else ((key, files[key]) for key in self.changed_files):
             known = kept.get(key)
             if known is None or known.part is not part:
                 by_source: dict[str, list] = {}
@@ -426,7 +463,7 @@ class Reuse:
         contradicted: dict[str, list[str]] = {}
         contradicting: list[str] = []
         files, old_files = self.new["files"], self.old.get("files", {})
-        for known in files.values():
+        for known in files.values() if self.patched is None else (files[key] for key in self.changed_files):
             if known.relations is None:
                 known.relations = [
                     (cid, claim.supersedes, claim.contradicts)
@@ -470,8 +507,9 @@ class Reuse:
         redo.update(content.claims[cid].owner for cid in self.related_changed if cid in content.claims)
         old_views: dict[Key, list] = self.old.get("views", {}) if "views" in self.old else {}
         old_claims: dict[str, ClaimView] = self.old.get("claims", {})
-        views: dict[Key, list] = {}
-        for key, known in self.new["files"].items():
+        files = self.new["files"]
+        views: dict[Key, list] = {} if self.patched is None or not old_views else dict(old_views)
+        for key, known in files.items() if self.patched is None or not old_views else ((key, files[key]) for key in redo if key in files):
             made = old_views.get(key)
             if made is None or key in redo:
                 made = []
@@ -484,9 +522,13 @@ class Reuse:
                         self.changed_claims.add(cid)
                     made.append((cid, view))
             views[key] = made
-        remade = [key for key in views if views[key] is not old_views.get(key)]
+        remade = [
+            key for key in (views if self.patched is None or not old_views else sorted(redo)) if views.get(key) is not old_views.get(key)
+        ]
+        self.remade_views = remade
         if old_views.keys() == views.keys() and all([c for c, _ in views[k]] == [c for c, _ in old_views[k]] for k in remade):
             claims = dict(old_claims)  # the same ids in the same order: last time's, with the views made again
+            self.same_keys.add("claims")
             for key in remade:
                 claims.update(views[key])
         else:
@@ -502,32 +544,54 @@ class Reuse:
         assert europe is not None  # check_project stops before plan without it
         old = self.old.get("verdicts")
         old_devices: dict = self.old.get("devices", {})
-        changed_devices = {d for d in content.devices.keys() | old_devices.keys() if content.devices.get(d) is not old_devices.get(d)}
+        if self.devices_changed is not None and "devices" in self.old:
+            candidates: Iterable[str] = (key.id for key in self.devices_changed if key.kind == "device")
+        else:
+            candidates = content.devices.keys() | old_devices.keys()
+        changed_devices = {d for d in candidates if content.devices.get(d) is not old_devices.get(d)}
+        # Which entries name each claim and each device, and which devices each device was shipped as.
+        shipped_by: dict[str, list[str]] | None = None
         if old is None or old[0] is not europe:
             naming: dict[str, list[int]] = {}
+            entries_of: dict[str, list[int]] = {}
             for index, entry in enumerate(europe.devices):
+                entries_of.setdefault(entry.device, []).append(index)
                 for cid in entry.claims:
                     naming.setdefault(cid, []).append(index)
             redo = set(range(len(europe.devices)))
             found: list[Verdict | None] = [None] * len(europe.devices)
         else:
-            naming, found = old[1], list(old[2])
+            naming, found, entries_of, shipped_by = old[1], list(old[2]), old[4], old[5]
             redo = {i for cid in self.changed_claims for i in naming.get(cid, ())}
-            if changed_devices:
-                for index, entry in enumerate(europe.devices):
-                    device = content.devices.get(entry.device)
-                    if entry.device in changed_devices or (device is not None and device.shipped_as in changed_devices):
-                        redo.add(index)
+            if any(
+                d not in content.devices or d not in old_devices or content.devices[d].shipped_as != old_devices[d].shipped_as
+                for d in changed_devices
+            ):
+                shipped_by = None
+        if shipped_by is None:
+            shipped_by = {}
+            for device_id, device in content.devices.items():
+                if device.shipped_as:
+                    shipped_by.setdefault(device.shipped_as, []).append(device_id)
+        # An entry is decided again when its device changed or the device it was shipped as did.
+        for device_id in changed_devices if old is not None and old[0] is europe else ():
+            redo.update(entries_of.get(device_id, ()))
+            redo.update(i for other in shipped_by.get(device_id, ()) for i in entries_of.get(other, ()))
         self.verdicts_made = {europe.devices[index].device for index in redo}
         for index in sorted(redo):
             made = entry_verdict(content, europe.devices[index], claims, superseded_by)
             found[index] = found[index] if found[index] == made else made
-        verdicts: dict[str, Verdict] = {}
-        for entry, verdict in zip(europe.devices, found, strict=True):
-            assert verdict is not None
-            verdicts[entry.device] = verdict
+        if old is not None and old[0] is europe:  # the same entries: last time's table, with the verdicts made again
+            verdicts = dict(old[3])
+            self.same_keys.add("verdicts")
+            verdicts.update((europe.devices[index].device, found[index]) for index in redo)
+        else:
+            verdicts = {}
+            for entry, verdict in zip(europe.devices, found, strict=True):
+                assert verdict is not None
+                verdicts[entry.device] = verdict
         self.changed_devices = changed_devices
-        self.new.update(verdicts=(europe, naming, found), devices=content.devices)
+        self.new.update(verdicts=(europe, naming, found, verdicts, entries_of, shipped_by), devices=content.devices)
         return verdicts
 
     def device_order(self) -> dict[str, Any]:
@@ -549,8 +613,10 @@ class Reuse:
             )
         ):
             order = dict(sorted(content.devices.items(), key=lambda item: place(item[1])))
-        else:
-            order = {d: content.devices[d] for d in old}
+        else:  # the same order: last time's, with the devices that are other objects now
+            order = dict(old)
+            order.update((d, content.devices[d]) for d in self.changed_devices)
+            self.same_keys.add("devices")
         self.new["order"] = order
         return order
 
@@ -578,11 +644,47 @@ class Reuse:
             and list(old[1]) == list(devices)
             and list(old[2]) == list(verdicts)
             and all(shown(devices[d]) == shown(old[1][d]) for d in self.changed_devices if d in devices)
-            and all(verdicts[d] is old[2][d] or told(verdicts[d]) == told(old[2][d]) for d in verdicts)
+            and all(verdicts[d] is old[2][d] or told(verdicts[d]) == told(old[2][d]) for d in self.verdicts_made if d in verdicts)
         )
         lineup = old[0] if old is not None and same else plan_lineup(devices, verdicts)
         self.new["lineup"] = (lineup, devices, verdicts)
         return lineup
+
+    def device_pages(
+        self,
+        devices: dict[str, Any],
+        claims: dict[str, ClaimView],
+        events_of: dict[str, list],
+        verdicts: dict[str, Verdict],
+        pairs_of: dict,
+    ) -> list[Page]:
+        """Return each device's page in the devices' order. With last time's list, the same devices in
+        the same order and the same events by device, only the pages of devices whose file, claim views,
+        verdict or disagreements may have changed are looked at again; the others are last time's."""
+        # (the devices' ids in order, their pages, the events by device, each id's place, the verdicts' devices)
+        old = self.old.get("device list")
+        ids = list(devices)
+
+        def made(device_id: str) -> Page:
+            device = devices[device_id]
+            local = self.device_context(device_id, device, claims, events_of.get(device_id, ()), verdicts.get(device_id), pairs_of)
+            before = self.old.get("device page", {}).get(device_id)
+            if before is None or before.context is not local or before.title != device.name:
+                before = Page(f"devices/{device_id}/", "device.html", device.name, local)
+            self.new["device page"][device_id] = before
+            return before
+
+        if old is not None and old[0] == ids and old[2] == events_of and old[4] == verdicts.keys() and "device pages" in self.old:
+            self.new["device pages"], self.new["device page"] = dict(self.old["device pages"]), dict(self.old["device page"])
+            pages, place = list(old[1]), old[3]
+            views = {key.id for key in self.remade_views if key.kind == "device"}
+            for device_id in (self.changed_devices | views | self.pairs_changed() | self.verdicts_made) & devices.keys():
+                pages[place[device_id]] = made(device_id)
+        else:
+            self.new["device pages"], self.new["device page"] = {}, {}
+            pages, place = [made(device_id) for device_id in ids], {device_id: n for n, device_id in enumerate(ids)}
+        self.new["device list"] = (ids, pages, events_of, place, verdicts.keys())
+        return pages
 
     def device_context(
         self, device_id: str, device: Any, claims: dict[str, ClaimView], related: Any, verdict: Verdict | None, pairs_of: dict[str, list]
@@ -635,6 +737,26 @@ class Reuse:
         if old is None or old[0] != only or self.related_changed or any(cid in contradicted for cid in self.changed_claims):
             old = (only, disagreement_pairs(claims, only, contradicting))
         self.new["pairs " + name] = old
+        return old[1]
+
+    def timeline(self, events: list[ClaimView], background: list[ClaimView], as_of: Any) -> Any:
+        """Return plan_timeline's picture, last time's while the events, the background and the date are."""
+        old = self.old.get("timeline")
+        if old is None or not (_same_items(events, old[0]) and _same_items(background, old[1]) and old[2] == as_of):
+            old = (events, background, as_of, plan_timeline(events, background, as_of))
+        self.new["timeline"] = old
+        return old[3]
+
+    def pairs_by_claim(self, every_pair: list) -> dict[str, list]:
+        """Return the disagreement pairs each claim is in; last time's while the pairs are last time's list."""
+        old = self.old.get("pairs by claim")
+        if old is None or old[0] is not every_pair:
+            pairs_of: dict[str, list] = {}
+            for pair in every_pair:
+                for cid in dict.fromkeys(view.id for view in pair):
+                    pairs_of.setdefault(cid, []).append(pair)
+            old = (every_pair, pairs_of)
+        self.new["pairs by claim"] = old
         return old[1]
 
     def source_context(self, source_id: str, source: Any, passages: dict[str, list[Passage]]) -> dict[str, Any]:
@@ -811,9 +933,10 @@ def latest_events(events: list[ClaimView]) -> list[ClaimView]:
 
 def taken_urls(pages: list[Page], content) -> list[Problem]:
     """Return an error for each free page whose URL the site already uses: it would overwrite that page."""
-    count: dict[str, int] = {}
-    for page in pages:
-        count[page.output] = count.get(page.output, 0) + 1
+    outputs = [page.output for page in pages]
+    if len(set(outputs)) == len(outputs):  # no URL is taken twice: nothing to look for
+        return []
+    count = Counter(outputs)
     problems: dict[Key, Problem] = {}  # one per file: a German page shown from the English file clashes with it
     for page in pages:
         if page.template == "page.html" and count[page.output] > 1:

@@ -69,14 +69,16 @@ def export_facts(plan: SitePlan, site: Site, base_url: str, kept: dict | None = 
 PIECE = 1 << 20
 
 
-def facts_json(plan: SitePlan, site: Site, base_url: str, kept: dict | None = None) -> Iterator[bytes]:
-    """Yield facts.json in pieces: every fact with its citations and every Europe verdict, in a stable order.
+def facts_json(plan: SitePlan, site: Site, base_url: str, kept: dict | None = None) -> Iterable[bytes]:
+    """Return facts.json in pieces: every fact with its citations and every Europe verdict, in a stable order.
 
     URLs are absolute when the base URL is known, otherwise relative to facts.json (the site root).
-    The facts are encoded one by one, straight to UTF-8, and handed on a piece at a time, so a build
-    never holds the file (91 MB at 10,000 devices) or its facts' encodings. `kept` (serve keeps one
-    between rebuilds) holds each fact and each verdict as encoded last time, so only those an edit
-    changed are encoded again. The bytes are what json.dumps writes with sorted keys and these separators.
+    Without `kept` the facts are encoded one by one, straight to UTF-8, and handed on a piece of about
+    PIECE bytes at a time, so a build never holds the file (91 MB at 10,000 devices) or its facts'
+    encodings. `kept` (serve keeps one between rebuilds) holds each fact and each verdict as encoded
+    last time, so only those an edit changed are encoded again; the pieces are then a list of those
+    encodings and the commas between them, never joined here (serve joins them when facts.json is asked
+    for). The bytes are what json.dumps writes with sorted keys and these separators.
     """
     german = GERMAN in editions(site)
     facts = _encoded_facts(plan, base_url, german, kept)
@@ -93,50 +95,77 @@ def facts_json(plan: SitePlan, site: Site, base_url: str, kept: dict | None = No
             "as_of": written_date(site.as_of),
             "base_url": base_url,
         },
-        "facts": None,  # the encoded facts go here
-        "europe": None,  # and the encoded verdicts here
+        "facts": facts,
+        "europe": verdicts,
     }
+    return _streamed(data) if kept is None else _listed(data)
+
+
+def _listed(data: dict) -> list[bytes]:
+    """Return facts.json's pieces: the kept encodings with a comma between each two (a slice assignment, not a loop)."""
+    pieces: list[bytes] = []
+    piece = b"{"
+    for index, key in enumerate(sorted(data)):
+        piece += (("," if index else "") + _encode(key) + ":").encode("utf-8")
+        if key in ("facts", "europe"):
+            pieces.append(piece + b"[")
+            encodings = data[key]
+            if encodings:
+                between = [b","] * (2 * len(encodings) - 1)
+                between[0::2] = encodings
+                pieces += between
+            piece = b"]"
+        else:
+            piece += _encode(data[key]).encode("utf-8")
+    pieces.append(piece + b"}\n")
+    return pieces
+
+
+def _streamed(data: dict) -> Iterator[bytes]:
+    """Yield facts.json in pieces of about PIECE bytes, encoding each fact as it is asked for."""
     piece = bytearray(b"{")
-    whole: list[bytes] = []  # with kept encodings (serve, which holds the file whole): every piece, joined once at the end
     for index, key in enumerate(sorted(data)):
         piece += (("," if index else "") + _encode(key) + ":").encode("utf-8")
         if key in ("facts", "europe"):
             piece += b"["
-            encodings = facts if key == "facts" else verdicts
-            if isinstance(encodings, list):
-                whole.append(bytes(piece))
-                piece.clear()
-                whole += _separated(encodings)
-            else:
-                for number, encoded in enumerate(encodings):
-                    if number:
-                        piece += b","
-                    piece += encoded
-                    if len(piece) >= PIECE:
-                        yield bytes(piece)
-                        piece.clear()
+            for number, encoded in enumerate(data[key]):
+                if number:
+                    piece += b","
+                piece += encoded
+                if len(piece) >= PIECE:
+                    yield bytes(piece)
+                    piece.clear()
             piece += b"]"
         else:
             piece += _encode(data[key]).encode("utf-8")
     piece += b"}\n"
-    # One piece, so the caller's join hands it back as it is: the file (9 MB at 1,000 devices) is copied once.
-    yield b"".join([*whole, piece]) if whole else bytes(piece)
-
-
-def _separated(encodings: list[bytes]) -> list[bytes]:
-    """Return the encodings with a comma between each two, for a single join of the whole file."""
-    separated = [b","] * (2 * len(encodings) - 1) if encodings else []
-    separated[::2] = encodings
-    return separated
+    yield bytes(piece)
 
 
 def _encoded_verdicts(plan: SitePlan, base_url: str, german: bool, kept: dict | None) -> Iterable[bytes]:
     """Return or yield each Europe verdict encoded, by device; reusing and keeping those in `kept`, if given."""
-    ordered = sorted(plan.verdicts.items())
     if kept is None:
-        return (encode_json(export_verdict(verdict, base_url, german)) for _, verdict in ordered)
+        return (encode_json(export_verdict(verdict, base_url, german)) for _, verdict in sorted(plan.verdicts.items()))
     kept_verdicts = kept.setdefault("europe", {})
-    verdicts: list[bytes] = []
+    last = kept.get("europe order")  # (plan serial, base URL, German, the plan's verdicts, the encoded verdicts, each device's place)
+    if (
+        last is not None
+        and plan.since >= 0
+        and last[0] == plan.since
+        and last[1:3] == (base_url, german)
+        and last[3].keys() == plan.verdicts.keys()
+    ):
+        # The same devices: only the verdicts the plan decided again may be other objects.
+        verdicts, place = list(last[4]), last[5]
+        for device in plan.verdicts_made:
+            verdict = plan.verdicts[device]
+            if kept_verdicts[device][0] is not verdict:
+                kept_verdicts[device] = (verdict, base_url, german, encode_json(export_verdict(verdict, base_url, german)))
+                verdicts[place[device]] = kept_verdicts[device][3]
+        kept["europe order"] = (plan.serial, base_url, german, plan.verdicts, verdicts, place)
+        return verdicts
+    ordered = sorted(plan.verdicts.items())
+    verdicts = []
     for device, verdict in ordered:
         known = kept_verdicts.get(device)
         if known is None or known[0] is not verdict or known[1] != base_url or known[2] != german:
@@ -144,6 +173,7 @@ def _encoded_verdicts(plan: SitePlan, base_url: str, german: bool, kept: dict | 
         verdicts.append(known[3])
     for gone in kept_verdicts.keys() - plan.verdicts.keys():
         del kept_verdicts[gone]
+    kept["europe order"] = (plan.serial, base_url, german, plan.verdicts, verdicts, {device: n for n, (device, _) in enumerate(ordered)})
     return verdicts
 
 

@@ -352,7 +352,7 @@ def render_site(
 
 def render_files(
     plan: SitePlan, site: Site, templates: Path, base_url: str = "", workers: int | None = None, kept: Kept | None = None
-) -> Iterator[tuple[str, bytes | Iterator[bytes]]]:
+) -> Iterator[tuple[str, bytes | Iterable[bytes]]]:
     """Yield every output file's path and bytes as soon as it is rendered, so they can be written
     without holding the whole site in memory; raise ContentError before facts.json if a page failed
     (the first in page order), and before any is rendered if a template is a link outside templates/ or not UTF-8.

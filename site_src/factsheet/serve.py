@@ -44,6 +44,7 @@ from .incremental import Build, rebuild
 from .load import is_ignored
 from .pipeline import collector_paused
 from .problems import ContentError, summarize
+from .write import Data, whole
 
 WATCHED = ("content", "seeds", "templates")  # the sources of the site; never the output
 # The watcher looks at what the OS reported every SETTLE_MS and reports a burst once a look finds
@@ -91,7 +92,7 @@ BANNER_STYLE = b"""<style>
 class Served:
     """What the server answers with: the files of the last good build, and the errors of the latest one."""
 
-    files: Mapping[str, bytes] | None
+    files: Mapping[str, Data] | None  # facts.json may be in pieces
     errors: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()  # of the last good build, shown above its pages
     version: int = 0  # counts the builds, failed ones too: a page names the one it was served from
@@ -178,14 +179,14 @@ class Preview:
             return not_found(files)
         name = "/".join(parts)  # a key of the site's files: nothing outside them can be named
         if name in files:
-            return "200 OK", [("Content-Type", content_type(PurePosixPath(name)))], files[name]
+            return "200 OK", [("Content-Type", content_type(PurePosixPath(name)))], whole(files[name])  # facts.json comes in pieces
         index = f"{name}/index.html" if name else "index.html"
         if index in files:
             if not path.endswith("/"):
                 # Relative links on the page only work from the directory URL.
                 location = "/" + "".join(quote(p) + "/" for p in parts)
                 return "301 Moved Permanently", [("Location", location), TEXT], b""
-            return "200 OK", [("Content-Type", "text/html; charset=utf-8")], files[index]
+            return "200 OK", [("Content-Type", "text/html; charset=utf-8")], whole(files[index])
         return not_found(files)
 
 
@@ -280,8 +281,8 @@ def warning_banner(warnings: tuple[str, ...]) -> bytes:
 """.encode()
 
 
-def not_found(files: Mapping[str, bytes] | None) -> tuple[str, list[tuple[str, str]], bytes]:
-    body = (files or {}).get("404.html") or b"<!doctype html><title>Not found</title><p>Not found.</p>"
+def not_found(files: Mapping[str, Data] | None) -> tuple[str, list[tuple[str, str]], bytes]:
+    body = whole((files or {}).get("404.html") or b"<!doctype html><title>Not found</title><p>Not found.</p>")
     return "404 Not Found", [("Content-Type", "text/html; charset=utf-8")], body
 
 

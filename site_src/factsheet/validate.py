@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 import typing
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,10 @@ class Content:
     failed: set[Key] = field(default_factory=set)  # documents that did not validate: refs to them are not reported
     pages_de: dict[str, tuple[PageMeta, str]] = field(default_factory=dict)  # slug -> its German page (pages/<slug>.de.md)
     ids: object = None  # with a build cache: the same object as last time while the claims' ids are the same
+    # With a build cache: this run's number (0 without), and the files whose model or document may not
+    # be those of the run before (None: any). A stage that ran after that run starts from these files.
+    run: int = 0
+    changed: frozenset[Key] | None = None
 
 
 PATTERN_HINTS = {
@@ -60,76 +65,39 @@ PATTERN_HINTS = {
 REQUIRED = {"site": "content/site.yaml", "history": "content/history.yaml", "europe": "content/europe.yaml"}
 
 
-def validate_content(raw: RawContent, memo: dict[tuple, tuple] | None = None, located: dict | None = None) -> tuple[Content, list[Problem]]:
+def validate_content(
+    raw: RawContent, memo: dict[tuple, tuple] | None = None, located: dict | None = None, last: dict | None = None
+) -> tuple[Content, list[Problem]]:
     """Return the typed content of every file that validated, and every problem found.
 
     Files that failed are left out and listed in `failed`, so verify can still check the rest
     without reporting references to them as unknown. `memo` (a build cache's) maps each file's
     (path, kind, digest) to its model and problems: an unchanged file is not validated again.
-    It is left holding only this build's files.
+    It is left holding only this build's files. `last` (a build cache's too) keeps what the last
+    run was given and made: when the same files are loaded, in the same order, only the documents
+    that are not last time's objects are looked at (Content.changed names their keys).
     """
-    problems = list(raw.problems)
-    models: dict[Key, Any] = {}
-    documents: dict[Key, Document] = {}
-    failed: set[Key] = set()
-    used: dict[tuple, tuple] = {}
-    keys = [key_of(doc) for doc in raw.documents]
-    taken = set(keys)
-    for doc, key in zip(raw.documents, keys, strict=True):
-        documents[key] = doc
-        if doc.kind not in REQUIRED and not ID.fullmatch(page_slug(doc)):
-            suggestion = suggest_id(doc.stem)
-            renamed = f"{suggestion}{Path(doc.path).suffix}"
-            rename = (
-                ""
-                if not suggestion
-                else (
-                    f" ({renamed}, its kebab-case name, is taken)" if Key(doc.kind, suggestion) in taken else f" (rename it to '{renamed}')"
-                )
-            )
-            problems.append(
-                doc.problem(
-                    (), f"file name '{doc.stem}' is not an id{rename}; use lower-case words joined by hyphens, like 'xiaomi-12s-ultra'"
-                )
-            )
-            failed.add(key)
-            continue
-        if doc.kind not in REQUIRED and len(page_slug(doc)) > ID_LENGTH:  # the name is the id and the URL
-            problems.append(doc.problem((), f"file name '{doc.stem}' is longer than the {ID_LENGTH} characters an id may have; shorten it"))
-            failed.add(key)
-            continue
-        stamp = (doc.path, doc.kind, doc.digest)
-        result = memo.get(stamp) if memo is not None and doc.digest else None
-        if result is None:
-            result = (*validate_document(doc), None, None)
-        model, found, loaded, stripped = result
-        problems += found
-        if model is None:
-            failed.add(key)
-        else:
-            models[key] = model
-            # The model holds it all now: later stages get the document without its raw data, so a
-            # large site is not in memory twice once the loaded tree is dropped. The same document
-            # as last time gets the same stripped copy: later stages know an unchanged file by it.
-            if loaded is not doc:
-                loaded, stripped = doc, replace(doc, data=None)
-            documents[key] = stripped
-        used[stamp] = (model, found, loaded, stripped)
-    if memo is not None:
-        memo.clear()
-        memo.update(used)
+    state = None if memo is None or not last else _from_last(raw, memo, last)
+    if state is None:
+        state = _every_document(raw, memo)
+    state["run"] = 0 if last is None else last.get("run", 0) + 1
+    models: dict[Key, Any] = state["models"]
+    documents: dict[Key, Document] = state["documents"]
+    failed: set[Key] = set(state["failed"])
+    problems = list(raw.problems) + [p for found in state["found"] if found for p in found]
     loaded = {p.file for p in raw.problems}
     for kind, path in REQUIRED.items():
         if Key(kind) not in documents and path not in loaded:
             problems.append(Problem(path, 0, 0, f"missing; the site needs {path}"))
     failed |= {key for key in map(key_of_path, (p.file for p in raw.problems)) if key is not None}
-    seeds = {model.file: key.id for key, model in models.items() if isinstance(model, Source)}
-    problems = [name_source_of_seed(p, seeds) for p in problems]
-    claims = index_claims(models, documents, problems, located)
-    by_kind: dict[str, dict[str, Any]] = {"source": {}, "device": {}, "page": {}}
-    for key, model in models.items():
-        if key.kind in by_kind:
-            by_kind[key.kind][key.id] = model
+    if any(SEED_AS_SOURCE.match(p.message) for p in problems):
+        seeds = {model.file: key.id for key, model in models.items() if isinstance(model, Source)}
+        problems = [name_source_of_seed(p, seeds) for p in problems]
+    claims = index_claims(models, documents, problems, located, state["changed"])
+    by_kind = state["by kind"]
+    if last is not None:
+        last.clear()
+        last.update(state)
     content = Content(
         site=models.get(Key("site")),
         sources=by_kind["source"],
@@ -148,8 +116,123 @@ def validate_content(raw: RawContent, memo: dict[tuple, tuple] | None = None, lo
             k[: -len(GERMAN_PAGE)]: (v, documents[Key("page", k)].body) for k, v in by_kind["page"].items() if k.endswith(GERMAN_PAGE)
         },
         ids=located["index"][1] if located is not None and "index" in located else None,
+        changed=state["changed"],
+        run=state["run"],
     )
     return content, problems
+
+
+def _every_document(raw: RawContent, memo: dict | None) -> dict:
+    """Return what validating every document makes (see _from_last), reusing `memo`'s entries and leaving it holding only these files'."""
+    keys = [key_of(doc) for doc in raw.documents]
+    taken = set(keys)
+    models: dict[Key, Any] = {}
+    documents: dict[Key, Document] = {}
+    failed: set[Key] = set()
+    found: list[list[Problem]] = []
+    used: dict[tuple, tuple] = {}
+    for doc, key in zip(raw.documents, keys, strict=True):
+        stamp, result = _validated(doc, key, taken, memo)
+        found.append(result[1])
+        documents[key] = doc if result[3] is None else result[3]
+        if result[0] is None:
+            failed.add(key)
+        else:
+            models[key] = result[0]
+        if stamp is not None:
+            used[stamp] = result
+    if memo is not None:
+        memo.clear()
+        memo.update(used)
+    by_kind: dict[str, dict[str, Any]] = {"source": {}, "device": {}, "page": {}}
+    for key, model in models.items():
+        if key.kind in by_kind:
+            by_kind[key.kind][key.id] = model
+    return {
+        "docs": raw.documents,
+        "keys": keys,
+        "raw problems": raw.problems,
+        "found": found,
+        "models": models,
+        "documents": documents,
+        "failed": failed,
+        "by kind": by_kind,
+        "changed": None,
+    }
+
+
+def _from_last(raw: RawContent, memo: dict, last: dict) -> dict | None:
+    """Return what validating `raw` makes (each document's problems, in order; the models, stripped
+    documents and failed keys; the models by kind; the keys of the documents that changed), starting
+    from the last run's: only the documents that are not last time's objects are validated again.
+    None when the files loaded are not the same ones in the same order, load met other problems, or a
+    file's model came or went (the dicts' order would then differ from a fresh run's)."""
+    docs, old_docs, keys = raw.documents, last["docs"], last["keys"]
+    if len(docs) != len(old_docs) or raw.problems != last["raw problems"]:
+        return None
+    changed = [i for i, (doc, before) in enumerate(zip(docs, old_docs, strict=True)) if doc is not before]
+    if any(key_of(docs[i]) != keys[i] for i in changed):
+        return None
+    taken = set(keys) if changed else set()
+    results = {i: _validated(docs[i], keys[i], taken, memo) for i in changed}
+    if any((result[0] is None) != (keys[i] in last["failed"]) for i, (_, result) in results.items()):
+        return None
+    found, models, documents = list(last["found"]), dict(last["models"]), dict(last["documents"])
+    by_kind = {kind: dict(models_of_kind) for kind, models_of_kind in last["by kind"].items()}
+    for i, (stamp, result) in results.items():
+        key, before = keys[i], old_docs[i]
+        memo.pop((before.path, before.kind, before.digest), None)
+        if stamp is not None:
+            memo[stamp] = result
+        found[i] = result[1]
+        documents[key] = docs[i] if result[3] is None else result[3]
+        if result[0] is not None:
+            models[key] = result[0]
+            if key.kind in by_kind:
+                by_kind[key.kind][key.id] = result[0]
+    return {
+        "docs": docs,
+        "keys": keys,
+        "raw problems": raw.problems,
+        "found": found,
+        "models": models,
+        "documents": documents,
+        "failed": last["failed"],
+        "by kind": by_kind,
+        "changed": frozenset(keys[i] for i in changed),
+    }
+
+
+def _validated(doc: Document, key: Key, taken: set[Key], memo: dict | None) -> tuple[tuple | None, tuple]:
+    """Return one document's memo stamp (None: it is not kept) and (model or None, problems, the
+    document as loaded, the document without its raw data or None)."""
+    slug = page_slug(doc)
+    if doc.kind not in REQUIRED and not ID.fullmatch(slug):
+        suggestion = suggest_id(doc.stem)
+        renamed = f"{suggestion}{Path(doc.path).suffix}"
+        rename = (
+            ""
+            if not suggestion
+            else (f" ({renamed}, its kebab-case name, is taken)" if Key(doc.kind, suggestion) in taken else f" (rename it to '{renamed}')")
+        )
+        message = f"file name '{doc.stem}' is not an id{rename}; use lower-case words joined by hyphens, like 'xiaomi-12s-ultra'"
+        return None, (None, [doc.problem((), message)], doc, None)
+    if doc.kind not in REQUIRED and len(slug) > ID_LENGTH:  # the name is the id and the URL
+        message = f"file name '{doc.stem}' is longer than the {ID_LENGTH} characters an id may have; shorten it"
+        return None, (None, [doc.problem((), message)], doc, None)
+    stamp = (doc.path, doc.kind, doc.digest)
+    result = memo.get(stamp) if memo is not None and doc.digest else None
+    if result is None:
+        result = (*validate_document(doc), None, None)
+    model, found, loaded, stripped = result
+    if model is None:
+        return stamp, (None, found, loaded, None)
+    # The model holds it all now: later stages get the document without its raw data, so a
+    # large site is not in memory twice once the loaded tree is dropped. The same document
+    # as last time gets the same stripped copy: later stages know an unchanged file by it.
+    if loaded is not doc:
+        loaded, stripped = doc, replace(doc, data=None)
+    return stamp, (model, found, loaded, stripped)
 
 
 GERMAN_PAGE = ".de"  # pages/about.de.md is the German edition's about/
@@ -350,14 +433,23 @@ def hint_for(model_class: type[BaseModel | Record], loc: tuple) -> str:
 
 
 def index_claims(
-    models: dict[Key, Any], documents: dict[Key, Document], problems: list[Problem], memo: dict | None = None
+    models: dict[Key, Any],
+    documents: dict[Key, Document],
+    problems: list[Problem],
+    memo: dict | None = None,
+    changed: Collection[Key] | None = None,
 ) -> dict[str, LocatedClaim]:
     """Return every fact and event by id; report ids used twice, pointing at both places.
 
     `memo` maps a file's key to (model, document, its claims placed): an unchanged file's are reused;
     under "index" it keeps the index of last time when no id was used twice, which is patched when
-    the files that changed hold the same ids as before.
+    the files that changed hold the same ids as before. `changed`, when given, names every file whose
+    model or document may differ from last time's: then only those are looked at.
     """
+    if memo is not None and changed is not None and "index" in memo:
+        patched = _patched_index(models, documents, memo, changed)
+        if patched is not None:
+            return patched
     claims: dict[str, LocatedClaim] = {}
     located: list[LocatedClaim] = []
     used: dict[Any, tuple] = {}
@@ -408,6 +500,36 @@ def index_claims(
             )
         )
     return claims
+
+
+def _patched_index(models: dict[Key, Any], documents: dict[Key, Document], memo: dict, changed: Collection[Key]) -> dict | None:
+    """Return last time's index with the `changed` files' claims in their places, when those files hold
+    the ids they held (so no id is used twice now either); None otherwise."""
+    used = dict(memo)
+    del used["index"]
+    for key in changed:
+        model = models.get(key)
+        known = memo.get(key)
+        if not isinstance(model, (Device, History)):
+            if known is not None:
+                return None  # a file's claims left the index
+            continue
+        if known is None:
+            return None
+        if known[0] is not model or known[1] is not documents[key]:
+            placed = placed_claims(key, model, documents[key])
+            if [c.claim.id for c in known[2]] != [c.claim.id for c in placed]:
+                return None
+            used[key] = (model, documents[key], placed)
+    ids, token = memo["index"]
+    ids = dict(ids)
+    for key in changed:
+        if key in used and used[key] is not memo[key]:
+            ids.update((c.claim.id, c) for c in used[key][2])
+    memo.clear()
+    memo.update(used)
+    memo["index"] = (ids, token)
+    return ids
 
 
 def placed_claims(key: Key, model: Any, document: Document) -> list[LocatedClaim]:

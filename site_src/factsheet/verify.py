@@ -10,7 +10,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 
 from markdown_it import MarkdownIt
 
@@ -246,6 +246,7 @@ class Verified:
     matches: dict[tuple[str, int], Match]  # (claim id, citation index) -> passage
     problems: list[Problem]
     files: dict[Key, FileChecks] = field(default_factory=dict)  # each file holding claims: its checks (the same object while unchanged)
+    patched: frozenset[Key] | None = None  # the only files whose checks may not be those of the run before (None: any)
 
 
 def verify_content(
@@ -267,32 +268,33 @@ def verify_content(
         indexes.update((content.texts[name], index) for name, index in searchable.items())
     memo = {} if memo is None else memo
     problems += check_sources(content, searchable)
-    files, redone = file_checks(content, searchable, memo)
-    matches: dict[tuple[str, int], Match] = {}
-    for part in files.values():
-        matches.update(part.matches)
-    problems += [p for part in files.values() for p in part.citations]
-    problems += [p for device_id in content.devices for p in files[Key("device", device_id)].device_references]
-    problems += [p for part in files.values() for p in part.references]
+    # The files that changed since verify's last run, when that run followed validate's last one.
+    changed = content.changed if content.run > 0 and memo.get("run") == content.run - 1 else None
+    memo["run"] = content.run
+    files, redone, patched = file_checks(content, searchable, memo, changed)
+    matches, noisy, cited = _totals(files, memo, patched)
+    problems += [p for key in noisy for p in files[key].citations]
+    if any(files[key].device_references for key in noisy):
+        problems += [p for device_id in content.devices for p in files[Key("device", device_id)].device_references]
+    problems += [p for key in noisy for p in files[key].references]
     problems += _reused(memo, "europe", (content.europe, content.documents.get(Key("europe")), *names_of(content)), check_europe, content)
     problems += repeated_statements(content, matches, memo, redone, searchable)
-    problems += check_markdown(content, links)
+    problems += check_markdown(content, links, memo, changed)
     problems += site_translations(content)
     if has_german(content):
-        problems += [p for device_id in sorted(content.devices) for p in files[Key("device", device_id)].device_translations]
-        problems += [p for part in files.values() for p in part.translations]
+        problems += [p for key in noisy for p in files[key].device_translations]  # devices by id, as sorted keys have them
+        problems += [p for key in noisy for p in files[key].translations]
         problems += _reused(
             memo, "europe translations", (content.europe, content.documents.get(Key("europe"))), europe_translations, content
         )
         problems += page_translations(content)
-    cited = set().union(*(part.cited for part in files.values()))
-    for source_id in sorted(set(content.sources) - cited):
+    for source_id in sorted(content.sources.keys() - cited):
         problems.append(
             content.documents[Key("source", source_id)].problem(
                 (), f"no fact cites source '{source_id}'; cite it or remove it", severity="warning"
             )
         )
-    return Verified(content, matches, problems, files)
+    return Verified(content, matches, problems, files, patched)
 
 
 @dataclass
@@ -308,6 +310,42 @@ class FileChecks:
     device_translations: list[Problem]  # the device's own missing German
     cited: set[str]  # the sources its quotes were found in
     claim_ids: list[str]  # the ids of its claims, as indexed
+
+
+def _totals(files: dict[Key, FileChecks], memo: dict, patched: Collection[Key] | None) -> tuple[dict, list[Key], Any]:
+    """Return every file's matches in one table, the files with any problem (in the files' order) and
+    the sources cited. With `patched`, the keys of the only files whose checks may not be last time's
+    (file_checks says so when the ids are each in one file), last time's totals are patched for those."""
+    last = memo.get("totals")  # (the files' checks, the matches, the files with problems, how many files cite each source)
+    if last is None or patched is None:
+        matches: dict[tuple[str, int], Match] = {}
+        for part in files.values():
+            matches.update(part.matches)
+        noisy = {key for key, part in files.items() if _has_problems(part)}
+        citing = Counter(source for part in files.values() for source in part.cited)
+    else:
+        matches, noisy, citing = dict(last[1]), set(last[2]), Counter(last[3])
+        for key in patched:
+            before, after = last[0].get(key), files.get(key)
+            if before is after:
+                continue
+            if before is not None:
+                for found in before.matches:
+                    del matches[found]
+                citing.subtract(before.cited)
+                noisy.discard(key)
+            if after is not None:
+                matches.update(after.matches)
+                citing.update(after.cited)
+                if _has_problems(after):
+                    noisy.add(key)
+        citing = +citing  # without the sources no file cites any more
+    memo["totals"] = (files, matches, noisy, citing)
+    return matches, sorted(noisy), citing.keys()
+
+
+def _has_problems(part: FileChecks) -> bool:
+    return bool(part.citations or part.references or part.translations or part.device_references or part.device_translations)
 
 
 def names_of(content: Content) -> tuple:
@@ -340,23 +378,28 @@ def _reused(memo: dict, name: str, inputs: tuple, check: Callable[[Content], lis
     return known[1]
 
 
-def file_checks(content: Content, searchable: dict[str, SearchableText], memo: dict) -> tuple[dict[Key, FileChecks], set[str]]:
-    """Return the checks of each file holding claims, in the order of the claims' index, and the
-    claim ids of the files checked again (before and after), as `memo` allows.
+def file_checks(
+    content: Content, searchable: dict[str, SearchableText], memo: dict, changed_files: frozenset[Key] | None = None
+) -> tuple[dict[Key, FileChecks], set[str], frozenset[Key] | None]:
+    """Return the checks of each file holding claims, in the order of the claims' index, the
+    claim ids of the files checked again (before and after), as `memo` allows, and, when only some
+    files were looked at, their keys (None: every file was).
 
     A file's quotes and German are checked again when it changed or the site, the sources or their
     texts did; its references when it changed or the ids known did (or, for a device, its successor).
+    Given the files that changed since the last run (`changed_files`) when nothing else the checks read
+    did, only those files and the devices naming one of them as successor are looked at.
     """
     quoting = (content.site, content.sources, searchable, frozenset(content.failed))
     names = names_of(content)
     old_quoting, old_names = memo.get("quoting"), memo.get("names")
     # An id used twice leaves a claim out of the index: its file's checks depend on another file then.
-    placed = sum(
+    # validate keeps an index of the ids (content.ids) only while no id is used twice.
+    whole = content.ids is not None or sum(
         len(m.facts) if k.kind == "device" else len(m.events) + len(m.background)
         for k, m in content.models.items()
         if k.kind in ("device", "history")
-    )
-    whole = placed == len(content.claims)
+    ) == len(content.claims)
     quoting_same = whole and old_quoting is not None and _same(old_quoting, quoting)
     names_same = whole and old_names is not None and _same(old_names, names)
     kept: dict[Key, tuple] = memo.get("files", {})
@@ -364,7 +407,17 @@ def file_checks(content: Content, searchable: dict[str, SearchableText], memo: d
     german = has_german(content)
     files: dict[Key, tuple] = {}
     redone: set[str] = set()
-    for key in sorted(k for k in content.models if k.kind in ("device", "history")):
+    holding = ("device", "history")
+    look = None
+    if quoting_same and names_same and changed_files is not None and "successors" in memo:
+        # Only the files that changed, and the devices whose successor is one of them, when each is still there.
+        changed = {key for key in changed_files if key.kind in holding}
+        look = changed | {named for key in changed if key.kind == "device" for named in memo["successors"].get(key.id, ())}
+        if all(key in kept and key in content.models for key in look):
+            files = dict(kept)
+        else:
+            look = None
+    for key in sorted(k for k in content.models if k.kind in holding) if look is None else sorted(look):
         model, document = content.models[key], content.documents[key]
         successor = content.devices.get(model.successor or "") if key.kind == "device" else None
         old: tuple = kept.get(key, ())
@@ -400,7 +453,37 @@ def file_checks(content: Content, searchable: dict[str, SearchableText], memo: d
     redone.update(cid for key in kept.keys() - files.keys() for cid in kept[key][3].claim_ids)
     memo["quoting"], memo["names"] = (quoting, names) if whole else (None, None)
     memo["files"] = files
-    return {key: value[3] for key, value in files.items()}, redone
+    memo["successors"] = _successors(files, kept, memo.get("successors"), look)
+    last_checks = memo.get("checks")  # each file's checks, as returned last time
+    if last_checks is None or look is None:
+        checks = {key: value[3] for key, value in files.items()}
+    else:
+        checks = dict(last_checks)
+        checks.update((key, files[key][3]) for key in look)
+    memo["checks"] = checks
+    return checks, redone, None if look is None else frozenset(look)
+
+
+def _successors(files: dict[Key, tuple], kept: dict[Key, tuple], last: dict | None, look: set[Key] | None) -> dict[str, tuple[Key, ...]]:
+    """Return, for each device named as a successor, the devices naming it (a device's checks read its
+    successor): last time's, patched for the files in `look` when only those were looked at."""
+    if last is None or look is None:
+        found: dict[str, list[Key]] = {}
+        for key, (model, *_) in files.items():
+            if key.kind == "device" and model.successor:
+                found.setdefault(model.successor, []).append(key)
+        return {name: tuple(keys) for name, keys in found.items()}
+    successors = dict(last)
+    for key in look:
+        if key.kind != "device":
+            continue
+        before, now = kept[key][0].successor, files[key][0].successor
+        if before != now:
+            if before:
+                successors[before] = tuple(k for k in successors.get(before, ()) if k != key)
+            if now:
+                successors[now] = tuple(sorted({*successors.get(now, ()), key}))
+    return successors
 
 
 def _claims_of(content: Content, key: Key, model: Any, document: Document) -> list[tuple[str, Any]]:
@@ -414,12 +497,41 @@ def _claims_of(content: Content, key: Key, model: Any, document: Document) -> li
     return found
 
 
-def check_markdown(content: Content, memo: dict[tuple, list] | None = None) -> list[Problem]:
+def check_markdown(
+    content: Content, memo: dict[tuple, list] | None = None, last: dict | None = None, changed: frozenset[Key] | None = None
+) -> list[Problem]:
     """Report links and images in Markdown text (any text field, and page bodies) that are not http(s) or relative.
 
-    `memo` maps (path, digest) to a file's problems: an unchanged file is not parsed again.
+    `memo` maps (path, digest) to a file's problems: an unchanged file is not parsed again. `last`
+    keeps each file's stamp and problems of the last run: with the files `changed` since then, only
+    those are looked at.
     """
+    known = None if last is None else last.get("markdown")  # (key -> (stamp, problems), the keys of files with problems)
+    if (
+        memo is not None
+        and known is not None
+        and changed is not None
+        and len(known[0]) == len(content.documents)
+        and all(key in known[0] for key in changed)
+        and last is not None
+    ):
+        by_key, noisy = dict(known[0]), set(known[1])
+        for key in changed:
+            doc = content.documents[key]
+            stamp, before = (doc.path, doc.digest), by_key[key][0]
+            found = memo.get(stamp) if doc.digest else None
+            if found is None:
+                found = _markdown_problems(doc, content.models.get(key))
+            memo.pop(before, None)
+            memo[stamp] = found
+            by_key[key] = (stamp, found)
+            noisy.discard(key)
+            if found:
+                noisy.add(key)
+        last["markdown"] = (by_key, noisy)
+        return [p for key in sorted(noisy) for p in by_key[key][1]]
     problems: list[Problem] = []
+    by_key = {}
     used: dict[tuple, list] = {}
     for key, doc in sorted(content.documents.items()):
         stamp = (doc.path, doc.digest)
@@ -427,10 +539,13 @@ def check_markdown(content: Content, memo: dict[tuple, list] | None = None) -> l
         if found is None:
             found = _markdown_problems(doc, content.models.get(key))
         used[stamp] = found
+        by_key[key] = (stamp, found)
         problems += found
     if memo is not None:
         memo.clear()
         memo.update(used)
+    if last is not None:
+        last["markdown"] = (by_key, {key for key, (_, found) in by_key.items() if found})
     return problems
 
 

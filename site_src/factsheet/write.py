@@ -20,6 +20,55 @@ MARKER_TEXT = b"Built by build.py of the fact sheet: the next build replaces thi
 # A file's bytes, or its pieces in order (a large file such as facts.json is never whole in memory).
 Data = bytes | Iterable[bytes]
 
+
+def whole(data: Data) -> bytes:
+    """Return a file's bytes, joined if they come in pieces."""
+    return data if isinstance(data, bytes) else b"".join(data)
+
+
+# Pieces are handed to the kernel this many at a time (the most one writev call takes), or about a MB of them.
+IOV_PIECES = 1024
+IOV_BYTES = 1 << 20
+
+
+def write_file(path: str | Path, data: Data) -> None:
+    """Write a new file's bytes, or its pieces in order, through a file descriptor: a buffered file
+    object cost more than writing a page's bytes, and many small pieces (facts.json kept by serve, a
+    fact each) go to the kernel a batch per call, not one call each."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+    try:
+        batch: list[bytes] = []
+        size = 0
+        for piece in (data,) if isinstance(data, bytes) else data:
+            batch.append(piece)
+            size += len(piece)
+            if len(batch) == IOV_PIECES or size >= IOV_BYTES:
+                _write_all(fd, batch, size)
+                batch, size = [], 0
+        _write_all(fd, batch, size)
+    finally:
+        os.close(fd)
+
+
+def _write_all(fd: int, pieces: list[bytes], size: int) -> None:
+    written = os.writev(fd, pieces) if pieces else 0
+    if written < size:  # a short write: the rest as one block
+        rest = memoryview(b"".join(pieces))[written:]
+        while rest:
+            rest = rest[os.write(fd, rest) :]
+
+
+def update_site(out: Path, changed: Mapping[str, Data], removed: Iterable[str]) -> None:
+    """Write only the files that changed into a site folder built before, and delete those removed (a
+    preview's copy: a reader may see it half updated, unlike write_site's swap)."""
+    for relative, data in changed.items():
+        target = out / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_file(target, data)
+    for relative in removed:
+        (out / relative).unlink(missing_ok=True)
+
+
 # A mount point cannot be renamed: the build stages and swaps inside it, in entries named so.
 WORK = ".factsheet-work-"
 
@@ -143,7 +192,7 @@ def _write_files(files: Mapping[str, bytes] | Iterable[tuple[str, Data]], stagin
         if folder not in folders:
             os.makedirs(os.path.join(root, folder), exist_ok=True)
             folders.add(folder)
-        _write_file(os.path.join(root, relative), data)
+        write_file(os.path.join(root, relative), data)
         tops.add(relative.split("/", 1)[0])
     if finish:
         finish(staging)
@@ -153,19 +202,6 @@ def _write_files(files: Mapping[str, bytes] | Iterable[tuple[str, Data]], stagin
     lost = sorted(name for name in tops if not (staging / name).exists())
     if lost:
         raise WriteError(f"the new site lost {lost[0]} while it was being written in {staging}; the last good site is left as it was")
-
-
-def _write_file(path: str, data: Data) -> None:
-    """Write a new file's bytes, or its pieces in order, through a file descriptor: a buffered file
-    object cost more than writing a page's bytes."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
-    try:
-        for piece in (data,) if isinstance(data, bytes) else data:
-            view = memoryview(piece)
-            while view:  # os.write may write only part of it
-                view = view[os.write(fd, view) :]
-    finally:
-        os.close(fd)
 
 
 def _write_error(out: Path, error: OSError) -> WriteError:
