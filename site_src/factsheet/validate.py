@@ -68,14 +68,18 @@ def validate_content(raw: RawContent, memo: dict[tuple, tuple] | None = None, lo
     (path, kind, digest) to its model and problems: an unchanged file is not validated again.
     It is left holding only this build's files.
     """
-    problems = list(raw.problems)
+    loading: list[Problem] = []  # load's problems, reported first
+    problems: list[Problem] = []
     models: dict[Key, Any] = {}
     documents: dict[Key, Document] = {}
     failed: set[Key] = set()
     used: dict[tuple, tuple] = {}
-    keys = [key_of(doc) for doc in raw.documents]
-    taken = set(keys)
-    for doc, key in zip(raw.documents, keys, strict=True):
+    # One file at a time: a streamed load (see load_tree) holds only this one's loaded data.
+    for doc, loaded_problems in raw.each():
+        loading += loaded_problems
+        if doc is None:
+            continue
+        key = key_of(doc)
         documents[key] = doc
         if doc.kind not in REQUIRED and not ID.fullmatch(page_slug(doc)):
             suggestion = suggest_id(doc.stem)
@@ -84,7 +88,9 @@ def validate_content(raw: RawContent, memo: dict[tuple, tuple] | None = None, lo
                 ""
                 if not suggestion
                 else (
-                    f" ({renamed}, its kebab-case name, is taken)" if Key(doc.kind, suggestion) in taken else f" (rename it to '{renamed}')"
+                    f" ({renamed}, its kebab-case name, is taken)"
+                    if Key(doc.kind, suggestion) in raw.keys
+                    else f" (rename it to '{renamed}')"
                 )
             )
             problems.append(
@@ -114,15 +120,18 @@ def validate_content(raw: RawContent, memo: dict[tuple, tuple] | None = None, lo
             if loaded is not doc:
                 loaded, stripped = doc, replace(doc, data=None)
             documents[key] = stripped
-        used[stamp] = (model, found, loaded, stripped)
+        if memo is not None:  # kept with its loaded data: without a cache, that is freed as the next file comes
+            used[stamp] = (model, found, loaded, stripped)
     if memo is not None:
         memo.clear()
         memo.update(used)
-    loaded = {p.file for p in raw.problems}
+    loading += raw.problems
+    problems = loading + problems
+    loaded = {p.file for p in loading}
     for kind, path in REQUIRED.items():
         if Key(kind) not in documents and path not in loaded:
             problems.append(Problem(path, 0, 0, f"missing; the site needs {path}"))
-    failed |= {key for key in map(key_of_path, (p.file for p in raw.problems)) if key is not None}
+    failed |= {key for key in map(key_of_path, (p.file for p in loading)) if key is not None}
     seeds = {model.file: key.id for key, model in models.items() if isinstance(model, Source)}
     problems = [name_source_of_seed(p, seeds) for p in problems]
     claims = index_claims(models, documents, problems, located)
