@@ -531,7 +531,7 @@ def _render_parallel(job: _Job, workers: int) -> Iterator[tuple[str, bytes]]:
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             # A few chunks per worker asked for ahead of the one being written, no more: with imap the
-            # workers' pages piled up here whenever writing fell behind (+90 MiB at 10,000 devices).
+            # workers' pages piled up here whenever writing fell behind (444 MiB mid-render at 10,000 devices).
             waiting = iter(chunks)
             pending = collections.deque(pool.apply_async(_render_chunk, (chunk,)) for chunk in itertools.islice(waiting, AHEAD * workers))
             while pending:
