@@ -79,6 +79,7 @@ class PageMarkup:
         devices: dict | None,
         verdicts: dict | None = None,
         kept: dict | None = None,
+        keep: bool = True,
     ) -> None:
         self.edition = edition
         self.rel = rel
@@ -91,7 +92,9 @@ class PageMarkup:
         self.words: Words = edition.words
         self._times: dict[PartialDate, Markup] = edition.times
         self.kept: dict = kept if kept is not None else {}
-        self.made: dict = {}
+        # Without `keep` (a build, which renders each page once) nothing is kept: the parts of the
+        # home and Europe pages held until the page is done were a third of its peak.
+        self.made: dict | None = {} if keep else None
 
     def _per_device(self, kind: str, make: Callable[[str], str]) -> Markup:
         """Return `make(device_id)` for every device, in order, each kept from the last render of
@@ -104,7 +107,7 @@ class PageMarkup:
         page_reads = [table.noting(set()) for table in tables]  # the sets this page notes into
         for table, read in zip(tables, page_reads, strict=True):
             table.noting(read)
-        kept, made = self.kept.get(kind, {}), self.made.setdefault(kind, {})
+        kept, made = self.kept.get(kind, {}), self._made(kind)
         parts = []
         noted_by_table: list[list[set]] = [[] for _ in tables]  # each part's notes, added to the page's at the end in one call
         for device_id in self.devices:  # noted: the page depends on which devices there are, in order
@@ -124,7 +127,8 @@ class PageMarkup:
                         table.noting(read)
             for noted, part_notes in zip(noted_by_table, notes, strict=True):
                 noted.append(part_notes)
-            made[device_id] = (shown, html, notes)
+            if made is not None:
+                made[device_id] = (shown, html, notes)
             parts.append(html)
         for read, noted in zip(page_reads, noted_by_table, strict=True):
             read.update(*noted)
@@ -140,8 +144,11 @@ class PageMarkup:
             html, pieces = old[1], old[2]
         else:
             pieces = dict(old[2]) if old is not None else {}
-            html = lineup_picture(lineup, self.rel, translate=self.edition.gettext, lang=self.lang, kept=pieces)
-        self.made["lineup"] = (lineup, html, pieces)
+            html = lineup_picture(
+                lineup, self.rel, translate=self.edition.gettext, lang=self.lang, kept=pieces if self.made is not None else None
+            )
+        if self.made is not None:
+            self.made["lineup"] = (lineup, html, pieces)
         return html
 
     def glance_rows(self) -> Markup:
@@ -546,14 +553,15 @@ class PageMarkup:
         _ = self.words
         heading = _("Where the sources disagree")
         # Each pair kept from the last render of this page while its two facts are the same objects.
-        kept, made = self.kept.get("pairs", {}), self.made.setdefault("pairs", {})
+        kept, made = self.kept.get("pairs", {}), self._made("pairs")
         parts = []
         for pair in pairs:
             views = tuple(pair)
             key = tuple(view.id for view in views)
             old = kept.get(key)
             html = old[1] if old is not None and all(a is b for a, b in zip(old[0], views, strict=True)) else self.disagreement(views)
-            made[key] = (views, html)
+            if made is not None:
+                made[key] = (views, html)
             parts.append(html)
         inside = "".join(parts)
         return f'<section aria-labelledby="disagree-heading">\n  <h2 id="disagree-heading">{heading}</h2>\n{inside}</section>\n'
@@ -636,8 +644,14 @@ class PageMarkup:
                     table.noting(read)
             for read, noted in zip(page_reads, notes, strict=True):
                 read |= noted
-        self.made.setdefault(kind, {})[key] = (shown, html, notes)
+        made = self._made(kind)
+        if made is not None:
+            made[key] = (shown, html, notes)
         return html
+
+    def _made(self, kind: str) -> dict | None:
+        """Return the parts of `kind` made so far on this page, to be kept for its next render; None in a build."""
+        return None if self.made is None else self.made.setdefault(kind, {})
 
 
 def _same_objects(a: tuple, b: tuple) -> bool:

@@ -77,7 +77,7 @@ def check_project(project: Path, strict: bool = False, cache: Cache | None = Non
     `changed`, when given, names every file changed since the cache's last run (see load_tree).
     """
     with collector_paused():
-        raw = load_tree(project, None, None) if cache is None else load_tree(project, cache.loaded, changed, cache.listed)
+        raw = load_tree(project, streamed=True) if cache is None else load_tree(project, cache.loaded, changed, cache.listed)
         if cache is None:
             content, problems = validate_content(raw)
             del raw  # the documents' raw data: the models hold it now

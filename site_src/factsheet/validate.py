@@ -84,12 +84,13 @@ def validate_content(
     models: dict[Key, Any] = state["models"]
     documents: dict[Key, Document] = state["documents"]
     failed: set[Key] = set(state["failed"])
-    problems = list(raw.problems) + [p for found in state["found"] if found for p in found]
-    loaded = {p.file for p in raw.problems}
+    loading = state["raw problems"]  # load's problems, reported first
+    problems = list(loading) + [p for found in state["found"] if found for p in found]
+    loaded = {p.file for p in loading}
     for kind, path in REQUIRED.items():
         if Key(kind) not in documents and path not in loaded:
             problems.append(Problem(path, 0, 0, f"missing; the site needs {path}"))
-    failed |= {key for key in map(key_of_path, (p.file for p in raw.problems)) if key is not None}
+    failed |= {key for key in map(key_of_path, (p.file for p in loading)) if key is not None}
     if any(SEED_AS_SOURCE.match(p.message) for p in problems):
         seeds = {model.file: key.id for key, model in models.items() if isinstance(model, Source)}
         problems = [name_source_of_seed(p, seeds) for p in problems]
@@ -123,16 +124,25 @@ def validate_content(
 
 
 def _every_document(raw: RawContent, memo: dict | None) -> dict:
-    """Return what validating every document makes (see _from_last), reusing `memo`'s entries and leaving it holding only these files'."""
-    keys = [key_of(doc) for doc in raw.documents]
-    taken = set(keys)
+    """Return what validating every document makes (see _from_last), reusing `memo`'s entries and leaving it holding only these files'.
+    One file at a time: a streamed load (see load_tree) holds only this one's loaded data."""
+    docs: list[Document] = []
+    keys: list[Key] = []
+    loading: list[Problem] = []
     models: dict[Key, Any] = {}
     documents: dict[Key, Document] = {}
     failed: set[Key] = set()
     found: list[list[Problem]] = []
     used: dict[tuple, tuple] = {}
-    for doc, key in zip(raw.documents, keys, strict=True):
-        stamp, result = _validated(doc, key, taken, memo)
+    for doc, loaded_problems in raw.each():
+        loading += loaded_problems
+        if doc is None:
+            continue
+        key = key_of(doc)
+        if memo is not None:  # kept for the next run (_from_last); without a cache each file's loaded data is freed as the next comes
+            docs.append(doc)
+            keys.append(key)
+        stamp, result = _validated(doc, key, raw.keys, memo)
         found.append(result[1])
         documents[key] = doc if result[3] is None else result[3]
         if result[0] is None:
@@ -149,9 +159,9 @@ def _every_document(raw: RawContent, memo: dict | None) -> dict:
         if key.kind in by_kind:
             by_kind[key.kind][key.id] = model
     return {
-        "docs": raw.documents,
+        "docs": docs,
         "keys": keys,
-        "raw problems": raw.problems,
+        "raw problems": loading + raw.problems,
         "found": found,
         "models": models,
         "documents": documents,
@@ -173,8 +183,7 @@ def _from_last(raw: RawContent, memo: dict, last: dict) -> dict | None:
     changed = [i for i, (doc, before) in enumerate(zip(docs, old_docs, strict=True)) if doc is not before]
     if any(key_of(docs[i]) != keys[i] for i in changed):
         return None
-    taken = set(keys) if changed else set()
-    results = {i: _validated(docs[i], keys[i], taken, memo) for i in changed}
+    results = {i: _validated(docs[i], keys[i], raw.keys, memo) for i in changed}
     if any((result[0] is None) != (keys[i] in last["failed"]) for i, (_, result) in results.items()):
         return None
     found, models, documents = list(last["found"]), dict(last["models"]), dict(last["documents"])
@@ -203,7 +212,7 @@ def _from_last(raw: RawContent, memo: dict, last: dict) -> dict | None:
     }
 
 
-def _validated(doc: Document, key: Key, taken: set[Key], memo: dict | None) -> tuple[tuple | None, tuple]:
+def _validated(doc: Document, key: Key, taken: frozenset[Key], memo: dict | None) -> tuple[tuple | None, tuple]:
     """Return one document's memo stamp (None: it is not kept) and (model or None, problems, the
     document as loaded, the document without its raw data or None)."""
     slug = page_slug(doc)
