@@ -48,10 +48,10 @@ from .write import Data, whole
 
 WATCHED = ("content", "seeds", "templates")  # the sources of the site; never the output
 # The watcher looks at what the OS reported every SETTLE_MS and reports a burst once a look finds
-# nothing new since the one before: a save is rebuilt 5-10 ms after it, saves less than 5 ms apart (an
-# editor or git writing several files) make one rebuild, and an idle preview wakes 200 times a second
-# (about 1 % of a core; 20 ms cost a save 20-40 ms of its 0.1 s).
-SETTLE_MS = 5
+# nothing new since the one before: a save is rebuilt 20-40 ms after it, and saves less than 20 ms apart
+# (an editor or git writing several files) make one rebuild. 5 ms saved a save ~20 ms, but on a busy
+# machine two saves made one after the other were then often more than 5 ms apart and built twice.
+SETTLE_MS = 20
 REARM_MS = 300  # how often the watcher looks for a watched folder that was deleted and came back
 MAX_PATH = 2_000  # longer request paths cannot name a file of the site
 EVERY_ADDRESS = ("0.0.0.0", "::", "")  # --host values that listen on all of this computer's addresses
