@@ -463,7 +463,7 @@ class _Job:
 
 class _Frame:
     """The parts of base.html that are the same on every page of one edition at one depth, the
-    navigation and the footer: each rendered from its partial when a page first shows it, and
+    head's links, the navigation and the footer: each rendered from its partial when a page first shows it, and
     shared by the pages after it (_Job.frames). Rendered on every page they were some thirty
     calls from Jinja into Python, a third of a device page's frame.
 
@@ -479,6 +479,12 @@ class _Frame:
             template = self._job.env.get_template(name)
             html = self._job.frames[name, key] = Markup(template.render(rel=self._rel, _=self._edition.words, **values))
         return html
+
+    @property
+    def links(self) -> Markup:
+        # The base URL is the same for the whole build; with it come the feed's link and title.
+        site_title = self._edition.plain(self._job.site, "title")
+        return self._render("_links.html", self._key, base_url=self._job.base_url, site_title=site_title)
 
     @property
     def nav(self) -> Markup:
