@@ -149,7 +149,7 @@ def _every_document(raw: RawContent, memo: dict | None) -> dict:
             failed.add(key)
         else:
             models[key] = result[0]
-        if stamp is not None:
+        if stamp is not None and memo is not None:  # kept with its loaded data: without a cache, that is freed as the next file comes
             used[stamp] = result
     if memo is not None:
         memo.clear()
