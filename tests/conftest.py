@@ -6,7 +6,10 @@ import fcntl
 import json
 import os
 import shutil
+import signal
 import subprocess
+import sys
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -79,21 +82,65 @@ def same_place(factory: pytest.TempPathFactory, name: str) -> Path:
     return folder
 
 
+class Forked:
+    """`work` run in a forked child of this process, its standard output and errors written to the file
+    descriptors `stdout` and `stderr` (None: this process's own): a process of its own, with its own id,
+    started, stopped and killed as a new interpreter would be, with the generator imported already, where a
+    new interpreter spends 0.9 s of CPU importing it. The child ends with what `work` returns (None: 0), 1 if
+    it raised (its traceback printed). `returncode` is Popen's: -9 for a child killed by SIGKILL."""
+
+    def __init__(self, work: Callable[[], int | None], stdout: int | None = None, stderr: int | None = None):
+        self.returncode: int | None = None
+        self.pid = os.fork()
+        if self.pid == 0:  # the child never returns into pytest
+            status = 1
+            try:
+                for descriptor, standard in ((stdout, 1), (stderr, 2)):
+                    if descriptor is not None:
+                        os.dup2(descriptor, standard)
+                sys.stdout, sys.stderr = open(1, "w", closefd=False), open(2, "w", closefd=False)
+                status = work() or 0
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(status)
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Wait for the child to end (at most `timeout` seconds: the test fails after) and return how it ended."""
+        if timeout is None and self.returncode is None:
+            self.returncode = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+        deadline = time.monotonic() + (timeout or 0)
+        while self.poll() is None:
+            assert time.monotonic() < deadline, f"process {self.pid} still runs after {timeout} s"
+            time.sleep(0.02)
+        assert self.returncode is not None
+        return self.returncode
+
+    def terminate(self) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signal.SIGTERM)
+
+    def kill(self) -> None:
+        os.kill(self.pid, signal.SIGKILL)
+
+
 def run_in_a_fork(work: Callable[[], object]) -> int:
-    """Run `work` in a forked child of this process; return how the child ended, as Popen's returncode
-    does (-9: killed by SIGKILL). A build that kills itself there is a build killed at that point; the
-    fork has the generator imported already, where a new interpreter spends 0.9 s of CPU importing it."""
-    pid = os.fork()
-    if pid == 0:  # the child never returns into pytest
-        status = 1
-        try:
-            work()
-            status = 0
-        except BaseException:
-            traceback.print_exc()
-        finally:
-            os._exit(status)
-    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    """Run `work` in a forked child of this process (see Forked); return how the child ended (-9: killed
+    by SIGKILL). A build that kills itself there is a build killed at that point."""
+
+    def run() -> None:
+        work()
+
+    return Forked(run).wait()
 
 
 @pytest.fixture

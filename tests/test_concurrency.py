@@ -10,65 +10,36 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
-import sys
 import tempfile
 import time
-import traceback
 from pathlib import Path
 
 import pytest
 
-from conftest import MINI, copy_project
+from conftest import MINI, Forked, copy_project
 from factsheet import cli, search
 from factsheet.pipeline import build_project
 
 
-class Build:
-    """`build.py build` as a user runs it, in a forked child of this process, except that Pagefind is
-    `indexer`, a stand-in script. A build given one must index: it leaves out the build cache, which an
-    earlier build of the project may have filled (a hit writes the kept site and starts no indexer).
-
-    A real process with its own process id, lock and indexer, as a new interpreter's would be; the fork
-    has the generator imported already, where a new interpreter spends 0.9 s of CPU importing it. What
-    it prints goes to unnamed files, so nothing is left beside the site."""
+class Build(Forked):
+    """`build.py build` as a user runs it, in a forked child of this process (see Forked), except that
+    Pagefind is `indexer`, a stand-in script. A build given one must index: it leaves out the build
+    cache, which an earlier build of the project may have filled (a hit writes the kept site and starts
+    no indexer). What it prints goes to unnamed files, so nothing is left beside the site."""
 
     def __init__(self, project: Path, out: Path, indexer: Path | None = None):
         self.output, self.errors = tempfile.TemporaryFile(), tempfile.TemporaryFile()
-        self.returncode: int | None = None
-        self.pid = os.fork()
-        if self.pid == 0:  # the child never returns into pytest
-            status = 1
-            try:
-                os.dup2(self.output.fileno(), 1)
-                os.dup2(self.errors.fileno(), 2)
-                sys.stdout, sys.stderr = open(1, "w", closefd=False), open(2, "w", closefd=False)
-                options = []
-                if indexer is not None:
-                    search.get_executable = lambda: str(indexer)
-                    options = ["--no-cache"]
-                status = cli.main(["build", "--out", str(out), *options], project=project)
-            except BaseException:
-                traceback.print_exc()
-            finally:
-                sys.stdout.flush()
-                sys.stderr.flush()
-                os._exit(status)
 
-    def poll(self) -> int | None:
-        if self.returncode is None:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                self.returncode = os.waitstatus_to_exitcode(status)
-        return self.returncode
+        def build() -> int:
+            options = []
+            if indexer is not None:
+                search.get_executable = lambda: str(indexer)
+                options = ["--no-cache"]
+            return cli.main(["build", "--out", str(out), *options], project=project)
 
-    def wait(self, timeout: float) -> int:
-        deadline = time.monotonic() + timeout
-        while self.poll() is None:
-            assert time.monotonic() < deadline, f"build {self.pid} still runs after {timeout} s"
-            time.sleep(0.02)
-        return self.returncode
+        super().__init__(build, self.output.fileno(), self.errors.fileno())
 
-    def communicate(self, timeout: float) -> tuple[str, str]:
+    def communicate(self, timeout: float | None = None) -> tuple[str, str]:
         """Wait for the build to end; return what it printed (stdout, stderr)."""
         self.wait(timeout)
         said = []
@@ -77,9 +48,6 @@ class Build:
             said.append(file.read().decode("utf-8", "replace"))
             file.close()
         return said[0], said[1]
-
-    def kill(self) -> None:
-        os.kill(self.pid, signal.SIGKILL)
 
 
 # Says it started (with its process id, written whole before the file appears), waits for a go-ahead

@@ -8,13 +8,13 @@ import signal
 import subprocess
 import sys
 import textwrap
-import traceback
+from typing import TextIO
 from pathlib import Path
 
 import jinja2
 import pytest
 
-from conftest import MINI, copy_project
+from conftest import Forked, MINI, copy_project
 from factsheet import write
 from factsheet.pipeline import build_project, render_project
 from factsheet.problems import ContentError
@@ -170,28 +170,21 @@ PAUSE_AFTER_RENAME = """
 """
 
 
-def fork_build(project: Path, out: Path, prelude: str):
-    """Start a clean build in a forked child of this process, `prelude` (test code) run first in it; return
-    the child's process id and what it prints, to read line by line. A build killed there is a build killed
-    at that point; the fork has the generator imported already, where a new interpreter spends 0.9 s of CPU importing it."""
+def fork_build(project: Path, out: Path, prelude: str) -> tuple[Forked, TextIO]:
+    """Start a clean build in a forked child of this process (see Forked), `prelude` (test code) run first
+    in it; return the child and what it prints, to read line by line. A build killed there is a build
+    killed at that point."""
     read, written = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child never returns into pytest
-        status = 1
-        try:
-            os.close(read)
-            os.dup2(written, 1)
-            sys.stdout = open(1, "w", closefd=False)
-            exec(textwrap.dedent(prelude), {})
-            build_project(project, out, strict=True, base_url=BASE)
-            print("done", flush=True)
-            status = 0
-        except BaseException:
-            traceback.print_exc()
-        finally:
-            os._exit(status)
+
+    def build() -> None:
+        os.close(read)
+        exec(textwrap.dedent(prelude), {})
+        build_project(project, out, strict=True, base_url=BASE)
+        print("done", flush=True)
+
+    child = Forked(build, written)
     os.close(written)
-    return pid, open(read)
+    return child, open(read)
 
 
 @pytest.fixture(scope="module")
@@ -227,12 +220,12 @@ def test_killed_build_leaves_old_or_new_complete_site(old_and_new, tmp_path: Pat
     old, new = snapshot(old_site), snapshot(new_site)
     assert old != new
 
-    pid, said = fork_build(project, out, prelude.format(n=rendered if at == "last" else at))
+    child, said = fork_build(project, out, prelude.format(n=rendered if at == "last" else at))
     try:
         assert said.readline().strip() == "paused", "the build ended before it paused (its traceback is in the output above)"
-        os.kill(pid, signal.SIGKILL)
+        child.kill()
     finally:
-        status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+        status = child.wait()
         said.close()
     assert status == -signal.SIGKILL
 

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import socket
-import sys
 import threading
 import time
-import traceback
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -17,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINI, REPO, copy_project
+from conftest import MINI, REPO, Forked, copy_project
 from factsheet import cli
 from factsheet.serve import url_parts, watch
 
@@ -59,52 +56,25 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-class Server:
-    """`build.py serve ARGUMENTS` in a forked child of this process, its output in `log`: a process of its own,
-    started, stopped and killed as a new interpreter would be, with the generator and the web server imported
-    already (a new interpreter spends 0.9 s of CPU importing them, as much as the rest of a test)."""
+class Server(Forked):
+    """`build.py serve ARGUMENTS` in a forked child of this process (see Forked), its output in `log`, with
+    the web server imported already too, and none of this process's pipes, sockets and files."""
 
     def __init__(self, arguments: list[str], log: Path):
-        self.returncode: int | None = None
-        self.pid = os.fork()
-        if self.pid == 0:  # the child never returns into pytest
-            status = 1
-            try:
-                os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # none of this process's pipes, sockets and files
-                os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
-                os.dup2(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 1)
-                os.dup2(1, 2)
-                sys.stdout, sys.stderr = open(1, "w", closefd=False), open(2, "w", closefd=False)
-                os.chdir(REPO)
-                # The shared browser's Playwright keeps an event loop running in this thread: the server starts its own.
-                asyncio.events._set_running_loop(None)
-                asyncio.set_event_loop(asyncio.new_event_loop())
-                status = cli.main(arguments)
-            except BaseException:
-                traceback.print_exc()
-            finally:
-                sys.stdout.flush()
-                sys.stderr.flush()
-                os._exit(status)
+        def serve() -> int:
+            os.closerange(3, os.sysconf("SC_OPEN_MAX"))
+            os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+            os.chdir(REPO)
+            # The shared browser's Playwright keeps an event loop running in this thread: the server starts its own.
+            asyncio.events._set_running_loop(None)
+            asyncio.set_event_loop(asyncio.new_event_loop())
+            return cli.main(arguments)
 
-    def poll(self) -> int | None:
-        if self.returncode is None:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                self.returncode = os.waitstatus_to_exitcode(status)
-        return self.returncode
-
-    def terminate(self) -> None:
-        if self.poll() is None:
-            os.kill(self.pid, signal.SIGTERM)
-
-    def wait(self, timeout: float) -> int:
-        deadline = time.monotonic() + timeout
-        while self.poll() is None:
-            assert time.monotonic() < deadline, f"the server {self.pid} still runs after {timeout} s"
-            time.sleep(0.02)
-        assert self.returncode is not None
-        return self.returncode
+        written = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        try:
+            super().__init__(serve, written, written)
+        finally:
+            os.close(written)
 
 
 def start(project: Path, log: Path, *options: str) -> Preview:
